@@ -1,0 +1,112 @@
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { clientErrorHandler, registerErrorHandling } from './http/error-handler.js';
+import { registerJsonParsers } from './http/media-types.js';
+import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import { currentTenantRoutes } from './routes/current-tenant.js';
+import { currentUserRoutes } from './routes/current-user.js';
+import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
+import { type AppDeps, createServices, type Services } from './services.js';
+
+/** The server's own certificate and key, PEM. */
+export interface ServerCredentials {
+  key: string;
+  cert: string;
+}
+
+export interface BuildOptions extends AppDeps {
+  logger?: Logger;
+  /** Serve HTTPS with these credentials, asking every client for a certificate. */
+  tls?: ServerCredentials;
+  /** Where client certificates come from (default: the TLS handshake). */
+  peerCertificates?: PeerCertificates;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/**
+ * Builds the application from its dependencies. Pure: it reads no environment,
+ * opens no port, and every test builds its own.
+ */
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const services = await createServices(options);
+  const { config } = services;
+  const { limits } = config;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // One line per request, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyLimit,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    clientErrorHandler: clientErrorHandler(limits.maxHeaderSize),
+    trustProxy: false,
+    ...(options.tls
+      ? {
+          https: {
+            ...tlsContext(options.tls, services),
+            requestCert: true,
+            // Refusals are the application's, with Cumulocity's error bodies.
+            rejectUnauthorized: false,
+            minVersion: 'TLSv1.2' as const,
+            maxHeaderSize: limits.maxHeaderSize,
+          },
+        }
+      : {}),
+  }) as unknown as FastifyInstance;
+
+  app.decorate('services', services);
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.maxConnections = limits.maxConnections;
+  if (options.tls) {
+    const credentials = options.tls;
+    const unsubscribe = services.trust.onChange(() => {
+      if (app.server.listening)
+        (app.server as import('node:https').Server).setSecureContext(tlsContext(credentials, services));
+    });
+    app.addHook('onClose', async () => unsubscribe());
+  }
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      `${request.method} ${request.url.split('?')[0]} ${reply.statusCode}`,
+    );
+  });
+
+  await app.register(helmet, {
+    // HSTS on "localhost" would bind every local port of the user's browser to HTTPS.
+    hsts: false,
+  });
+  registerJsonParsers(app);
+  registerErrorHandling(app);
+
+  await app.register(deviceAccessTokenRoutes, {
+    services,
+    peerCertificates: options.peerCertificates ?? tlsPeerCertificates,
+  });
+  await app.register(currentUserRoutes, { services });
+  await app.register(currentTenantRoutes, { services });
+  return app;
+}
+
+/**
+ * The TLS context: the server's credentials, and as acceptable client CAs the
+ * ENABLED trusted certificates of all tenants (Java clients pick their
+ * certificate from this list).
+ */
+function tlsContext(credentials: ServerCredentials, services: Services) {
+  return {
+    key: credentials.key,
+    cert: credentials.cert,
+    ca: services.trust
+      .index()
+      .enabledCertificates()
+      .map((certificate) => certificate.pem),
+  };
+}

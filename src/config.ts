@@ -1,0 +1,127 @@
+import type { BelowMinimumPolicy } from './tenants/tenant-options.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Limits {
+  /** Largest request head Node's parser accepts; a chain of ten RSA-4096 certificates fits. */
+  maxHeaderSize: number;
+  bodyLimit: number;
+  /** Time for a whole request to arrive. */
+  requestTimeoutMs: number;
+  /** Time for the request head to arrive (slow-header clients). */
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Open connections beyond this are closed at once. */
+  maxConnections: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  certsDir: string;
+  /** Seed file; undefined means the generated demo tenant. */
+  seed: string | undefined;
+  /** Extra names for the server certificate. */
+  hostnames: readonly string[];
+  logLevel: LogLevel;
+  logFormat: 'pretty' | 'json';
+  dataDir: string;
+  ephemeral: boolean;
+  sync: 'normal' | 'full';
+  /** Secret of the /_mock control API; undefined means generate one at start. */
+  adminSecret: string | undefined;
+  lifespanBelowMinimum: BelowMinimumPolicy;
+  /** SHA-1 fingerprints of client certificates of TLS-terminating proxies whose X-Ssl-Cert-Chain names the device. */
+  trustedProxies: ReadonlySet<string>;
+  decisionLogSize: number;
+  limits: Limits;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxHeaderSize: 64 * 1024,
+  bodyLimit: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 72_000,
+  maxConnections: 10_000,
+};
+
+export const DEFAULT_CONFIG: Config = {
+  port: 8443,
+  host: '0.0.0.0',
+  certsDir: 'certs',
+  seed: undefined,
+  hostnames: [],
+  logLevel: 'info',
+  logFormat: 'json',
+  dataDir: 'data',
+  ephemeral: false,
+  sync: 'normal',
+  adminSecret: undefined,
+  lifespanBelowMinimum: 'reject',
+  trustedProxies: new Set(),
+  decisionLogSize: 1000,
+  limits: DEFAULT_LIMITS,
+};
+
+/** A configuration value that cannot be used; the message names the option. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function integer(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}; got ${value}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T))
+    throw new ConfigError(`--${name} must be one of ${allowed.join(', ')}; got ${value}`);
+  return value as T;
+}
+
+/** Validates a configuration once; the result is frozen. */
+export function resolveConfig(
+  input: Partial<Omit<Config, 'limits'>> & { limits?: Partial<Limits> } = {},
+): Config {
+  const merged = { ...DEFAULT_CONFIG, ...input, limits: { ...DEFAULT_LIMITS, ...input.limits } };
+  const { limits } = merged;
+  for (const name of merged.hostnames) {
+    if (!/^[A-Za-z0-9.:*-]{1,253}$/.test(name))
+      throw new ConfigError(`--hostname ${JSON.stringify(name)} is not a host name or IP address`);
+  }
+  for (const fingerprint of merged.trustedProxies) {
+    if (!/^[0-9a-f]{40}$/.test(fingerprint)) {
+      throw new ConfigError(
+        `--trusted-proxy must be a lowercase hex SHA-1 certificate fingerprint; got ${fingerprint}`,
+      );
+    }
+  }
+  if (merged.adminSecret !== undefined && merged.adminSecret.length < 8) {
+    throw new ConfigError('--admin-secret must have at least 8 characters');
+  }
+  return Object.freeze({
+    ...merged,
+    port: integer('port', merged.port, 0, 65535),
+    logLevel: oneOf('log-level', merged.logLevel, LOG_LEVELS),
+    logFormat: oneOf('log-format', merged.logFormat, ['pretty', 'json'] as const),
+    sync: oneOf('sync', merged.sync, ['normal', 'full'] as const),
+    lifespanBelowMinimum: oneOf('lifespan-below-minimum', merged.lifespanBelowMinimum, [
+      'reject',
+      'clamp',
+    ] as const),
+    decisionLogSize: integer('decision-log-size', merged.decisionLogSize, 1, 1_000_000),
+    hostnames: Object.freeze([...merged.hostnames]),
+    limits: Object.freeze({
+      maxHeaderSize: integer('max-header-size', limits.maxHeaderSize, 8 * 1024, 16 * 1024 * 1024),
+      bodyLimit: integer('body-limit', limits.bodyLimit, 1024, 100 * 1024 * 1024),
+      requestTimeoutMs: integer('request-timeout', limits.requestTimeoutMs, 1, 3_600_000),
+      headersTimeoutMs: integer('headers-timeout', limits.headersTimeoutMs, 1, 3_600_000),
+      keepAliveTimeoutMs: integer('keep-alive-timeout', limits.keepAliveTimeoutMs, 1, 3_600_000),
+      maxConnections: integer('max-connections', limits.maxConnections, 1, 1_000_000),
+    }),
+  });
+}

@@ -1,0 +1,112 @@
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  BadRequest,
+  C8yError,
+  ERROR_INFO_URL,
+  NotFound,
+  PayloadTooLarge,
+  UnprocessableEntity,
+  UnsupportedMediaType,
+} from '../errors.js';
+import { MEDIA } from './media-types.js';
+
+/** Which resource type a route's errors carry when Fastify itself refuses a request (`config.resource`). */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    resource?: string;
+  }
+}
+
+/** Turns anything thrown into a Cumulocity error; unknown errors become a 500 without details. */
+export function toC8yError(error: unknown, resource = 'general'): C8yError {
+  if (error instanceof C8yError) return error;
+  const e = error as FastifyError;
+  if (e.validation) {
+    return new UnprocessableEntity(`${resource}/Unprocessable Entity`, `Invalid payload: ${e.message}`);
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new UnsupportedMediaType(
+        `Unsupported Content-Type; send ${MEDIA.json} or the resource's Cumulocity media type.`,
+      );
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PayloadTooLarge('Request body is too large.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new BadRequest(resource, `Invalid request body: ${e.message}`);
+    default:
+      break;
+  }
+  if (e instanceof SyntaxError || e.statusCode === 400) {
+    return new BadRequest(resource, `Could not parse the request body: ${e.message}`);
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new C8yError(e.statusCode, `${resource}/${e.name ?? 'Error'}`, e.message);
+  }
+  return new C8yError(500, 'general/Internal Server Error', 'Internal error; see the server log.', {
+    cause: error,
+  });
+}
+
+export function sendError(reply: FastifyReply, error: C8yError): FastifyReply {
+  return reply.status(error.status).type(MEDIA.error).send(error.toBody());
+}
+
+/** One place renders every error; the precise reason goes to the log only. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request: FastifyRequest, reply) => {
+    const c8y = toC8yError(error, request.routeOptions.config?.resource);
+    if (c8y.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info(
+        { status: c8y.status, error: c8y.error, ...(c8y.rule ? { rule: c8y.rule } : {}) },
+        `refused: ${c8y.reason ?? c8y.message}`,
+      );
+    }
+    return sendError(reply, c8y);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new NotFound(
+        'general',
+        `No resource at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`,
+      ),
+    ),
+  );
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any route runs. The common one is
+ * a PEM chain pasted into X-Ssl-Cert-Chain with its newlines: say how to send it.
+ */
+export function clientErrorHandler(maxHeaderSize: number) {
+  return (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : '';
+    let status = 400;
+    let message = `The request could not be parsed (${error.code ?? 'malformed HTTP'}).`;
+    if (error.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      message = `Request headers are larger than ${maxHeaderSize} bytes (--max-header-size).`;
+    } else if (/x-ssl-cert-chain/i.test(raw) || raw.includes('-----BEGIN')) {
+      message =
+        'A header holds a line break. X-Ssl-Cert-Chain must be a single line: replace the newlines of each PEM certificate with spaces, and separate certificates with a space (c8y-mtls-mock certs chain-header FILE prints it).';
+    } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT') {
+      status = 408;
+      message = 'The request was not received in time.';
+    }
+    const reason =
+      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    const body = JSON.stringify({ error: `general/${reason}`, message, info: ERROR_INFO_URL });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${MEDIA.error}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ERROR_CONTENT_TYPE } from '../errors.js';
+
+/** Cumulocity's media types; responses carry the platform's parameters. */
+const vnd = (name: string) => `application/vnd.com.nsn.cumulocity.${name}+json;charset=UTF-8;ver=0.9`;
+
+export const MEDIA = {
+  json: 'application/json',
+  error: `${ERROR_CONTENT_TYPE};charset=UTF-8;ver=0.9`,
+  currentUser: vnd('currentuser'),
+  currentTenant: vnd('currenttenant'),
+  option: vnd('option'),
+  optionCollection: vnd('optioncollection'),
+} as const;
+
+const CUMULOCITY_JSON = /^application\/vnd\.com\.nsn\.cumulocity\.[a-z0-9.-]+\+json$/i;
+
+/**
+ * JSON bodies in `application/json` and in Cumulocity's vendor types, where an
+ * empty body is no body: the documented logout request sends
+ * `Content-Type: application/json` with nothing after it.
+ */
+export function registerJsonParsers(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  const parser = (
+    request: FastifyRequest,
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
+    const text = body.toString();
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
+  app.addContentTypeParser(CUMULOCITY_JSON, { parseAs: 'string' }, parser);
+}

@@ -1,0 +1,422 @@
+import { LRUCache } from 'lru-cache';
+import { isoDate } from '../clock.js';
+import type { Certificate } from './certificate.js';
+import type { Anchor, TrustIndex } from './trust-index.js';
+
+/** The platform's limit on certificates in a chain, anchor included (Cumulocity cloud). */
+export const MAX_CHAIN_LENGTH = 10;
+
+const WEAK_SIGNATURES = new Set(['1.2.840.113549.1.1.4', '1.2.840.113549.1.1.5', '1.2.840.10045.4.1']);
+const MIN_RSA_BITS = 2048;
+
+/** Names of the rules, as they appear in refusals, the decision log and the dashboard. */
+export type ChainRule =
+  | 'certificate-present'
+  | 'leaf-matches-tls'
+  | 'chain-length'
+  | 'trusted-anchor'
+  | 'anchor-enabled'
+  | 'not-revoked'
+  | 'signature'
+  | 'not-yet-valid'
+  | 'not-expired'
+  | 'issuer-is-ca'
+  | 'issuer-key-usage'
+  | 'path-length'
+  | 'leaf-not-ca'
+  | 'signature-algorithm'
+  | 'key-size'
+  | 'critical-extensions';
+
+export interface Check {
+  rule: ChainRule;
+  ok: boolean;
+  message: string;
+}
+
+export interface ChainStep {
+  role: 'leaf' | 'intermediate' | 'anchor';
+  certificate: Certificate;
+  checks: Check[];
+}
+
+export interface ChainVerdict {
+  ok: boolean;
+  /** The first failed rule and its reason, when refused. */
+  rule?: ChainRule;
+  reason?: string;
+  anchor?: Anchor;
+  leaf?: Certificate;
+  /** Leaf to anchor, each with the rules checked on it. */
+  steps: ChainStep[];
+  /** Checks that belong to no single certificate (presence, length, trust). */
+  checks: Check[];
+}
+
+export interface PresentedChain {
+  /** From the TLS handshake, leaf first; empty when the client sent none. */
+  tls: Certificate[];
+  /** From X-Ssl-Cert-Chain, in header order. */
+  header: Certificate[];
+  /** A trusted proxy terminated TLS: the header alone names the leaf. */
+  forwarded?: boolean;
+}
+
+export interface VerifyOptions {
+  now: number;
+  /** Whether a certificate's serial is on the tenant's CRL with the offline check enabled. */
+  isRevoked?: (tenantId: string, certificate: Certificate) => boolean;
+}
+
+/**
+ * Checks a presented chain against the trusted certificates of every tenant and
+ * says, rule by rule, why it passed or failed. Signature results are cached by
+ * the certificates' fingerprints; everything that can change (dates, anchor
+ * status, CRL) is checked on every call.
+ */
+export class ChainVerifier {
+  readonly #signatures = new LRUCache<string, boolean>({ max: 50_000 });
+
+  verify(presented: PresentedChain, trust: TrustIndex, options: VerifyOptions): ChainVerdict {
+    const checks: Check[] = [];
+    const refuse = (
+      rule: ChainRule,
+      reason: string,
+      steps: ChainStep[] = [],
+      anchor?: Anchor,
+    ): ChainVerdict => {
+      checks.push({ rule, ok: false, message: reason });
+      return { ok: false, rule, reason, steps, checks, ...(anchor ? { anchor } : {}) };
+    };
+
+    const selected = selectLeaf(presented);
+    if ('rule' in selected) return refuse(selected.rule, selected.reason);
+    const { leaf, pool } = selected;
+    checks.push(...selected.checks);
+
+    const presentedCount = new Set([...presented.tls, ...presented.header].map((c) => c.fingerprint)).size;
+    if (presentedCount > MAX_CHAIN_LENGTH) {
+      return refuse(
+        'chain-length',
+        `the chain has ${presentedCount} certificates; at most ${MAX_CHAIN_LENGTH} are allowed`,
+      );
+    }
+
+    const candidates = this.#findAnchors(leaf, pool, trust);
+    const enabled = candidates.filter((c) => c.anchor.enabled);
+    if (enabled.length === 0) {
+      const path = this.#walkPool(leaf, pool);
+      const steps = path.map((certificate, i) => ({
+        role: i === 0 ? ('leaf' as const) : ('intermediate' as const),
+        certificate,
+        checks: [],
+      }));
+      const disabled = candidates[0];
+      if (disabled) {
+        return refuse(
+          'anchor-enabled',
+          `trusted certificate '${disabled.anchor.name}' (fingerprint ${disabled.anchor.certificate.fingerprint}) of tenant ${disabled.anchor.tenantId} is DISABLED`,
+          steps,
+          disabled.anchor,
+        );
+      }
+      const top = path[path.length - 1] ?? leaf;
+      return refuse(
+        'trusted-anchor',
+        `no tenant trusts this chain: no trusted certificate is, or issued, any of its ${path.length} certificate(s); the top one is ${top.label}, issued by '${top.issuer}'`,
+        steps,
+      );
+    }
+    // Proof of possession decides between tenants; then the anchor nearest the leaf.
+    enabled.sort(
+      (a, b) =>
+        Number(b.anchor.proofOfPossessionValid) - Number(a.anchor.proofOfPossessionValid) ||
+        a.depth - b.depth,
+    );
+    const chosen = enabled[0]!;
+    const { anchor } = chosen;
+    checks.push({
+      rule: 'trusted-anchor',
+      ok: true,
+      message: `anchored at trusted certificate '${anchor.name}' (fingerprint ${anchor.certificate.fingerprint}) of tenant ${anchor.tenantId}`,
+    });
+    checks.push({
+      rule: 'anchor-enabled',
+      ok: true,
+      message: `trusted certificate '${anchor.name}' is ENABLED`,
+    });
+
+    const path = [...chosen.path, anchor.certificate];
+    if (path.length > MAX_CHAIN_LENGTH) {
+      return refuse(
+        'chain-length',
+        `the path to the anchor has ${path.length} certificates; at most ${MAX_CHAIN_LENGTH} are allowed`,
+      );
+    }
+    checks.push({
+      rule: 'chain-length',
+      ok: true,
+      message: `${path.length} certificates, at most ${MAX_CHAIN_LENGTH} allowed`,
+    });
+
+    const steps = path.map((_, i) =>
+      this.#checkCertificate(
+        path,
+        i,
+        i === path.length - 1 ? 'anchor' : i === 0 ? 'leaf' : 'intermediate',
+        options.now,
+      ),
+    );
+
+    // The platform checks revocation before anything else.
+    const revoked = options.isRevoked
+      ? path.find((certificate) => options.isRevoked?.(anchor.tenantId, certificate))
+      : undefined;
+    if (revoked) {
+      return refuse(
+        'not-revoked',
+        `serial ${revoked.serialHex} of ${revoked.label} is revoked in tenant ${anchor.tenantId}'s CRL`,
+        steps,
+        anchor,
+      );
+    }
+    for (const step of steps) {
+      const failed = step.checks.find((check) => !check.ok);
+      if (failed) return { ok: false, rule: failed.rule, reason: failed.message, anchor, steps, checks };
+    }
+    return { ok: true, anchor, leaf, steps, checks };
+  }
+
+  /** Every trusted certificate that anchors the leaf, following issuers through the pool. */
+  #findAnchors(
+    leaf: Certificate,
+    pool: Certificate[],
+    trust: TrustIndex,
+  ): { anchor: Anchor; path: Certificate[]; depth: number }[] {
+    const found: { anchor: Anchor; path: Certificate[]; depth: number }[] = [];
+    const path = this.#walkPool(leaf, pool);
+    for (let i = 0; i < path.length; i++) {
+      const certificate = path[i]!;
+      const itself = i > 0 ? trust.byFingerprint(certificate.fingerprint) : undefined;
+      if (itself) found.push({ anchor: itself, path: path.slice(0, i), depth: i });
+      for (const anchor of trust.issuersOf(certificate)) {
+        if (anchor === itself) continue;
+        if (this.#signedBy(certificate, anchor.certificate))
+          found.push({ anchor, path: path.slice(0, i + 1), depth: i + 1 });
+      }
+    }
+    return found;
+  }
+
+  /** Leaf, then each next issuer found among the presented certificates, without loops. */
+  #walkPool(leaf: Certificate, pool: Certificate[]): Certificate[] {
+    const path = [leaf];
+    const seen = new Set([leaf.fingerprint]);
+    let current = leaf;
+    while (path.length <= MAX_CHAIN_LENGTH && !current.selfIssued) {
+      const issuers = pool.filter((c) => c.subjectKey === current.issuerKey && !seen.has(c.fingerprint));
+      const next = issuers.find((c) => this.#signedBy(current, c)) ?? issuers[0];
+      if (!next) break;
+      path.push(next);
+      seen.add(next.fingerprint);
+      current = next;
+    }
+    return path;
+  }
+
+  #signedBy(child: Certificate, issuer: Certificate): boolean {
+    const key = `${child.fingerprint}>${issuer.fingerprint}`;
+    let ok = this.#signatures.get(key);
+    if (ok === undefined) {
+      try {
+        ok = child.x509.verify(issuer.publicKey);
+      } catch {
+        ok = false;
+      }
+      this.#signatures.set(key, ok);
+    }
+    return ok;
+  }
+
+  #checkCertificate(path: Certificate[], index: number, role: ChainStep['role'], now: number): ChainStep {
+    const certificate = path[index]!;
+    const checks: Check[] = [];
+    const check = (rule: ChainRule, ok: boolean, message: string) => checks.push({ rule, ok, message });
+
+    if (now < certificate.notBefore) {
+      check(
+        'not-yet-valid',
+        false,
+        `${certificate.label} is not valid before ${isoDate(certificate.notBefore)}`,
+      );
+    } else if (now > certificate.notAfter) {
+      check('not-expired', false, `${certificate.label} expired on ${isoDate(certificate.notAfter)}`);
+    } else {
+      check(
+        'not-expired',
+        true,
+        `valid from ${isoDate(certificate.notBefore)} to ${isoDate(certificate.notAfter)}`,
+      );
+    }
+
+    const key = certificate.keyDescription;
+    const bits = /^RSA (\d+)$/.exec(key)?.[1];
+    if (bits !== undefined && Number(bits) < MIN_RSA_BITS) {
+      check(
+        'key-size',
+        false,
+        `${certificate.label} has a ${key}-bit key; at least ${MIN_RSA_BITS} bits are required`,
+      );
+    }
+
+    if (certificate.unhandledCriticalExtensions.length > 0) {
+      check(
+        'critical-extensions',
+        false,
+        `${certificate.label} has critical extension(s) this platform does not process: ${certificate.unhandledCriticalExtensions.join(', ')}`,
+      );
+    }
+
+    if (role === 'leaf' && certificate.isCa) {
+      check(
+        'leaf-not-ca',
+        false,
+        `${certificate.label} is a CA certificate (basicConstraints CA:true); a device certificate must not be`,
+      );
+    }
+
+    if (index > 0) {
+      // `certificate` issued path[index - 1]; (index - 1) CA certificates sit between it and the leaf.
+      if (!certificate.isCa) {
+        check(
+          'issuer-is-ca',
+          false,
+          `${certificate.label} signs another certificate but lacks basicConstraints CA:true`,
+        );
+      } else {
+        check('issuer-is-ca', true, 'basicConstraints CA:true');
+        const below = index - 1;
+        if (certificate.pathLen !== undefined && below > certificate.pathLen) {
+          check(
+            'path-length',
+            false,
+            `${certificate.label} allows ${certificate.pathLen} intermediate CA(s) below it (pathLenConstraint) but ${below} follow`,
+          );
+        } else if (certificate.pathLen !== undefined) {
+          check(
+            'path-length',
+            true,
+            `pathLenConstraint ${certificate.pathLen}, ${below} intermediate CA(s) below`,
+          );
+        }
+      }
+      if (!certificate.allowsCertificateSigning) {
+        check(
+          'issuer-key-usage',
+          false,
+          `${certificate.label} signs another certificate but its keyUsage lacks keyCertSign`,
+        );
+      }
+    }
+
+    if (index < path.length - 1) {
+      const issuer = path[index + 1]!;
+      if (WEAK_SIGNATURES.has(certificate.signatureOid)) {
+        check(
+          'signature-algorithm',
+          false,
+          `${certificate.label} is signed with ${certificate.algorithmName}, which is not accepted`,
+        );
+      }
+      if (this.#signedBy(certificate, issuer)) {
+        check(
+          'signature',
+          true,
+          `signature verifies with the key of '${issuer.subject}' (${certificate.algorithmName})`,
+        );
+      } else {
+        check(
+          'signature',
+          false,
+          `the signature of ${certificate.label} does not verify with the key of ${issuer.label}`,
+        );
+      }
+    }
+    return { role, certificate, checks };
+  }
+}
+
+type LeafSelection =
+  | { leaf: Certificate; pool: Certificate[]; checks: Check[] }
+  | { rule: ChainRule; reason: string };
+
+/**
+ * Which certificate is the device's. The header may hold the whole chain, only
+ * the intermediates (the leaf then comes from TLS), or only the leaf; when TLS
+ * presented a certificate and the header holds a leaf, they must be the same.
+ */
+function selectLeaf({ tls, header, forwarded }: PresentedChain): LeafSelection {
+  const tlsLeaf = forwarded ? undefined : tls[0];
+  const rest = forwarded ? [] : tls.slice(1);
+  const first = header[0];
+  if (!tlsLeaf) {
+    if (forwarded && first) {
+      return {
+        leaf: first,
+        pool: header.slice(1),
+        checks: [
+          {
+            rule: 'certificate-present',
+            ok: true,
+            message: 'leaf taken from X-Ssl-Cert-Chain forwarded by a trusted proxy',
+          },
+        ],
+      };
+    }
+    return {
+      rule: 'certificate-present',
+      reason:
+        first === undefined
+          ? 'no client certificate: the TLS handshake presented none and X-Ssl-Cert-Chain is absent'
+          : 'no client certificate in the TLS handshake; X-Ssl-Cert-Chain alone does not authenticate a device',
+    };
+  }
+  const present: Check = {
+    rule: 'certificate-present',
+    ok: true,
+    message: `client certificate ${tlsLeaf.label} presented in the TLS handshake`,
+  };
+  if (!first) return { leaf: tlsLeaf, pool: rest, checks: [present] };
+  if (first.fingerprint === tlsLeaf.fingerprint) {
+    return {
+      leaf: tlsLeaf,
+      pool: [...header.slice(1), ...rest],
+      checks: [
+        present,
+        {
+          rule: 'leaf-matches-tls',
+          ok: true,
+          message: 'X-Ssl-Cert-Chain starts with the TLS client certificate',
+        },
+      ],
+    };
+  }
+  if (first.isCa || first.subjectKey === tlsLeaf.issuerKey) {
+    return {
+      leaf: tlsLeaf,
+      pool: [...header, ...rest],
+      checks: [
+        present,
+        {
+          rule: 'leaf-matches-tls',
+          ok: true,
+          message: 'X-Ssl-Cert-Chain holds the issuers of the TLS client certificate',
+        },
+      ],
+    };
+  }
+  return {
+    rule: 'leaf-matches-tls',
+    reason: `the leaf in X-Ssl-Cert-Chain, ${first.label}, is not the TLS client certificate ${tlsLeaf.label}`,
+  };
+}

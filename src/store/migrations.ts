@@ -1,0 +1,84 @@
+/**
+ * Schema migrations, oldest first. Migration i brings a database from
+ * `user_version` i to i + 1; a newer mock opens an older data directory by
+ * running the ones it lacks. Never edit a migration that has shipped: add one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    domain TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE users (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    user_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, user_name)
+  );
+  CREATE TABLE options (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    category TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, category, key)
+  );
+  CREATE TABLE trusted_certificates (
+    fingerprint TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ENABLED', 'DISABLED')),
+    auto_registration INTEGER NOT NULL,
+    cert_der BLOB NOT NULL,
+    pop_valid INTEGER NOT NULL DEFAULT 0,
+    pop_code TEXT,
+    pop_code_usable_until INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX trusted_certificates_by_tenant ON trusted_certificates(tenant_id);
+  CREATE TABLE crl_entries (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    serial_hex TEXT NOT NULL,
+    revocation_date INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, serial_hex)
+  );
+  CREATE TABLE devices (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    external_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    registration TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    anchor_fingerprint TEXT,
+    PRIMARY KEY (tenant_id, external_id)
+  );
+  CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    jwt TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX tokens_by_device ON tokens(tenant_id, user_name, issued_at);
+  CREATE INDEX tokens_by_expiry ON tokens(expires_at);
+  CREATE TABLE revocations (
+    hash TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    revoked_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX revocations_by_expiry ON revocations(expires_at);
+  CREATE INDEX revocations_by_tenant ON revocations(tenant_id, revoked_at);
+  CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY,
+    private_key_pem TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];

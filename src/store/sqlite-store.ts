@@ -1,0 +1,485 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  CrlEntryRecord,
+  DeviceRecord,
+  OptionRecord,
+  RevocationRecord,
+  SigningKeyRecord,
+  StateTables,
+  Store,
+  TenantRecord,
+  TokenRecord,
+  TrustedCertificateRecord,
+  UserRecord,
+} from './store.js';
+
+export const DATABASE_FILE = 'c8y-mtls-mock.sqlite';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database file; undefined keeps everything in memory. */
+  dataDir?: string;
+  /**
+   * `normal` (default): a change is in the write-ahead log before its response, so it
+   * survives the process being killed; `full` also fsyncs, surviving power loss.
+   */
+  sync?: 'normal' | 'full';
+}
+
+type Row = Record<string, unknown>;
+
+const tenant = (r: Row): TenantRecord => ({
+  id: r.id as string,
+  domain: r.domain as string,
+  createdAt: r.created_at as number,
+});
+const user = (r: Row): UserRecord => ({
+  tenantId: r.tenant_id as string,
+  userName: r.user_name as string,
+  passwordHash: r.password_hash as string,
+});
+const option = (r: Row): OptionRecord => ({
+  tenantId: r.tenant_id as string,
+  category: r.category as string,
+  key: r.key as string,
+  value: r.value as string,
+});
+const trusted = (r: Row): TrustedCertificateRecord => ({
+  fingerprint: r.fingerprint as string,
+  tenantId: r.tenant_id as string,
+  name: r.name as string,
+  status: r.status as TrustedCertificateRecord['status'],
+  autoRegistrationEnabled: r.auto_registration === 1,
+  certDer: r.cert_der as Buffer,
+  proofOfPossessionValid: r.pop_valid === 1,
+  proofOfPossessionCode: (r.pop_code as string | null) ?? null,
+  proofOfPossessionCodeUsableUntil: (r.pop_code_usable_until as number | null) ?? null,
+  createdAt: r.created_at as number,
+});
+const crlEntry = (r: Row): CrlEntryRecord => ({
+  tenantId: r.tenant_id as string,
+  serialHex: r.serial_hex as string,
+  revocationDate: r.revocation_date as number,
+});
+const device = (r: Row): DeviceRecord => ({
+  tenantId: r.tenant_id as string,
+  externalId: r.external_id as string,
+  userName: r.user_name as string,
+  registration: r.registration as DeviceRecord['registration'],
+  registeredAt: r.registered_at as number,
+  anchorFingerprint: (r.anchor_fingerprint as string | null) ?? null,
+});
+const token = (r: Row): TokenRecord => ({
+  hash: r.hash as string,
+  tenantId: r.tenant_id as string,
+  userName: r.user_name as string,
+  jwt: r.jwt as string,
+  issuedAtSeconds: r.issued_at as number,
+  expiresAtSeconds: r.expires_at as number,
+});
+const revocation = (r: Row): RevocationRecord => ({
+  hash: r.hash as string,
+  tenantId: r.tenant_id as string,
+  userName: r.user_name as string,
+  revokedAt: r.revoked_at as number,
+  expiresAtSeconds: r.expires_at as number,
+});
+const signingKey = (r: Row): SigningKeyRecord => ({
+  kid: r.kid as string,
+  privateKeyPem: r.private_key_pem as string,
+  createdAt: r.created_at as number,
+});
+
+/** Tables in the order their rows can be inserted (parents first). */
+const TABLES = [
+  'tenants',
+  'users',
+  'options',
+  'trusted_certificates',
+  'crl_entries',
+  'devices',
+  'tokens',
+  'revocations',
+  'signing_keys',
+  'meta',
+] as const;
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions = {}) {
+    let file = ':memory:';
+    if (options.dataDir !== undefined) {
+      mkdirSync(options.dataDir, { recursive: true });
+      file = join(options.dataDir, DATABASE_FILE);
+    }
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    migrate(this.#db);
+  }
+
+  get schemaVersion(): number {
+    return this.#db.pragma('user_version', { simple: true }) as number;
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #get(sql: string, ...params: unknown[]): Row | undefined {
+    return this.#stmt(sql).get(...params) as Row | undefined;
+  }
+
+  #all(sql: string, ...params: unknown[]): Row[] {
+    return this.#stmt(sql).all(...params) as Row[];
+  }
+
+  #run(sql: string, ...params: unknown[]): number {
+    return this.#stmt(sql).run(...params).changes;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#get('SELECT value FROM meta WHERE key = ?', key)?.value as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#run(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      key,
+      value,
+    );
+  }
+
+  listTenants(): TenantRecord[] {
+    return this.#all('SELECT * FROM tenants ORDER BY id').map(tenant);
+  }
+
+  getTenant(id: string): TenantRecord | undefined {
+    const row = this.#get('SELECT * FROM tenants WHERE id = ?', id);
+    return row && tenant(row);
+  }
+
+  getTenantByDomain(domain: string): TenantRecord | undefined {
+    const row = this.#get('SELECT * FROM tenants WHERE domain = ? COLLATE NOCASE', domain);
+    return row && tenant(row);
+  }
+
+  insertTenant(t: TenantRecord): void {
+    this.#run('INSERT INTO tenants (id, domain, created_at) VALUES (?, ?, ?)', t.id, t.domain, t.createdAt);
+  }
+
+  getUser(tenantId: string, userName: string): UserRecord | undefined {
+    const row = this.#get('SELECT * FROM users WHERE tenant_id = ? AND user_name = ?', tenantId, userName);
+    return row && user(row);
+  }
+
+  listUsers(tenantId: string): UserRecord[] {
+    return this.#all('SELECT * FROM users WHERE tenant_id = ? ORDER BY user_name', tenantId).map(user);
+  }
+
+  putUser(u: UserRecord): void {
+    this.#run(
+      `INSERT INTO users (tenant_id, user_name, password_hash) VALUES (?, ?, ?)
+       ON CONFLICT(tenant_id, user_name) DO UPDATE SET password_hash = excluded.password_hash`,
+      u.tenantId,
+      u.userName,
+      u.passwordHash,
+    );
+  }
+
+  listOptions(tenantId: string): OptionRecord[] {
+    return this.#all('SELECT * FROM options WHERE tenant_id = ? ORDER BY category, key', tenantId).map(
+      option,
+    );
+  }
+
+  getOption(tenantId: string, category: string, key: string): OptionRecord | undefined {
+    const row = this.#get(
+      'SELECT * FROM options WHERE tenant_id = ? AND category = ? AND key = ?',
+      tenantId,
+      category,
+      key,
+    );
+    return row && option(row);
+  }
+
+  putOption(o: OptionRecord): void {
+    this.#run(
+      `INSERT INTO options (tenant_id, category, key, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT(tenant_id, category, key) DO UPDATE SET value = excluded.value`,
+      o.tenantId,
+      o.category,
+      o.key,
+      o.value,
+    );
+  }
+
+  deleteOption(tenantId: string, category: string, key: string): boolean {
+    return (
+      this.#run(
+        'DELETE FROM options WHERE tenant_id = ? AND category = ? AND key = ?',
+        tenantId,
+        category,
+        key,
+      ) > 0
+    );
+  }
+
+  listTrustedCertificates(tenantId?: string): TrustedCertificateRecord[] {
+    return (
+      tenantId === undefined
+        ? this.#all('SELECT * FROM trusted_certificates ORDER BY created_at, fingerprint')
+        : this.#all(
+            'SELECT * FROM trusted_certificates WHERE tenant_id = ? ORDER BY created_at, fingerprint',
+            tenantId,
+          )
+    ).map(trusted);
+  }
+
+  getTrustedCertificate(fingerprint: string): TrustedCertificateRecord | undefined {
+    const row = this.#get('SELECT * FROM trusted_certificates WHERE fingerprint = ?', fingerprint);
+    return row && trusted(row);
+  }
+
+  insertTrustedCertificate(r: TrustedCertificateRecord): void {
+    this.#run(
+      `INSERT INTO trusted_certificates (fingerprint, tenant_id, name, status, auto_registration, cert_der,
+         pop_valid, pop_code, pop_code_usable_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.fingerprint,
+      r.tenantId,
+      r.name,
+      r.status,
+      r.autoRegistrationEnabled ? 1 : 0,
+      r.certDer,
+      r.proofOfPossessionValid ? 1 : 0,
+      r.proofOfPossessionCode,
+      r.proofOfPossessionCodeUsableUntil,
+      r.createdAt,
+    );
+  }
+
+  updateTrustedCertificate(r: TrustedCertificateRecord): void {
+    this.#run(
+      `UPDATE trusted_certificates SET name = ?, status = ?, auto_registration = ?, pop_valid = ?, pop_code = ?,
+         pop_code_usable_until = ? WHERE fingerprint = ?`,
+      r.name,
+      r.status,
+      r.autoRegistrationEnabled ? 1 : 0,
+      r.proofOfPossessionValid ? 1 : 0,
+      r.proofOfPossessionCode,
+      r.proofOfPossessionCodeUsableUntil,
+      r.fingerprint,
+    );
+  }
+
+  deleteTrustedCertificate(fingerprint: string): boolean {
+    return this.#run('DELETE FROM trusted_certificates WHERE fingerprint = ?', fingerprint) > 0;
+  }
+
+  listCrlEntries(tenantId: string): CrlEntryRecord[] {
+    return this.#all(
+      'SELECT * FROM crl_entries WHERE tenant_id = ? ORDER BY revocation_date, serial_hex',
+      tenantId,
+    ).map(crlEntry);
+  }
+
+  getCrlEntry(tenantId: string, serialHex: string): CrlEntryRecord | undefined {
+    const row = this.#get(
+      'SELECT * FROM crl_entries WHERE tenant_id = ? AND serial_hex = ?',
+      tenantId,
+      serialHex,
+    );
+    return row && crlEntry(row);
+  }
+
+  putCrlEntry(e: CrlEntryRecord): void {
+    this.#run(
+      `INSERT INTO crl_entries (tenant_id, serial_hex, revocation_date) VALUES (?, ?, ?)
+       ON CONFLICT(tenant_id, serial_hex) DO UPDATE SET revocation_date = excluded.revocation_date`,
+      e.tenantId,
+      e.serialHex,
+      e.revocationDate,
+    );
+  }
+
+  getDevice(tenantId: string, externalId: string): DeviceRecord | undefined {
+    const row = this.#get(
+      'SELECT * FROM devices WHERE tenant_id = ? AND external_id = ?',
+      tenantId,
+      externalId,
+    );
+    return row && device(row);
+  }
+
+  listDevices(tenantId: string): DeviceRecord[] {
+    return this.#all('SELECT * FROM devices WHERE tenant_id = ? ORDER BY external_id', tenantId).map(device);
+  }
+
+  putDevice(d: DeviceRecord): void {
+    this.#run(
+      `INSERT INTO devices (tenant_id, external_id, user_name, registration, registered_at, anchor_fingerprint)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(tenant_id, external_id) DO UPDATE SET user_name = excluded.user_name,
+         registration = excluded.registration, registered_at = excluded.registered_at,
+         anchor_fingerprint = excluded.anchor_fingerprint`,
+      d.tenantId,
+      d.externalId,
+      d.userName,
+      d.registration,
+      d.registeredAt,
+      d.anchorFingerprint,
+    );
+  }
+
+  insertToken(t: TokenRecord): void {
+    this.#run(
+      'INSERT INTO tokens (hash, tenant_id, user_name, jwt, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      t.hash,
+      t.tenantId,
+      t.userName,
+      t.jwt,
+      t.issuedAtSeconds,
+      t.expiresAtSeconds,
+    );
+  }
+
+  getToken(hash: string): TokenRecord | undefined {
+    const row = this.#get('SELECT * FROM tokens WHERE hash = ?', hash);
+    return row && token(row);
+  }
+
+  latestToken(tenantId: string, userName: string): TokenRecord | undefined {
+    const row = this.#get(
+      'SELECT * FROM tokens WHERE tenant_id = ? AND user_name = ? ORDER BY issued_at DESC, rowid DESC LIMIT 1',
+      tenantId,
+      userName,
+    );
+    return row && token(row);
+  }
+
+  listTokens(tenantId: string, limit: number): TokenRecord[] {
+    return this.#all(
+      'SELECT * FROM tokens WHERE tenant_id = ? ORDER BY issued_at DESC, rowid DESC LIMIT ?',
+      tenantId,
+      limit,
+    ).map(token);
+  }
+
+  insertRevocation(r: RevocationRecord): void {
+    this.#run(
+      `INSERT INTO revocations (hash, tenant_id, user_name, revoked_at, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(hash) DO NOTHING`,
+      r.hash,
+      r.tenantId,
+      r.userName,
+      r.revokedAt,
+      r.expiresAtSeconds,
+    );
+  }
+
+  getRevocation(hash: string): RevocationRecord | undefined {
+    const row = this.#get('SELECT * FROM revocations WHERE hash = ?', hash);
+    return row && revocation(row);
+  }
+
+  listRevocations(tenantId: string, limit: number): RevocationRecord[] {
+    return this.#all(
+      'SELECT * FROM revocations WHERE tenant_id = ? ORDER BY revoked_at DESC LIMIT ?',
+      tenantId,
+      limit,
+    ).map(revocation);
+  }
+
+  pruneExpired(nowSeconds: number): number {
+    return this.transaction(
+      () =>
+        this.#run('DELETE FROM tokens WHERE expires_at < ?', nowSeconds) +
+        this.#run('DELETE FROM revocations WHERE expires_at < ?', nowSeconds),
+    );
+  }
+
+  getSigningKey(): SigningKeyRecord | undefined {
+    const row = this.#get('SELECT * FROM signing_keys ORDER BY created_at DESC LIMIT 1');
+    return row && signingKey(row);
+  }
+
+  putSigningKey(k: SigningKeyRecord): void {
+    this.#run(
+      'INSERT INTO signing_keys (kid, private_key_pem, created_at) VALUES (?, ?, ?)',
+      k.kid,
+      k.privateKeyPem,
+      k.createdAt,
+    );
+  }
+
+  exportTables(): StateTables {
+    return this.transaction(() => ({
+      tenants: this.#all('SELECT * FROM tenants ORDER BY id').map(tenant),
+      users: this.#all('SELECT * FROM users ORDER BY tenant_id, user_name').map(user),
+      options: this.#all('SELECT * FROM options ORDER BY tenant_id, category, key').map(option),
+      trustedCertificates: this.#all(
+        'SELECT * FROM trusted_certificates ORDER BY created_at, fingerprint',
+      ).map(trusted),
+      crlEntries: this.#all('SELECT * FROM crl_entries ORDER BY tenant_id, serial_hex').map(crlEntry),
+      devices: this.#all('SELECT * FROM devices ORDER BY tenant_id, external_id').map(device),
+      tokens: this.#all('SELECT * FROM tokens ORDER BY issued_at, hash').map(token),
+      revocations: this.#all('SELECT * FROM revocations ORDER BY revoked_at, hash').map(revocation),
+      signingKeys: this.#all('SELECT * FROM signing_keys ORDER BY created_at').map(signingKey),
+    }));
+  }
+
+  importTables(tables: StateTables): void {
+    this.transaction(() => {
+      this.clear();
+      for (const t of tables.tenants) this.insertTenant(t);
+      for (const u of tables.users) this.putUser(u);
+      for (const o of tables.options) this.putOption(o);
+      for (const c of tables.trustedCertificates) this.insertTrustedCertificate(c);
+      for (const e of tables.crlEntries) this.putCrlEntry(e);
+      for (const d of tables.devices) this.putDevice(d);
+      for (const t of tables.tokens) this.insertToken(t);
+      for (const r of tables.revocations) this.insertRevocation(r);
+      for (const k of tables.signingKeys) this.putSigningKey(k);
+    });
+  }
+
+  clear(): void {
+    this.transaction(() => {
+      for (const table of [...TABLES].reverse()) this.#db.exec(`DELETE FROM ${table}`);
+    });
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `the data directory was written by a newer c8y-mtls-mock (schema ${version}; this one knows up to ${MIGRATIONS.length})`,
+    );
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,111 @@
+import type { Clock } from '../clock.js';
+import { UnprocessableEntity } from '../errors.js';
+import type { Certificate } from '../pki/certificate.js';
+import type { Anchor } from '../pki/trust-index.js';
+import type { DeviceRecord, Registration, Store } from '../store/store.js';
+
+/** RFC 5280's upper bound for a common name. */
+export const MAX_EXTERNAL_ID_LENGTH = 64;
+/** Characters Cumulocity refuses in user names and MQTT client IDs. */
+const FORBIDDEN = /[\s/\\:+$]/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+
+export const deviceUserName = (externalId: string): string => `device_${externalId}`;
+
+/** Why a certificate's CN cannot name a device, or undefined when it can. */
+export function externalIdProblem(commonNames: readonly string[]): string | undefined {
+  if (commonNames.length === 0) return 'the leaf certificate has no CN in its subject';
+  if (commonNames.length > 1)
+    return `the leaf certificate has ${commonNames.length} CNs; exactly one is required`;
+  const cn = commonNames[0]!;
+  if (cn === '') return 'the leaf certificate CN is empty';
+  if (cn.length > MAX_EXTERNAL_ID_LENGTH) {
+    return `the leaf certificate CN has ${cn.length} characters; at most ${MAX_EXTERNAL_ID_LENGTH} are allowed`;
+  }
+  if (CONTROL.test(cn)) return 'the leaf certificate CN contains control characters';
+  if (FORBIDDEN.test(cn)) {
+    return `the leaf certificate CN ${JSON.stringify(cn)} contains a character that is not allowed in a device ID (whitespace, / \\ : + $)`;
+  }
+  if (cn.includes('..')) return `the leaf certificate CN ${JSON.stringify(cn)} contains '..'`;
+  return undefined;
+}
+
+/** Devices known to a tenant, and the registration rule of the token endpoint. */
+export class Devices {
+  readonly #store: Store;
+  readonly #clock: Clock;
+
+  constructor(store: Store, clock: Clock) {
+    this.#store = store;
+    this.#clock = clock;
+  }
+
+  list(tenantId: string): DeviceRecord[] {
+    return this.#store.listDevices(tenantId);
+  }
+
+  get(tenantId: string, externalId: string): DeviceRecord | undefined {
+    return this.#store.getDevice(tenantId, externalId);
+  }
+
+  /** Registers a device in advance (seed file or bulk registration); an existing one is kept. */
+  register(tenantId: string, externalId: string, registration: Registration): DeviceRecord {
+    const existing = this.#store.getDevice(tenantId, externalId);
+    if (existing) return existing;
+    const device: DeviceRecord = {
+      tenantId,
+      externalId,
+      userName: deviceUserName(externalId),
+      registration,
+      registeredAt: this.#clock.now(),
+      anchorFingerprint: null,
+    };
+    this.#store.putDevice(device);
+    return device;
+  }
+
+  /**
+   * The device a verified leaf certificate stands for: known already, or
+   * registered now when its anchor has auto-registration on; otherwise refused.
+   */
+  resolve(leaf: Certificate, anchor: Anchor): { device: DeviceRecord; registered: boolean } {
+    const problem = externalIdProblem(leaf.commonNames);
+    if (problem) {
+      throw new UnprocessableEntity('Invalid Data', 'Cannot process certificate data.', {
+        rule: 'device-id',
+        reason: problem,
+      });
+    }
+    const externalId = leaf.commonNames[0]!;
+    const existing = this.#store.getDevice(anchor.tenantId, externalId);
+    if (existing) {
+      if (existing.anchorFingerprint !== anchor.certificate.fingerprint) {
+        const updated = { ...existing, anchorFingerprint: anchor.certificate.fingerprint };
+        this.#store.putDevice(updated);
+        return { device: updated, registered: false };
+      }
+      return { device: existing, registered: false };
+    }
+    if (!anchor.autoRegistrationEnabled) {
+      throw new UnprocessableEntity(
+        'Auto registeration is failed for device/Unprocessable Entity',
+        'Cannot process certificate data.',
+        {
+          rule: 'registration',
+          reason: `device '${externalId}' is not registered in tenant ${anchor.tenantId}, and auto-registration is off for trusted certificate '${anchor.name}'`,
+        },
+      );
+    }
+    const device: DeviceRecord = {
+      tenantId: anchor.tenantId,
+      externalId,
+      userName: deviceUserName(externalId),
+      registration: 'auto',
+      registeredAt: this.#clock.now(),
+      anchorFingerprint: anchor.certificate.fingerprint,
+    };
+    this.#store.putDevice(device);
+    return { device, registered: true };
+  }
+}

@@ -1,0 +1,210 @@
+import type { Clock } from '../clock.js';
+import { Conflict, NotFound, UnprocessableEntity } from '../errors.js';
+import { Certificate, CertificateFormatError } from '../pki/certificate.js';
+import { decodeBase64, decodeCertificateBlocks, PemError } from '../pki/pem.js';
+import { type Anchor, TrustIndex } from '../pki/trust-index.js';
+import type { CertificateStatus, Store, TrustedCertificateRecord } from '../store/store.js';
+
+export interface TrustedCertificateInput {
+  name?: string | undefined;
+  certInPemFormat: string;
+  status?: CertificateStatus | undefined;
+  autoRegistrationEnabled?: boolean | undefined;
+}
+
+export interface TrustedCertificatePatch {
+  name?: string | undefined;
+  status?: CertificateStatus | undefined;
+  autoRegistrationEnabled?: boolean | undefined;
+}
+
+/** A stored trusted certificate with its parsed certificate. */
+export interface TrustedCertificate {
+  record: TrustedCertificateRecord;
+  certificate: Certificate;
+}
+
+const INVALID = 'tenants/Invalid Data';
+
+/**
+ * The trusted certificates of every tenant: the rules for adding one, and the
+ * index the chain check uses. Parsed certificates are kept across changes, so a
+ * change rebuilds the index in milliseconds even with thousands of anchors.
+ */
+export class TrustedCertificates {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #parsed = new Map<string, Certificate>();
+  readonly #listeners = new Set<(index: TrustIndex) => void>();
+  #index: TrustIndex | undefined;
+  #notifying = false;
+
+  constructor(store: Store, clock: Clock) {
+    this.#store = store;
+    this.#clock = clock;
+  }
+
+  /** The index of all anchors, built on first use after a change. */
+  index(): TrustIndex {
+    if (!this.#index) {
+      const anchors: Anchor[] = this.#store.listTrustedCertificates().map((record) => ({
+        certificate: this.#certificate(record),
+        tenantId: record.tenantId,
+        name: record.name,
+        enabled: record.status === 'ENABLED',
+        autoRegistrationEnabled: record.autoRegistrationEnabled,
+        proofOfPossessionValid: record.proofOfPossessionValid,
+      }));
+      this.#index = new TrustIndex(anchors);
+    }
+    return this.#index;
+  }
+
+  /** Called with the new index after every change (the TLS layer's CA list follows it). */
+  onChange(listener: (index: TrustIndex) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Forget everything cached: the store was reset or replaced. */
+  reload(): void {
+    this.#parsed.clear();
+    this.#changed();
+  }
+
+  list(tenantId: string): TrustedCertificate[] {
+    return this.#store
+      .listTrustedCertificates(tenantId)
+      .map((record) => ({ record, certificate: this.#certificate(record) }));
+  }
+
+  get(tenantId: string, fingerprint: string): TrustedCertificate {
+    const record = this.#store.getTrustedCertificate(fingerprint.toLowerCase());
+    if (!record || record.tenantId !== tenantId) {
+      throw new NotFound(
+        'tenants',
+        `Certificate with fingerprint ${fingerprint} not found for tenant ${tenantId}.`,
+      );
+    }
+    return { record, certificate: this.#certificate(record) };
+  }
+
+  /** Adds a CA certificate after the platform's checks: parsable, v3, CA:true, valid now, not held by any tenant. */
+  add(tenantId: string, input: TrustedCertificateInput): TrustedCertificate {
+    const certificate = parseUpload(input.certInPemFormat);
+    const now = this.#clock.now();
+    if (certificate.version !== 3) {
+      throw new UnprocessableEntity(
+        INVALID,
+        `Certificate is X.509 version ${certificate.version}; only version 3 certificates are accepted.`,
+      );
+    }
+    if (!certificate.isCa) {
+      throw new UnprocessableEntity(
+        INVALID,
+        'Certificate is not a CA certificate: basicConstraints CA:true is required.',
+      );
+    }
+    if (now > certificate.notAfter) {
+      throw new UnprocessableEntity(
+        INVALID,
+        `Certificate expired on ${new Date(certificate.notAfter).toISOString()}.`,
+      );
+    }
+    if (now < certificate.notBefore) {
+      throw new UnprocessableEntity(
+        INVALID,
+        `Certificate is not valid before ${new Date(certificate.notBefore).toISOString()}.`,
+      );
+    }
+    const existing = this.#store.getTrustedCertificate(certificate.fingerprint);
+    if (existing) {
+      throw new Conflict(
+        'tenants',
+        `Duplicate - A certificate with the same fingerprint already exists${existing.tenantId === tenantId ? '' : ' in another tenant'}.`,
+        { reason: `fingerprint ${certificate.fingerprint} is held by tenant ${existing.tenantId}` },
+      );
+    }
+    const record: TrustedCertificateRecord = {
+      fingerprint: certificate.fingerprint,
+      tenantId,
+      name: input.name ?? certificate.commonNames[0] ?? certificate.subject,
+      status: input.status ?? 'ENABLED',
+      autoRegistrationEnabled: input.autoRegistrationEnabled ?? false,
+      certDer: certificate.der,
+      proofOfPossessionValid: false,
+      proofOfPossessionCode: null,
+      proofOfPossessionCodeUsableUntil: null,
+      createdAt: now,
+    };
+    this.#store.insertTrustedCertificate(record);
+    this.#parsed.set(record.fingerprint, certificate);
+    this.#changed();
+    return { record, certificate };
+  }
+
+  update(tenantId: string, fingerprint: string, patch: TrustedCertificatePatch): TrustedCertificate {
+    const current = this.get(tenantId, fingerprint);
+    const record: TrustedCertificateRecord = {
+      ...current.record,
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.autoRegistrationEnabled !== undefined
+        ? { autoRegistrationEnabled: patch.autoRegistrationEnabled }
+        : {}),
+    };
+    return this.save(record, current.certificate);
+  }
+
+  /** Writes a changed record (status, name, proof of possession) and refreshes the index. */
+  save(record: TrustedCertificateRecord, certificate: Certificate): TrustedCertificate {
+    this.#store.updateTrustedCertificate(record);
+    this.#changed();
+    return { record, certificate };
+  }
+
+  remove(tenantId: string, fingerprint: string): void {
+    const { record } = this.get(tenantId, fingerprint);
+    this.#store.deleteTrustedCertificate(record.fingerprint);
+    this.#parsed.delete(record.fingerprint);
+    this.#changed();
+  }
+
+  #certificate(record: TrustedCertificateRecord): Certificate {
+    let certificate = this.#parsed.get(record.fingerprint);
+    if (!certificate) {
+      certificate = Certificate.fromDer(record.certDer);
+      this.#parsed.set(record.fingerprint, certificate);
+    }
+    return certificate;
+  }
+
+  /** Invalidates the index; listeners hear once per burst of changes (a seed adds many). */
+  #changed(): void {
+    this.#index = undefined;
+    if (this.#notifying || this.#listeners.size === 0) return;
+    this.#notifying = true;
+    queueMicrotask(() => {
+      this.#notifying = false;
+      const index = this.index();
+      for (const listener of this.#listeners) listener(index);
+    });
+  }
+}
+
+/**
+ * The platform accepts the certificate as full PEM, PEM with its newlines
+ * removed, or bare base64 DER; exactly one certificate.
+ */
+export function parseUpload(text: string): Certificate {
+  try {
+    const ders = text.includes('-----BEGIN') ? decodeCertificateBlocks(text) : [decodeBase64(text)];
+    if (ders.length !== 1) throw new PemError(`expected one certificate, found ${ders.length}`);
+    return Certificate.fromDer(ders[0]!);
+  } catch (error) {
+    if (error instanceof PemError || error instanceof CertificateFormatError) {
+      throw new UnprocessableEntity(INVALID, `Cannot parse certificate: ${error.message}.`);
+    }
+    throw error;
+  }
+}

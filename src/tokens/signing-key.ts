@@ -1,0 +1,44 @@
+import { generateKeyPairSync, webcrypto } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, importPKCS8, type JWK } from 'jose';
+import type { Clock } from '../clock.js';
+import type { Store } from '../store/store.js';
+
+/** The RSA-2048 key that signs device tokens (RS256, as the platform's). Imported once. */
+export interface SigningKey {
+  kid: string;
+  privateKey: webcrypto.CryptoKey;
+  publicKey: webcrypto.CryptoKey;
+  /** The public key as published in the JWKS. */
+  publicJwk: JWK;
+}
+
+/** Loads the stored signing key, or makes and stores one: tokens must verify across restarts. */
+export async function loadSigningKey(store: Store, clock: Clock): Promise<SigningKey> {
+  let record = store.getSigningKey();
+  if (!record) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const kid = await thumbprint(privateKeyPem);
+    record = { kid, privateKeyPem, createdAt: clock.now() };
+    store.putSigningKey(record);
+  }
+  const privateKey = (await importPKCS8(record.privateKeyPem, 'RS256', {
+    extractable: true,
+  })) as webcrypto.CryptoKey;
+  const jwk = await exportJWK(privateKey);
+  const publicJwk: JWK = { kty: 'RSA', n: jwk.n!, e: jwk.e!, alg: 'RS256', use: 'sig', kid: record.kid };
+  const publicKey = (await webcrypto.subtle.importKey(
+    'jwk',
+    { kty: 'RSA', n: jwk.n!, e: jwk.e!, ext: true },
+    { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    true,
+    ['verify'],
+  )) as webcrypto.CryptoKey;
+  return { kid: record.kid, privateKey, publicKey, publicJwk };
+}
+
+async function thumbprint(privateKeyPem: string): Promise<string> {
+  const key = await importPKCS8(privateKeyPem, 'RS256', { extractable: true });
+  const jwk = await exportJWK(key);
+  return calculateJwkThumbprint({ kty: 'RSA', n: jwk.n!, e: jwk.e! });
+}

@@ -1,0 +1,124 @@
+import { errors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { type Clock, toSeconds } from '../clock.js';
+import { UNAUTHORIZED, Unauthorized } from '../errors.js';
+import type { DeviceRecord, Store, TenantRecord } from '../store/store.js';
+import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
+import type { SigningKey } from './signing-key.js';
+import { tokenHash } from './token-hash.js';
+import { DEVICE_TOKEN_CONFIG, type DeviceTokenClaims } from './token-issuer.js';
+
+export interface DeviceSession {
+  kind: 'device';
+  tenant: TenantRecord;
+  device: DeviceRecord;
+  claims: DeviceTokenClaims;
+  jwt: string;
+  hash: string;
+}
+
+const refuse = (reason: string, rule: string) => new Unauthorized(UNAUTHORIZED.credentials, { reason, rule });
+
+/**
+ * Checks a device token on every use: signature (remembered per token), time,
+ * revocation, tenant and domain, device, and the anchor it was issued under.
+ */
+export class TokenAuthenticator {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #key: SigningKey;
+  readonly #trust: TrustedCertificates;
+  readonly #verified = new LRUCache<string, { claims: DeviceTokenClaims; hash: string }>({ max: 20_000 });
+
+  constructor(store: Store, clock: Clock, key: SigningKey, trust: TrustedCertificates) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#key = key;
+    this.#trust = trust;
+  }
+
+  /** `hostTenant`: the tenant whose domain the request was sent to, if any. */
+  async authenticate(jwt: string, hostTenant?: TenantRecord): Promise<DeviceSession> {
+    const { claims, hash } = await this.#verifySignature(jwt);
+    const now = toSeconds(this.#clock.now());
+    if (now >= claims.exp)
+      throw refuse(
+        `token of ${claims.sub} expired at ${new Date(claims.exp * 1000).toISOString()}`,
+        'token-expired',
+      );
+    if (now < claims.nbf)
+      throw refuse(
+        `token of ${claims.sub} is not valid before ${new Date(claims.nbf * 1000).toISOString()}`,
+        'token-not-yet-valid',
+      );
+    if (this.#store.getRevocation(hash))
+      throw refuse(`token of ${claims.sub} (tenant ${claims.ten}) was logged out`, 'token-revoked');
+    const tenant = this.#store.getTenant(claims.ten);
+    if (!tenant) throw refuse(`token names tenant ${claims.ten}, which does not exist`, 'token-tenant');
+    if (hostTenant && hostTenant.id !== tenant.id) {
+      throw refuse(
+        `token of tenant ${tenant.id} was sent to the domain of tenant ${hostTenant.id} (${hostTenant.domain})`,
+        'token-tenant',
+      );
+    }
+    const externalId = claims.sub.startsWith('device_') ? claims.sub.slice('device_'.length) : claims.sub;
+    const device = this.#store.getDevice(tenant.id, externalId);
+    if (!device) throw refuse(`device ${externalId} of tenant ${tenant.id} no longer exists`, 'token-device');
+    const anchor = device.anchorFingerprint
+      ? this.#trust.index().byFingerprint(device.anchorFingerprint)
+      : undefined;
+    if (!anchor || anchor.tenantId !== tenant.id) {
+      throw refuse(
+        `the trusted certificate device ${externalId} authenticated with (${device.anchorFingerprint}) was deleted`,
+        'token-anchor',
+      );
+    }
+    if (!anchor.enabled) {
+      throw refuse(
+        `the trusted certificate '${anchor.name}' device ${externalId} authenticated with is DISABLED`,
+        'token-anchor',
+      );
+    }
+    return { kind: 'device', tenant, device, claims, jwt, hash };
+  }
+
+  /** Ends a token: from now on it is refused, also after a restart. */
+  revoke(session: DeviceSession): void {
+    this.#store.insertRevocation({
+      hash: session.hash,
+      tenantId: session.tenant.id,
+      userName: session.claims.sub,
+      revokedAt: this.#clock.now(),
+      expiresAtSeconds: session.claims.exp,
+    });
+  }
+
+  async #verifySignature(jwt: string): Promise<{ claims: DeviceTokenClaims; hash: string }> {
+    const cached = this.#verified.get(jwt);
+    if (cached) return cached;
+    let payload: Record<string, unknown>;
+    try {
+      // Time is checked by the caller on every use, so verification here ignores it.
+      ({ payload } = await jwtVerify(jwt, this.#key.publicKey, {
+        algorithms: ['RS256'],
+        typ: 'JWT',
+        clockTolerance: Number.MAX_SAFE_INTEGER,
+      }));
+    } catch (error) {
+      const code = error instanceof errors.JOSEError ? error.code : 'ERR_INVALID';
+      throw refuse(`bearer token rejected (${code}): ${(error as Error).message}`, 'token-signature');
+    }
+    if (
+      payload.tci !== DEVICE_TOKEN_CONFIG ||
+      typeof payload.sub !== 'string' ||
+      typeof payload.ten !== 'string' ||
+      typeof payload.exp !== 'number' ||
+      typeof payload.nbf !== 'number'
+    ) {
+      throw refuse('bearer token is signed by this mock but is not a device token', 'token-claims');
+    }
+    const entry = { claims: payload as unknown as DeviceTokenClaims, hash: tokenHash(jwt) };
+    this.#verified.set(jwt, entry);
+    return entry;
+  }
+}

@@ -1,0 +1,99 @@
+import { SignJWT } from 'jose';
+import { type Clock, toSeconds } from '../clock.js';
+import type { Store, TokenRecord } from '../store/store.js';
+import type { SigningKey } from './signing-key.js';
+import { tokenHash, xsrfToken } from './token-hash.js';
+
+/** `tci` of device tokens (user tokens carry a UUID there). */
+export const DEVICE_TOKEN_CONFIG = 'device_token_config';
+
+export interface TokenSubject {
+  tenantId: string;
+  domain: string;
+  userName: string;
+}
+
+export interface IssuedToken {
+  record: TokenRecord;
+  /** The device asked again before half the lifetime had passed and got its token back. */
+  reused: boolean;
+}
+
+/** The claims of a real device token, in the platform's order. */
+export interface DeviceTokenClaims {
+  jti: null;
+  iss: string;
+  aud: string;
+  sub: string;
+  tci: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  tfa: boolean;
+  ten: string;
+  xsrfToken: string;
+}
+
+/**
+ * Issues device tokens. A device asking again before half of its token's
+ * lifetime has passed gets the same token back (unless it was logged out);
+ * concurrent requests of one device share one signature.
+ */
+export class TokenIssuer {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #key: SigningKey;
+  readonly #inFlight = new Map<string, Promise<IssuedToken>>();
+
+  constructor(store: Store, clock: Clock, key: SigningKey) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#key = key;
+  }
+
+  issue(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {
+    const deviceKey = `${subject.tenantId}\0${subject.userName}`;
+    const pending = this.#inFlight.get(deviceKey);
+    if (pending) return pending.then((issued) => ({ ...issued, reused: true }));
+    const latest = this.#store.latestToken(subject.tenantId, subject.userName);
+    if (latest && this.#reusable(latest)) return Promise.resolve({ record: latest, reused: true });
+    const signing = this.#sign(subject, lifetimeSeconds).finally(() => this.#inFlight.delete(deviceKey));
+    this.#inFlight.set(deviceKey, signing);
+    return signing;
+  }
+
+  #reusable(token: TokenRecord): boolean {
+    const halfLife = (token.issuedAtSeconds + token.expiresAtSeconds) / 2;
+    return this.#clock.now() < halfLife * 1000 && !this.#store.getRevocation(token.hash);
+  }
+
+  async #sign(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {
+    const iat = toSeconds(this.#clock.now());
+    const claims: DeviceTokenClaims = {
+      jti: null,
+      iss: subject.domain,
+      aud: subject.domain,
+      sub: subject.userName,
+      tci: DEVICE_TOKEN_CONFIG,
+      iat,
+      nbf: iat,
+      exp: iat + lifetimeSeconds,
+      tfa: false,
+      ten: subject.tenantId,
+      xsrfToken: xsrfToken(),
+    };
+    const jwt = await new SignJWT(claims as unknown as Record<string, unknown>)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+      .sign(this.#key.privateKey);
+    const record: TokenRecord = {
+      hash: tokenHash(jwt),
+      tenantId: subject.tenantId,
+      userName: subject.userName,
+      jwt,
+      issuedAtSeconds: iat,
+      expiresAtSeconds: claims.exp,
+    };
+    this.#store.insertToken(record);
+    return { record, reused: false };
+  }
+}

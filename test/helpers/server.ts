@@ -1,0 +1,174 @@
+import { request as httpsRequest } from 'node:https';
+import type { FastifyInstance } from 'fastify';
+import { type BuildOptions, buildApp } from '../../src/app.js';
+import { type Config, resolveConfig } from '../../src/config.js';
+import {
+  type Credential,
+  commonName,
+  createRootCa,
+  createServerCertificate,
+  exportPrivateKeyPem,
+} from '../../src/pki/certificate-factory.js';
+import { applySeed, parseSeed, type Seed } from '../../src/seed/seed.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { TestClock } from './clock.js';
+import { DAY } from './pki.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export interface TestServer {
+  app: FastifyInstance;
+  clock: TestClock;
+  store: Store;
+  port: number;
+  /** PEM of the CA that issued the server certificate: what clients trust. */
+  serverCa: string;
+  origin: string;
+}
+
+export interface StartOptions {
+  seed?: Seed;
+  config?: Parameters<typeof resolveConfig>[0];
+  clock?: TestClock;
+  store?: Store;
+  /** Only build (for app.inject); no TLS, no port. */
+  listen?: boolean;
+  peerCertificates?: BuildOptions['peerCertificates'];
+}
+
+let serverIdentity: Promise<{ ca: Credential; key: string; cert: string }> | undefined;
+
+/** One server identity for the whole test process: making it is not what tests test. */
+function identity() {
+  serverIdentity ??= (async () => {
+    const now = Date.now();
+    const ca = await createRootCa({
+      subject: commonName('test server CA'),
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + 3650 * DAY),
+    });
+    const server = await createServerCertificate({
+      issuer: ca,
+      subject: commonName('localhost'),
+      names: ['localhost', '127.0.0.1', 't100.example.test', 't200.example.test'],
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + 365 * DAY),
+    });
+    return { ca, key: await exportPrivateKeyPem(server.keys.privateKey), cert: server.certificate.pem };
+  })();
+  return serverIdentity;
+}
+
+/**
+ * Starts the real application: HTTPS with client certificates on 127.0.0.1
+ * and an ephemeral port, an in-memory store, the given seed. Closed at teardown.
+ */
+export async function startServer(t: Teardown, options: StartOptions = {}): Promise<TestServer> {
+  const clock = options.clock ?? new TestClock(Date.now());
+  const store = options.store ?? new SqliteStore();
+  const config: Config = resolveConfig(options.config ?? {});
+  const { ca, key, cert } = await identity();
+  const listen = options.listen !== false;
+  const app = await buildApp({
+    config,
+    clock,
+    store,
+    ...(listen ? { tls: { key, cert } } : {}),
+    ...(options.peerCertificates ? { peerCertificates: options.peerCertificates } : {}),
+  });
+  t.teardown(async () => {
+    await app.close();
+    store.close();
+  });
+  if (options.seed) await applySeed(parseSeed(options.seed, 'test seed'), app.services, 'test seed');
+  let port = 0;
+  if (listen) {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  } else {
+    await app.ready();
+  }
+  return { app, clock, store, port, serverCa: ca.certificate.pem, origin: `https://localhost:${port}` };
+}
+
+export interface ClientOptions {
+  method?: string;
+  path: string;
+  cert?: string;
+  key?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Host header / SNI name; defaults to localhost. */
+  host?: string;
+}
+
+export interface ClientResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => unknown;
+}
+
+/** One HTTPS request over a fresh connection, with an optional client certificate. */
+export function call(server: TestServer, options: ClientOptions): Promise<ClientResponse> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        method: options.method ?? 'GET',
+        path: options.path,
+        ca: server.serverCa,
+        ...(options.cert ? { cert: options.cert } : {}),
+        ...(options.key ? { key: options.key } : {}),
+        headers: {
+          ...(options.host ? { host: options.host } : { host: `localhost:${server.port}` }),
+          ...options.headers,
+        },
+        agent: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text,
+            json: () => JSON.parse(text),
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+/** POST /devicecontrol/deviceAccessToken as the docs' curl does it. */
+export function requestToken(
+  server: TestServer,
+  client: { cert?: string; key?: string; chainHeader?: string; headers?: Record<string, string> },
+) {
+  return call(server, {
+    method: 'POST',
+    path: '/devicecontrol/deviceAccessToken',
+    ...(client.cert ? { cert: client.cert } : {}),
+    ...(client.key ? { key: client.key } : {}),
+    headers: {
+      accept: 'application/json',
+      ...(client.chainHeader !== undefined ? { 'x-ssl-cert-chain': client.chainHeader } : {}),
+      ...client.headers,
+    },
+  });
+}
+
+export const ERROR_TYPE = 'application/vnd.com.nsn.cumulocity.error+json';
+export const INFO = 'https://www.cumulocity.com/guides/reference-guide/#error_reporting';
