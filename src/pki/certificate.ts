@@ -103,11 +103,17 @@ export class Certificate {
     this.issuerKey = structure.issuerKey;
     this.extensions = structure.extensions;
     const basic = structure.extensions.find((e) => e.oid === OID.basicConstraints);
-    const constraints = basic ? readBasicConstraints(basic.value) : { ca: false, pathLen: undefined };
-    this.isCa = constraints.ca;
-    this.pathLen = constraints.pathLen;
     const usage = structure.extensions.find((e) => e.oid === OID.keyUsage);
-    this.keyUsage = usage ? readBitString(usage.value) : undefined;
+    try {
+      const constraints = basic ? readBasicConstraints(basic.value) : { ca: false, pathLen: undefined };
+      this.isCa = constraints.ca;
+      this.pathLen = constraints.pathLen;
+      this.keyUsage = usage ? readBitString(usage.value) : undefined;
+    } catch (error) {
+      if (error instanceof DerError)
+        throw new CertificateFormatError(`malformed extension (${error.message})`);
+      throw error;
+    }
     this.unhandledCriticalExtensions = structure.extensions
       .filter((e) => e.critical && !HANDLED_EXTENSIONS.has(e.oid))
       .map((e) => e.oid);

@@ -12,7 +12,9 @@ const TrustedCertificateSeed = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1 })),
     certInPemFormat: Type.Optional(Type.String({ minLength: 1 })),
     certFile: Type.Optional(Type.String({ minLength: 1 })),
-    status: Type.Optional(Type.Union([Type.Literal('ENABLED'), Type.Literal('DISABLED')])),
+    status: Type.Optional(
+      Type.Unsafe<'ENABLED' | 'DISABLED'>({ type: 'string', enum: ['ENABLED', 'DISABLED'] }),
+    ),
     autoRegistrationEnabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -145,8 +147,8 @@ function formatErrors(errors: ErrorObject[]): string {
       ? `unknown field "${(first.params as { additionalProperty: string }).additionalProperty}"`
       : first.keyword === 'required'
         ? `missing field "${(first.params as { missingProperty: string }).missingProperty}"`
-        : first.keyword === 'anyOf'
-          ? 'must be "ENABLED" or "DISABLED"'
+        : first.keyword === 'enum'
+          ? `must be ${(first.params as { allowedValues: string[] }).allowedValues.map((v) => JSON.stringify(v)).join(' or ')}`
           : (first.message ?? 'invalid');
   return `${field}: ${detail}`;
 }

@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { Certificate, CertificateFormatError } from '../../src/pki/certificate.js';
+import { issueCertificate } from '../../src/pki/certificate-factory.js';
+import { x509 } from '../../src/pki/x509.js';
+import { DAY, rootCa } from '../helpers/pki.js';
+
+const now = Date.parse('2026-06-01T12:00:00.000Z');
+
+t.test('facts in the platform formats (the go-c8y-cli recorded response)', async (t) => {
+  const ca = await rootCa(now);
+  const { certificate } = await issueCertificate({
+    issuer: ca,
+    subject: [{ CN: ['tedge04'] }, { O: ['Thin Edge'] }, { OU: ['Test Device'] }],
+    serialHex: '48e2e80516001e6c',
+    notBefore: new Date('2022-06-17T13:47:33Z'),
+    notAfter: new Date('2023-06-17T13:47:33Z'),
+  });
+  t.equal(certificate.subject, 'OU=Test Device, O=Thin Edge, CN=tedge04', 'RDNs reversed, joined by ", "');
+  t.equal(certificate.serialDecimal, '5252015224009006700', 'serial in decimal');
+  t.equal(certificate.serialHex, '48e2e80516001e6c');
+  t.equal(certificate.algorithmName, 'SHA256withECDSA');
+  t.equal(certificate.version, 3);
+  t.equal(certificate.notBefore, Date.parse('2022-06-17T13:47:33Z'));
+  t.equal(certificate.notAfter, Date.parse('2023-06-17T13:47:33Z'));
+  t.match(certificate.fingerprint, /^[0-9a-f]{40}$/);
+  t.same(certificate.commonNames, ['tedge04']);
+  t.equal(certificate.base64, certificate.der.toString('base64'));
+  t.notMatch(certificate.base64, /\n/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'c8y-cert-'));
+  writeFileSync(join(dir, 'c.pem'), certificate.pem);
+  const openssl = execFileSync('openssl', [
+    'x509',
+    '-in',
+    join(dir, 'c.pem'),
+    '-noout',
+    '-fingerprint',
+    '-sha1',
+    '-serial',
+  ]).toString();
+  t.match(
+    openssl,
+    new RegExp(`sha1 Fingerprint=${certificate.fingerprint.toUpperCase().match(/../g)!.join(':')}`, 'i'),
+    'same fingerprint as openssl',
+  );
+  t.match(openssl, 'serial=48E2E80516001E6C', 'same serial as openssl');
+});
+
+t.test('RSA signature names, basicConstraints and keyUsage', async (t) => {
+  const ca = await rootCa(now, 'RSA CA', { keySpec: { type: 'rsa', bits: 2048 }, pathLen: 3 });
+  t.equal(ca.certificate.algorithmName, 'SHA256withRSA');
+  t.equal(ca.certificate.keyDescription, 'RSA 2048');
+  t.equal(ca.certificate.isCa, true);
+  t.equal(ca.certificate.pathLen, 3);
+  t.equal(ca.certificate.allowsCertificateSigning, true);
+  t.equal(ca.certificate.selfIssued, true);
+  t.same(ca.certificate.unhandledCriticalExtensions, []);
+  const leaf = await issueCertificate({
+    issuer: ca,
+    subject: [{ CN: ['a'] }, { CN: ['b'] }],
+    basicConstraints: 'omit',
+    keyUsage: x509.KeyUsageFlags.digitalSignature,
+    extensions: [new x509.Extension('1.2.3.4.5', true, new Uint8Array([5, 0]))],
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + DAY),
+  });
+  t.equal(leaf.certificate.isCa, false, 'no basicConstraints means not a CA');
+  t.equal(leaf.certificate.pathLen, undefined);
+  t.equal(leaf.certificate.allowsCertificateSigning, false);
+  t.same(leaf.certificate.commonNames, ['a', 'b'], 'several CNs are all seen');
+  t.same(leaf.certificate.unhandledCriticalExtensions, ['1.2.3.4.5']);
+  t.equal(leaf.certificate.keyDescription, 'EC P-256');
+});
+
+t.test('malformed DER is refused with a reason, never a crash', async (t) => {
+  const ca = await rootCa(now);
+  const der = ca.certificate.der;
+  const cases: [string, Buffer, RegExp][] = [
+    ['empty', Buffer.alloc(0), /truncated/],
+    ['trailing bytes', Buffer.concat([der, Buffer.from([0, 0])]), /2 trailing bytes/],
+    ['truncated', der.subarray(0, der.length - 10), /truncated/],
+    ['not a sequence', Buffer.from('hello world'), /malformed DER/],
+    ['indefinite length', Buffer.from([0x30, 0x80, 0, 0]), /indefinite length/],
+    ['non-minimal length', Buffer.from([0x30, 0x81, 0x01, 0x00]), /non-minimal/],
+  ];
+  for (const [name, bytes, reason] of cases) {
+    t.throws(() => Certificate.fromDer(bytes), CertificateFormatError, name);
+    try {
+      Certificate.fromDer(bytes);
+    } catch (error) {
+      t.match((error as Error).message, reason, `${name}: ${(error as Error).message}`);
+    }
+  }
+  // Every single-byte corruption either parses or fails with CertificateFormatError.
+  let refused = 0;
+  for (let i = 0; i < der.length; i++) {
+    const copy = Buffer.from(der);
+    copy[i] = copy[i]! ^ 0xff;
+    try {
+      Certificate.fromDer(copy);
+    } catch (error) {
+      if (!(error instanceof CertificateFormatError))
+        t.fail(`byte ${i}: ${(error as Error).name}: ${(error as Error).message}`);
+      refused++;
+    }
+  }
+  t.ok(refused > 0, `${refused} of ${der.length} corruptions refused, none crashed`);
+});

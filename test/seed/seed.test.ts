@@ -1,0 +1,163 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { applySeed, isSeeded, loadSeedFile, parseSeed, SeedError } from '../../src/seed/seed.js';
+import { device, rootCa } from '../helpers/pki.js';
+import { startServer } from '../helpers/server.js';
+
+const now = Date.now();
+const ca = await rootCa(now, 'Seed CA');
+const leafOnly = await device(ca, now, 'not-a-ca');
+
+const tenant = (extra: Record<string, unknown> = {}) => ({
+  id: 't100',
+  domain: 't100.example.test',
+  ...extra,
+});
+
+t.test('validation errors name the bad field', async (t) => {
+  const cases: [string, unknown, RegExp][] = [
+    ['not an object', [], /seed\.json: \(top level\): must be object/],
+    ['missing tenants', {}, /missing field "tenants"/],
+    ['unknown field', { tenants: [tenant({ colour: 'blue' })] }, /tenants\[0\]: unknown field "colour"/],
+    [
+      'bad status',
+      { tenants: [tenant({ trustedCertificates: [{ certInPemFormat: 'x', status: 'ON' }] })] },
+      /tenants\[0\]\.trustedCertificates\[0\]\.status: must be "ENABLED" or "DISABLED"/,
+    ],
+    [
+      'bad domain',
+      { tenants: [tenant({ domain: 'has space' })] },
+      /tenants\[0\]\.domain: must match pattern/,
+    ],
+    [
+      'option value not a string',
+      { tenants: [tenant({ options: [{ category: 'a', key: 'b', value: 3 }] })] },
+      /tenants\[0\]\.options\[0\]\.value: must be string/,
+    ],
+    [
+      'both certificate sources',
+      { tenants: [tenant({ trustedCertificates: [{ certInPemFormat: 'x', certFile: 'y' }] })] },
+      /tenants\[0\]\.trustedCertificates\[0\]: give exactly one of certInPemFormat and certFile/,
+    ],
+    [
+      'neither certificate source',
+      { tenants: [tenant({ trustedCertificates: [{ name: 'n' }] })] },
+      /give exactly one/,
+    ],
+    [
+      'duplicate tenant',
+      { tenants: [tenant(), tenant({ domain: 'other.example.test' })] },
+      /tenants\[1\]\.id: tenant t100 appears twice/,
+    ],
+    [
+      'duplicate domain',
+      { tenants: [tenant(), tenant({ id: 't200' })] },
+      /tenants\[1\]\.domain: domain t100\.example\.test appears twice/,
+    ],
+    [
+      'bad device id',
+      { tenants: [tenant({ devices: [{ externalId: 'a:b' }] })] },
+      /tenants\[0\]\.devices\[0\]\.externalId: .*not allowed in a device ID/,
+    ],
+  ];
+  for (const [name, data, message] of cases) {
+    t.throws(() => parseSeed(data, 'seed.json'), SeedError, name);
+    try {
+      parseSeed(data, 'seed.json');
+    } catch (error) {
+      t.match((error as Error).message, message, name);
+    }
+  }
+});
+
+t.test('rules of the APIs apply to seeded certificates and options', async (t) => {
+  const cases: [string, unknown, RegExp][] = [
+    [
+      'not a CA',
+      { tenants: [tenant({ trustedCertificates: [{ certInPemFormat: leafOnly.certPem }] })] },
+      /tenants\[0\]\.trustedCertificates\[0\]: Certificate is not a CA certificate/,
+    ],
+    [
+      'unparsable',
+      { tenants: [tenant({ trustedCertificates: [{ certInPemFormat: 'MIIB' }] })] },
+      /tenants\[0\]\.trustedCertificates\[0\]: Cannot parse certificate/,
+    ],
+    [
+      'lifespan below the minimum',
+      {
+        tenants: [
+          tenant({
+            options: [{ category: 'oauth.internal', key: 'device-token.lifespan.seconds', value: '60' }],
+          }),
+        ],
+      },
+      /tenants\[0\]\.options\[0\]\.value: .*at least 300 seconds/,
+    ],
+    [
+      'same CA in two tenants',
+      {
+        tenants: [
+          tenant({ trustedCertificates: [{ certInPemFormat: ca.certificate.pem }] }),
+          {
+            id: 't200',
+            domain: 't200.example.test',
+            trustedCertificates: [{ certInPemFormat: ca.certificate.pem }],
+          },
+        ],
+      },
+      /tenants\[1\]\.trustedCertificates\[0\]: Duplicate/,
+    ],
+  ];
+  for (const [name, data, message] of cases) {
+    const server = await startServer(t, { listen: false });
+    await t.rejects(
+      applySeed(parseSeed(data, 'seed.json'), server.app.services, 'seed.json'),
+      { message },
+      name,
+    );
+    t.equal(server.store.listTenants().length, 0, `${name}: nothing was written`);
+    t.equal(isSeeded(server.app.services), false);
+    t.equal(server.app.services.trust.index().size, 0, `${name}: the trust index holds nothing`);
+  }
+});
+
+t.test('a seed file with certFile relative to it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'c8y-seed-'));
+  writeFileSync(join(dir, 'ca.pem'), ca.certificate.pem);
+  writeFileSync(
+    join(dir, 'seed.json'),
+    JSON.stringify({
+      tenants: [
+        tenant({
+          users: [{ userName: 'admin', password: 'pw' }],
+          trustedCertificates: [{ certFile: 'ca.pem', autoRegistrationEnabled: true }],
+          devices: [{ externalId: 'd-1' }],
+        }),
+      ],
+    }),
+  );
+  const seed = loadSeedFile(join(dir, 'seed.json'));
+  const server = await startServer(t, { listen: false });
+  await applySeed(seed, server.app.services, 'seed.json');
+  t.equal(isSeeded(server.app.services), true);
+  const [trusted] = server.app.services.trust.list('t100');
+  t.equal(trusted?.record.fingerprint, ca.certificate.fingerprint);
+  t.equal(trusted?.record.name, 'Seed CA', 'the name defaults to the CN');
+  t.equal(trusted?.record.autoRegistrationEnabled, true);
+  t.equal(server.app.services.devices.get('t100', 'd-1')?.userName, 'device_d-1');
+  t.notMatch(server.store.getUser('t100', 'admin')?.passwordHash, /pw/, 'the password is stored hashed');
+
+  writeFileSync(
+    join(dir, 'missing.json'),
+    JSON.stringify({ tenants: [tenant({ trustedCertificates: [{ certFile: 'nope.pem' }] })] }),
+  );
+  t.throws(
+    () => loadSeedFile(join(dir, 'missing.json')),
+    /tenants\[0\]\.trustedCertificates\[0\]\.certFile: cannot read .*nope\.pem \(ENOENT\)/,
+  );
+  writeFileSync(join(dir, 'broken.json'), '{ "tenants": [');
+  t.throws(() => loadSeedFile(join(dir, 'broken.json')), /broken\.json is not valid JSON/);
+  t.throws(() => loadSeedFile(join(dir, 'absent.json')), /cannot read seed file .*absent\.json: ENOENT/);
+});
