@@ -7,6 +7,7 @@ import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certific
 import { currentTenantRoutes } from './routes/current-tenant.js';
 import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
+import { mockControlRoutes } from './routes/mock-control.js';
 import { type AppDeps, createServices, type Services } from './services.js';
 
 /** The server's own certificate and key, PEM. */
@@ -22,6 +23,8 @@ export interface BuildOptions extends AppDeps {
   /** Where client certificates come from (default: the TLS handshake). */
   peerCertificates?: PeerCertificates;
 }
+
+const PRUNE_INTERVAL_MS = 60_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -92,6 +95,19 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   await app.register(currentUserRoutes, { services });
   await app.register(currentTenantRoutes, { services });
+  await app.register(mockControlRoutes, { services });
+
+  // Expired tokens and their revocations can go: an expired token is refused anyway.
+  const prune = () => {
+    const removed = services.store.pruneExpired(Math.floor(services.clock.now() / 1000));
+    if (removed > 0) app.log.debug({ removed }, 'pruned expired tokens and revocations');
+  };
+  let pruner: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    prune();
+    pruner = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+  });
+  app.addHook('onClose', async () => clearInterval(pruner));
   return app;
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -15,7 +16,7 @@ import {
   resolveConfig,
 } from './config.js';
 import { createLogger } from './log.js';
-import { applySeed, isSeeded, loadSeedFile, SeedError } from './seed/seed.js';
+import { loadSeedFile, SEEDED_META_KEY, SeedError } from './seed/seed.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -112,6 +113,12 @@ function serveCommand(): Command {
         .argParser(collect),
     )
     .addOption(
+      new Option(
+        '--admin-secret <secret>',
+        'secret of the /_mock control API (Authorization: Bearer <secret>); generated and printed when not given',
+      ).env(env('ADMIN_SECRET')),
+    )
+    .addOption(
       new Option('--decision-log-size <n>', 'authentication decisions kept in memory')
         .env(env('DECISION_LOG_SIZE'))
         .default(d.decisionLogSize)
@@ -169,6 +176,7 @@ interface ServeOptions {
   sync: Config['sync'];
   lifespanBelowMinimum: Config['lifespanBelowMinimum'];
   trustedProxy?: string[];
+  adminSecret?: string;
   decisionLogSize: number;
   maxHeaderSize: number;
   bodyLimit: number;
@@ -192,6 +200,7 @@ async function serve(options: ServeOptions): Promise<void> {
     sync: options.sync,
     lifespanBelowMinimum: options.lifespanBelowMinimum,
     trustedProxies: new Set((options.trustedProxy ?? []).map((f) => f.toLowerCase().replaceAll(':', ''))),
+    adminSecret: options.adminSecret ?? randomBytes(18).toString('base64url'),
     decisionLogSize: options.decisionLogSize,
     limits: {
       maxHeaderSize: options.maxHeaderSize,
@@ -211,22 +220,20 @@ async function serve(options: ServeOptions): Promise<void> {
   const demo = config.seed === undefined ? await ensureDemo(config.certsDir, clock) : undefined;
   for (const item of demo?.created ?? []) say(`created ${item}`);
   const seedFile = config.seed ?? demo!.seedFile;
-  const seed = loadSeedFile(seedFile);
+  loadSeedFile(seedFile); // fail now, before anything listens, when the seed is unusable
+  const seed = { source: seedFile, load: () => loadSeedFile(seedFile) };
 
   const store = new SqliteStore({
     dataDir: config.ephemeral ? undefined : config.dataDir,
     sync: config.sync,
   });
-  const app = await buildApp({ config, clock, store, logger, tls: dev });
-  if (!isSeeded(app.services)) {
-    await applySeed(seed, app.services, seedFile);
+  const app = await buildApp({ config, clock, store, logger, tls: dev, seed });
+  if (await app.services.state.initialize()) {
     say(
       `applied seed ${seedFile} to ${config.ephemeral ? 'the in-memory store' : `data directory ${config.dataDir}`}`,
     );
   } else {
-    say(
-      `kept the state in data directory ${config.dataDir} (seeded from ${app.services.store.getMeta('seeded-from')})`,
-    );
+    say(`kept the state in data directory ${config.dataDir} (seeded from ${store.getMeta(SEEDED_META_KEY)})`);
   }
 
   let stopping = false;
@@ -264,6 +271,11 @@ async function serve(options: ServeOptions): Promise<void> {
       }`,
     );
   }
+  say(
+    options.adminSecret
+      ? '  control API (/_mock): secret from --admin-secret'
+      : `  control API (/_mock): Authorization: Bearer ${config.adminSecret}  (generated; set --admin-secret to fix it)`,
+  );
   if (demo) {
     say(`  demo administrator: t100/admin, password ${demo.adminPassword}`);
     say('');

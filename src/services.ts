@@ -3,13 +3,14 @@ import type { Config } from './config.js';
 import { DecisionLog } from './decisions/decision-log.js';
 import { CertificateCache } from './pki/certificate-cache.js';
 import { ChainVerifier } from './pki/chain-verifier.js';
+import { type SeedSource, StateControl } from './state/state-control.js';
 import type { Store } from './store/store.js';
 import { RevocationLists } from './tenants/crl.js';
 import { Devices } from './tenants/devices.js';
 import { TenantOptions } from './tenants/tenant-options.js';
 import { Tenants } from './tenants/tenants.js';
 import { TrustedCertificates } from './tenants/trusted-certificates.js';
-import { loadSigningKey, type SigningKey } from './tokens/signing-key.js';
+import { SigningKeys } from './tokens/signing-key.js';
 import { TokenAuthenticator } from './tokens/token-authenticator.js';
 import { TokenIssuer } from './tokens/token-issuer.js';
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   config: Config;
   clock: Clock;
   store: Store;
+  /** What a new store is seeded with and a reset returns to. */
+  seed?: SeedSource | undefined;
 }
 
 /** The domain services over one store, shared by all routes. */
@@ -29,16 +32,17 @@ export interface Services extends AppDeps {
   crl: RevocationLists;
   certificates: CertificateCache;
   verifier: ChainVerifier;
-  signingKey: SigningKey;
+  keys: SigningKeys;
   issuer: TokenIssuer;
   authenticator: TokenAuthenticator;
   decisions: DecisionLog;
+  state: StateControl;
 }
 
-export async function createServices({ config, clock, store }: AppDeps): Promise<Services> {
+export async function createServices({ config, clock, store, seed }: AppDeps): Promise<Services> {
   const trust = new TrustedCertificates(store, clock);
-  const signingKey = await loadSigningKey(store, clock);
-  return {
+  const keys = await SigningKeys.load(store, clock);
+  const services: Omit<Services, 'state'> & { state?: StateControl } = {
     config,
     clock,
     store,
@@ -49,9 +53,11 @@ export async function createServices({ config, clock, store }: AppDeps): Promise
     crl: new RevocationLists(store, clock),
     certificates: new CertificateCache(),
     verifier: new ChainVerifier(),
-    signingKey,
-    issuer: new TokenIssuer(store, clock, signingKey),
-    authenticator: new TokenAuthenticator(store, clock, signingKey, trust),
+    keys,
+    issuer: new TokenIssuer(store, clock, keys),
+    authenticator: new TokenAuthenticator(store, clock, keys, trust),
     decisions: new DecisionLog(clock, config.decisionLogSize),
   };
+  services.state = new StateControl(services as Services, seed);
+  return services as Services;
 }

@@ -81,4 +81,9 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 2: the certificate a device last authenticated with, for the dashboard's device view
+  `
+  ALTER TABLE devices ADD COLUMN certificate_fingerprint TEXT;
+  ALTER TABLE devices ADD COLUMN certificate_subject TEXT;
+  `,
 ];

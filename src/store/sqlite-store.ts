@@ -70,6 +70,8 @@ const device = (r: Row): DeviceRecord => ({
   registration: r.registration as DeviceRecord['registration'],
   registeredAt: r.registered_at as number,
   anchorFingerprint: (r.anchor_fingerprint as string | null) ?? null,
+  certificateFingerprint: (r.certificate_fingerprint as string | null) ?? null,
+  certificateSubject: (r.certificate_subject as string | null) ?? null,
 });
 const token = (r: Row): TokenRecord => ({
   hash: r.hash as string,
@@ -332,17 +334,22 @@ export class SqliteStore implements Store {
 
   putDevice(d: DeviceRecord): void {
     this.#run(
-      `INSERT INTO devices (tenant_id, external_id, user_name, registration, registered_at, anchor_fingerprint)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO devices (tenant_id, external_id, user_name, registration, registered_at, anchor_fingerprint,
+         certificate_fingerprint, certificate_subject)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(tenant_id, external_id) DO UPDATE SET user_name = excluded.user_name,
          registration = excluded.registration, registered_at = excluded.registered_at,
-         anchor_fingerprint = excluded.anchor_fingerprint`,
+         anchor_fingerprint = excluded.anchor_fingerprint,
+         certificate_fingerprint = excluded.certificate_fingerprint,
+         certificate_subject = excluded.certificate_subject`,
       d.tenantId,
       d.externalId,
       d.userName,
       d.registration,
       d.registeredAt,
       d.anchorFingerprint,
+      d.certificateFingerprint,
+      d.certificateSubject,
     );
   }
 

@@ -56,6 +56,9 @@ export interface DeviceRecord {
   registeredAt: number;
   /** The trusted certificate its last token was issued under. */
   anchorFingerprint: string | null;
+  /** The leaf certificate it last authenticated with. */
+  certificateFingerprint: string | null;
+  certificateSubject: string | null;
 }
 
 export interface TokenRecord {

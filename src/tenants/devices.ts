@@ -60,6 +60,8 @@ export class Devices {
       registration,
       registeredAt: this.#clock.now(),
       anchorFingerprint: null,
+      certificateFingerprint: null,
+      certificateSubject: null,
     };
     this.#store.putDevice(device);
     return device;
@@ -80,8 +82,17 @@ export class Devices {
     const externalId = leaf.commonNames[0]!;
     const existing = this.#store.getDevice(anchor.tenantId, externalId);
     if (existing) {
-      if (existing.anchorFingerprint !== anchor.certificate.fingerprint) {
-        const updated = { ...existing, anchorFingerprint: anchor.certificate.fingerprint };
+      // Written only when the device shows another certificate or anchor, not on every request.
+      if (
+        existing.anchorFingerprint !== anchor.certificate.fingerprint ||
+        existing.certificateFingerprint !== leaf.fingerprint
+      ) {
+        const updated: DeviceRecord = {
+          ...existing,
+          anchorFingerprint: anchor.certificate.fingerprint,
+          certificateFingerprint: leaf.fingerprint,
+          certificateSubject: leaf.subject,
+        };
         this.#store.putDevice(updated);
         return { device: updated, registered: false };
       }
@@ -104,6 +115,8 @@ export class Devices {
       registration: 'auto',
       registeredAt: this.#clock.now(),
       anchorFingerprint: anchor.certificate.fingerprint,
+      certificateFingerprint: leaf.fingerprint,
+      certificateSubject: leaf.subject,
     };
     this.#store.putDevice(device);
     return { device, registered: true };

@@ -42,3 +42,37 @@ async function thumbprint(privateKeyPem: string): Promise<string> {
   const jwk = await exportJWK(key);
   return calculateJwkThumbprint({ kty: 'RSA', n: jwk.n!, e: jwk.e! });
 }
+
+/**
+ * The current signing key. Importing a state can bring another key, so the
+ * issuer and verifier ask for it on each use instead of keeping their own.
+ */
+export class SigningKeys {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  #current: SigningKey;
+
+  private constructor(store: Store, clock: Clock, current: SigningKey) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#current = current;
+  }
+
+  static async load(store: Store, clock: Clock): Promise<SigningKeys> {
+    return new SigningKeys(store, clock, await loadSigningKey(store, clock));
+  }
+
+  get current(): SigningKey {
+    return this.#current;
+  }
+
+  /** Re-reads the key from the store (after an import); makes one if the state has none. */
+  async reload(): Promise<void> {
+    this.#current = await loadSigningKey(this.#store, this.#clock);
+  }
+
+  /** The public keys as a JWKS document. */
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.#current.publicJwk] };
+  }
+}

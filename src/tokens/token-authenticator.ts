@@ -4,7 +4,7 @@ import { type Clock, toSeconds } from '../clock.js';
 import { UNAUTHORIZED, Unauthorized } from '../errors.js';
 import type { DeviceRecord, Store, TenantRecord } from '../store/store.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
-import type { SigningKey } from './signing-key.js';
+import type { SigningKeys } from './signing-key.js';
 import { tokenHash } from './token-hash.js';
 import { DEVICE_TOKEN_CONFIG, type DeviceTokenClaims } from './token-issuer.js';
 
@@ -26,14 +26,14 @@ const refuse = (reason: string, rule: string) => new Unauthorized(UNAUTHORIZED.c
 export class TokenAuthenticator {
   readonly #store: Store;
   readonly #clock: Clock;
-  readonly #key: SigningKey;
+  readonly #keys: SigningKeys;
   readonly #trust: TrustedCertificates;
   readonly #verified = new LRUCache<string, { claims: DeviceTokenClaims; hash: string }>({ max: 20_000 });
 
-  constructor(store: Store, clock: Clock, key: SigningKey, trust: TrustedCertificates) {
+  constructor(store: Store, clock: Clock, keys: SigningKeys, trust: TrustedCertificates) {
     this.#store = store;
     this.#clock = clock;
-    this.#key = key;
+    this.#keys = keys;
     this.#trust = trust;
   }
 
@@ -93,13 +93,18 @@ export class TokenAuthenticator {
     });
   }
 
+  /** Forgets remembered signatures: the signing key may have changed. */
+  forget(): void {
+    this.#verified.clear();
+  }
+
   async #verifySignature(jwt: string): Promise<{ claims: DeviceTokenClaims; hash: string }> {
     const cached = this.#verified.get(jwt);
     if (cached) return cached;
     let payload: Record<string, unknown>;
     try {
       // Time is checked by the caller on every use, so verification here ignores it.
-      ({ payload } = await jwtVerify(jwt, this.#key.publicKey, {
+      ({ payload } = await jwtVerify(jwt, this.#keys.current.publicKey, {
         algorithms: ['RS256'],
         typ: 'JWT',
         clockTolerance: Number.MAX_SAFE_INTEGER,

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { type Clock, toSeconds } from '../clock.js';
 import type { Store, TokenRecord } from '../store/store.js';
-import type { SigningKey } from './signing-key.js';
+import type { SigningKeys } from './signing-key.js';
 import { tokenHash, xsrfToken } from './token-hash.js';
 
 /** `tci` of device tokens (user tokens carry a UUID there). */
@@ -42,13 +42,13 @@ export interface DeviceTokenClaims {
 export class TokenIssuer {
   readonly #store: Store;
   readonly #clock: Clock;
-  readonly #key: SigningKey;
+  readonly #keys: SigningKeys;
   readonly #inFlight = new Map<string, Promise<IssuedToken>>();
 
-  constructor(store: Store, clock: Clock, key: SigningKey) {
+  constructor(store: Store, clock: Clock, keys: SigningKeys) {
     this.#store = store;
     this.#clock = clock;
-    this.#key = key;
+    this.#keys = keys;
   }
 
   issue(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {
@@ -84,7 +84,7 @@ export class TokenIssuer {
     };
     const jwt = await new SignJWT(claims as unknown as Record<string, unknown>)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-      .sign(this.#key.privateKey);
+      .sign(this.#keys.current.privateKey);
     const record: TokenRecord = {
       hash: tokenHash(jwt),
       tenantId: subject.tenantId,

@@ -9,7 +9,7 @@ import {
   createServerCertificate,
   exportPrivateKeyPem,
 } from '../../src/pki/certificate-factory.js';
-import { applySeed, parseSeed, type Seed } from '../../src/seed/seed.js';
+import { parseSeed, type Seed } from '../../src/seed/seed.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { TestClock } from './clock.js';
@@ -69,13 +69,15 @@ function identity() {
 export async function startServer(t: Teardown, options: StartOptions = {}): Promise<TestServer> {
   const clock = options.clock ?? new TestClock(Date.now());
   const store = options.store ?? new SqliteStore();
-  const config: Config = resolveConfig(options.config ?? {});
+  const config: Config = resolveConfig({ adminSecret: ADMIN_SECRET, ...options.config });
   const { ca, key, cert } = await identity();
   const listen = options.listen !== false;
+  const seed = options.seed;
   const app = await buildApp({
     config,
     clock,
     store,
+    ...(seed ? { seed: { source: 'test seed', load: () => parseSeed(seed, 'test seed') } } : {}),
     ...(listen ? { tls: { key, cert } } : {}),
     ...(options.peerCertificates ? { peerCertificates: options.peerCertificates } : {}),
   });
@@ -83,7 +85,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     await app.close();
     store.close();
   });
-  if (options.seed) await applySeed(parseSeed(options.seed, 'test seed'), app.services, 'test seed');
+  await app.services.state.initialize();
   let port = 0;
   if (listen) {
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -169,6 +171,9 @@ export function requestToken(
     },
   });
 }
+
+/** The control API secret of test servers. */
+export const ADMIN_SECRET = 'test-admin-secret';
 
 export const ERROR_TYPE = 'application/vnd.com.nsn.cumulocity.error+json';
 export const INFO = 'https://www.cumulocity.com/guides/reference-guide/#error_reporting';

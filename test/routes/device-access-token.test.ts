@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import t, { type Test } from 'tap';
 import { commonName, issueCertificate } from '../../src/pki/certificate-factory.js';
-import type { Seed } from '../../src/seed/seed.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
+import { seedWith } from '../helpers/seeds.js';
 import { call, ERROR_TYPE, INFO, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -19,38 +19,6 @@ const otherRoot = await rootCa(now, 'Other Tenant CA');
 const untrusted = await rootCa(now, 'Stranger CA');
 const disabledRoot = await rootCa(now, 'Disabled Tenant CA');
 const target = (server: TestServer) => server.app.services.decisions;
-
-function seedWith(
-  trusted: {
-    id: string;
-    domain: string;
-    pem: string;
-    auto?: boolean;
-    status?: 'ENABLED' | 'DISABLED';
-    devices?: string[];
-    lifespan?: string;
-  }[],
-): Seed {
-  return {
-    tenants: trusted.map((tenant) => ({
-      id: tenant.id,
-      domain: tenant.domain,
-      users: [{ userName: 'admin', password: 'admin-password' }],
-      options: tenant.lifespan
-        ? [{ category: 'oauth.internal', key: 'device-token.lifespan.seconds', value: tenant.lifespan }]
-        : [],
-      trustedCertificates: [
-        {
-          name: `${tenant.id} CA`,
-          certInPemFormat: tenant.pem,
-          status: tenant.status ?? 'ENABLED',
-          autoRegistrationEnabled: tenant.auto ?? true,
-        },
-      ],
-      devices: (tenant.devices ?? []).map((externalId) => ({ externalId })),
-    })),
-  };
-}
 
 const defaultSeed = seedWith([
   { id: 't100', domain: 't100.example.test', pem: root.certificate.pem },

@@ -1,0 +1,101 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Outcome } from '../decisions/decision-log.js';
+import { BadRequest, Unauthorized } from '../errors.js';
+import { MEDIA } from '../http/media-types.js';
+import type { Services } from '../services.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const OUTCOMES: readonly Outcome[] = ['issued', 'reused', 'refused'];
+/** A whole exported state can be large (thousands of certificates and tokens). */
+const STATE_BODY_LIMIT = 256 * 1024 * 1024;
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The control API for test suites, outside Cumulocity's paths: public JWKS and
+ * health; reset, state export/import and the decision log behind the admin secret.
+ */
+export async function mockControlRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const { config, state, decisions, keys, store } = services;
+  const expected = config.adminSecret === undefined ? undefined : digest(config.adminSecret);
+
+  const requireSecret = async (request: FastifyRequest) => {
+    const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
+    if (!expected || !given || !timingSafeEqual(digest(given), expected)) {
+      throw new Unauthorized('The control API needs Authorization: Bearer <admin secret> (--admin-secret).', {
+        reason: given ? 'wrong admin secret' : 'no admin secret given',
+      });
+    }
+  };
+  const config_ = { config: { resource: 'mock' } };
+
+  app.get('/_mock/jwks.json', config_, async (_request, reply) =>
+    reply.type(MEDIA.json).header('cache-control', 'max-age=60').send(keys.jwks()),
+  );
+
+  app.get('/_mock/health', config_, async (_request, reply) => {
+    try {
+      const tenants = store.listTenants().length;
+      return reply.type(MEDIA.json).send({
+        status: 'UP',
+        version: pkg.version,
+        tenants,
+        trustedCertificates: services.trust.index().size,
+      });
+    } catch (error) {
+      reply.log.error({ err: error }, 'health check failed');
+      return reply.status(503).type(MEDIA.json).send({ status: 'DOWN', version: pkg.version });
+    }
+  });
+
+  app.post('/_mock/reset', { ...config_, preHandler: requireSecret }, async (request, reply) => {
+    await state.reset();
+    request.log.info(`state reset to the seed ${state.seedSource}`);
+    return reply
+      .type(MEDIA.json)
+      .send({ status: 'reset', seed: state.seedSource, tenants: services.tenants.list().map((t) => t.id) });
+  });
+
+  app.get('/_mock/state', { ...config_, preHandler: requireSecret }, async (_request, reply) =>
+    reply.type(MEDIA.json).header('cache-control', 'no-store').send(state.export()),
+  );
+
+  app.put(
+    '/_mock/state',
+    { ...config_, preHandler: requireSecret, bodyLimit: STATE_BODY_LIMIT },
+    async (request, reply) => {
+      await state.import(request.body);
+      request.log.info('state imported');
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { tenant?: string; device?: string; outcome?: string; limit?: string } }>(
+    '/_mock/decisions',
+    { ...config_, preHandler: requireSecret },
+    async (request, reply) => {
+      const { tenant, device, outcome, limit } = request.query;
+      if (outcome !== undefined && !OUTCOMES.includes(outcome as Outcome)) {
+        throw new BadRequest(
+          'mock',
+          `outcome must be one of ${OUTCOMES.join(', ')}; got ${JSON.stringify(outcome)}`,
+        );
+      }
+      if (limit !== undefined && !/^[1-9]\d{0,6}$/.test(limit)) {
+        throw new BadRequest('mock', `limit must be a whole number from 1; got ${JSON.stringify(limit)}`);
+      }
+      return reply.type(MEDIA.json).send({
+        decisions: decisions.list({
+          tenantId: tenant,
+          externalId: device,
+          outcome: outcome as Outcome | undefined,
+          limit: limit === undefined ? undefined : Number(limit),
+        }),
+      });
+    },
+  );
+}

@@ -1,0 +1,139 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { UnprocessableEntity } from '../errors.js';
+import type { StateTables } from '../store/store.js';
+
+export const SNAPSHOT_FORMAT = 'c8y-mtls-mock-state';
+
+const text = Type.String();
+const ms = Type.Integer({ minimum: 0 });
+const row = <T extends TObject>(schema: T) => Type.Array(schema);
+
+/** The JSON form of the whole state: the store's tables, binary fields in base64. */
+const Tables = Type.Object(
+  {
+    tenants: row(Type.Object({ id: text, domain: text, createdAt: ms }, { additionalProperties: false })),
+    users: row(
+      Type.Object({ tenantId: text, userName: text, passwordHash: text }, { additionalProperties: false }),
+    ),
+    options: row(
+      Type.Object(
+        { tenantId: text, category: text, key: text, value: text },
+        { additionalProperties: false },
+      ),
+    ),
+    trustedCertificates: row(
+      Type.Object(
+        {
+          fingerprint: Type.String({ pattern: '^[0-9a-f]{40}$' }),
+          tenantId: text,
+          name: text,
+          status: Type.Unsafe<'ENABLED' | 'DISABLED'>({ type: 'string', enum: ['ENABLED', 'DISABLED'] }),
+          autoRegistrationEnabled: Type.Boolean(),
+          certDer: Type.String({ contentEncoding: 'base64' }),
+          proofOfPossessionValid: Type.Boolean(),
+          proofOfPossessionCode: Type.Union([text, Type.Null()]),
+          proofOfPossessionCodeUsableUntil: Type.Union([ms, Type.Null()]),
+          createdAt: ms,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    crlEntries: row(
+      Type.Object({ tenantId: text, serialHex: text, revocationDate: ms }, { additionalProperties: false }),
+    ),
+    devices: row(
+      Type.Object(
+        {
+          tenantId: text,
+          externalId: text,
+          userName: text,
+          registration: Type.Unsafe<'auto' | 'seed' | 'bulk'>({
+            type: 'string',
+            enum: ['auto', 'seed', 'bulk'],
+          }),
+          registeredAt: ms,
+          anchorFingerprint: Type.Union([text, Type.Null()]),
+          // Added in schema 2; absent in older exports.
+          certificateFingerprint: Type.Optional(Type.Union([text, Type.Null()])),
+          certificateSubject: Type.Optional(Type.Union([text, Type.Null()])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    tokens: row(
+      Type.Object(
+        { hash: text, tenantId: text, userName: text, jwt: text, issuedAtSeconds: ms, expiresAtSeconds: ms },
+        { additionalProperties: false },
+      ),
+    ),
+    revocations: row(
+      Type.Object(
+        { hash: text, tenantId: text, userName: text, revokedAt: ms, expiresAtSeconds: ms },
+        { additionalProperties: false },
+      ),
+    ),
+    signingKeys: row(
+      Type.Object({ kid: text, privateKeyPem: text, createdAt: ms }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Snapshot = Type.Object(
+  {
+    format: Type.Literal(SNAPSHOT_FORMAT),
+    schemaVersion: Type.Integer(),
+    exportedAt: Type.String(),
+    tables: Tables,
+  },
+  { additionalProperties: false },
+);
+export type Snapshot = Static<typeof Snapshot>;
+
+const validate = new Ajv({ allErrors: false, strict: false }).compile(Snapshot);
+
+export function toSnapshot(tables: StateTables, schemaVersion: number, exportedAt: string): Snapshot {
+  return {
+    format: SNAPSHOT_FORMAT,
+    schemaVersion,
+    exportedAt,
+    tables: {
+      ...tables,
+      trustedCertificates: tables.trustedCertificates.map((c) => ({
+        ...c,
+        certDer: c.certDer.toString('base64'),
+      })),
+    },
+  };
+}
+
+/** Checks an uploaded snapshot; a bad one is a 422 that names the field. */
+export function fromSnapshot(data: unknown, schemaVersion: number): StateTables {
+  if (!validate(data)) {
+    const error = validate.errors?.[0];
+    throw new UnprocessableEntity(
+      'state/Unprocessable Entity',
+      `Invalid state: ${error?.instancePath || '(top level)'} ${error?.message ?? 'is invalid'}`,
+    );
+  }
+  const snapshot = data as Snapshot;
+  if (snapshot.schemaVersion > schemaVersion) {
+    throw new UnprocessableEntity(
+      'state/Unprocessable Entity',
+      `Invalid state: schema version ${snapshot.schemaVersion} is newer than this mock's ${schemaVersion}`,
+    );
+  }
+  return {
+    ...snapshot.tables,
+    trustedCertificates: snapshot.tables.trustedCertificates.map((c) => ({
+      ...c,
+      certDer: Buffer.from(c.certDer, 'base64'),
+    })),
+    devices: snapshot.tables.devices.map((d) => ({
+      ...d,
+      certificateFingerprint: d.certificateFingerprint ?? null,
+      certificateSubject: d.certificateSubject ?? null,
+    })),
+  };
+}
