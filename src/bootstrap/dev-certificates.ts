@@ -12,13 +12,7 @@ import {
   importPrivateKeyPem,
 } from '../pki/certificate-factory.js';
 import { decodeCertificateBlocks } from '../pki/pem.js';
-
-export const FILES = {
-  devCa: 'dev-ca.pem',
-  devCaKey: 'dev-ca.key',
-  server: 'server.pem',
-  serverKey: 'server.key',
-} as const;
+import { FILES } from './dev-certificate-files.js';
 
 const DAY = 86_400_000;
 /** Browsers and macOS refuse longer-lived server certificates, even from a private CA. */

@@ -1,0 +1,57 @@
+# c8y-mtls-mock as an image for QA pipelines: see README.md, "QA pipelines (docker compose)".
+#   docker build -t c8y-mtls-mock .
+# (add --network host on machines where containers cannot have a network of their own).
+#
+# BUILD_BASE is the build stage's image: node:20-bookworm-slim, or an image made from it that
+# adds Node's C headers under /usr/local/include/node where node-gyp cannot download them
+# (npm run test:docker makes one when the local base image lacks them).
+ARG BUILD_BASE=node:20-bookworm-slim
+
+# --- build: compile better-sqlite3 and the TypeScript, then drop the dev dependencies ---
+FROM ${BUILD_BASE} AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are here; better-sqlite3 is then
+# compiled on its own, against the image's headers when it has them (no download needed).
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && if [ -f /usr/local/include/node/node.h ]; then export npm_config_nodedir=/usr/local; fi \
+ && npm rebuild better-sqlite3 \
+ && node -e "new (require('better-sqlite3'))(':memory:').close()"
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -f dist/.tsbuildinfo && find dist -name '*.map' -delete \
+ && chmod +x dist/main.js
+
+# --- runtime: production dependencies and the compiled code, as the unprivileged user node ---
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    C8Y_MOCK_PORT=8443 \
+    C8Y_MOCK_HOST=0.0.0.0 \
+    C8Y_MOCK_CERTS_DIR=/certs \
+    C8Y_MOCK_DATA_DIR=/data \
+    C8Y_MOCK_LOG_FORMAT=json
+# /certs: development CA and server certificate (share it read-only with clients that must trust
+# the mock); /data: the embedded database; /pki: a place for files made with `certs` commands.
+# chmod: a locally made base image (docker-engine.sh's debootstrap root) can have / at 0700,
+# which locks every user but root out of the whole file system; the official image has 0755.
+# BuildKit keeps this change; the classic builder drops changes to / itself.
+RUN chmod 755 / \
+ && mkdir -p /certs /data /pki && chown 1000:1000 /certs /data /pki \
+ && ln -s /app/dist/main.js /usr/local/bin/c8y-mtls-mock
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The base image's user node, by number so that runAsNonRoot checks can see it is not root.
+USER 1000:1000
+VOLUME ["/certs", "/data"]
+EXPOSE 8443
+HEALTHCHECK --interval=3s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "/app/dist/healthcheck.js"]
+ENTRYPOINT ["c8y-mtls-mock"]
+CMD ["serve"]
