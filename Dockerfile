@@ -51,7 +51,7 @@ COPY --from=build /app/dist ./dist
 USER 1000:1000
 VOLUME ["/certs", "/data"]
 EXPOSE 8443
-HEALTHCHECK --interval=3s --timeout=3s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=2s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "/app/dist/healthcheck.js"]
 ENTRYPOINT ["c8y-mtls-mock"]
 CMD ["serve"]
