@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { certsChainHeader } from './certs/chain-header.js';
-import { certsInspect } from './certs/inspect.js';
 import {
   certsCa,
   certsDevice,
@@ -9,7 +8,6 @@ import {
   DEFAULT_DAYS,
   DEFAULT_SERVER_NAMES,
 } from './certs/issue.js';
-import { certsP12 } from './certs/p12.js';
 import { certsPop } from './certs/pop.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './context.js';
@@ -21,6 +19,8 @@ import { upload } from './upload.js';
 /** Where `npm start` listens: the platform's mTLS port on this machine. */
 export const DEFAULT_URL = 'https://localhost:8443';
 const P12_PASSWORD_ENV = 'C8Y_MOCK_P12_PASSWORD';
+// p12 and inspect are imported when run: PKI.js takes half a second to load,
+// which every other command would pay at start-up.
 
 /**
  * A command whose subcommands do the work: alone it prints its help (not an
@@ -160,7 +160,10 @@ export function certsCommand(context: CliContext): Command {
     .option('--out <file>', 'keystore file (default <alias>.p12 beside --cert)')
     .option('--alias <name>', 'the key entry’s alias (friendlyName; default the CN)')
     .option('--force', 'overwrite an existing file')
-    .action(async (options) => void (await certsP12(options, context)));
+    .action(async (options) => {
+      const { certsP12 } = await import('./certs/p12.js');
+      await certsP12(options, context);
+    });
 
   const pop = new Command('pop')
     .description(
@@ -183,7 +186,10 @@ export function certsCommand(context: CliContext): Command {
     )
     .option('--key <file>', 'a private key that must belong to the first certificate')
     .option('--json', 'print JSON')
-    .action(async (file: string, options) => void (await certsInspect(file, options, context)));
+    .action(async (file: string, options) => {
+      const { certsInspect } = await import('./certs/inspect.js');
+      await certsInspect(file, options, context);
+    });
 
   for (const command of [ca, intermediate, device, server, chainHeader, p12, pop, inspect]) {
     certs.addCommand(command);

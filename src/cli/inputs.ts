@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Certificate, CertificateFormatError } from '../pki/certificate.js';
+import { children, decodeOid, expectElement, TAG } from '../pki/der.js';
 import { decodePemBlocks, type PemBlock, PemError, toPem } from '../pki/pem.js';
-import { isPkcs12 } from '../pki/pkcs12.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -27,6 +27,29 @@ export function readInput(path: string, what: string): Buffer {
 }
 
 const isPem = (bytes: Buffer) => bytes.includes('-----BEGIN');
+
+const PKCS7_DATA = '1.2.840.113549.1.7.1';
+const PKCS7_SIGNED_DATA = '1.2.840.113549.1.7.2';
+
+/**
+ * Whether bytes look like a PKCS#12 keystore: SEQUENCE { INTEGER 3, ContentInfo }.
+ * A look at the outer structure only, so commands that never open a keystore
+ * do not load PKI.js (half a second of start-up).
+ */
+export function isPkcs12(bytes: Buffer): boolean {
+  try {
+    const outer = expectElement(bytes, 0, TAG.SEQUENCE);
+    const [version, authSafe] = children(bytes, outer);
+    if (!version || !authSafe || version.tag !== TAG.INTEGER || authSafe.tag !== TAG.SEQUENCE) return false;
+    if (version.end - version.contentStart !== 1 || bytes[version.contentStart] !== 3) return false;
+    const [contentType] = children(bytes, authSafe);
+    if (!contentType || contentType.tag !== TAG.OID) return false;
+    const oid = decodeOid(bytes.subarray(contentType.contentStart, contentType.end));
+    return oid === PKCS7_DATA || oid === PKCS7_SIGNED_DATA;
+  } catch {
+    return false;
+  }
+}
 
 function pemBlocks(bytes: Buffer, path: string): PemBlock[] {
   try {

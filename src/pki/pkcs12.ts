@@ -127,16 +127,6 @@ export async function createPkcs12(input: Pkcs12Input): Promise<Buffer> {
   return Buffer.from(pfx.toSchema().toBER(false));
 }
 
-/** Whether bytes are a PKCS#12 PFX structure at all (before any password is tried). */
-export function isPkcs12(der: Buffer): boolean {
-  try {
-    pkijs.PFX.fromBER(arrayBuffer(der));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Opens a keystore: checks the MAC with the password, then decrypts every bag. */
 export async function readPkcs12(der: Buffer, password: string): Promise<Pkcs12Contents> {
   const engine = crypto();
