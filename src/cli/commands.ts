@@ -1,26 +1,17 @@
 import { Command, Option } from 'commander';
-import { certsChainHeader } from './certs/chain-header.js';
-import {
-  certsCa,
-  certsDevice,
-  certsIntermediate,
-  certsServer,
-  DEFAULT_DAYS,
-  DEFAULT_SERVER_NAMES,
-} from './certs/issue.js';
-import { certsPop } from './certs/pop.js';
+import { DEFAULT_DAYS, DEFAULT_SERVER_NAMES } from './certs/defaults.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './context.js';
-import { DEV_CA_FILE } from './http-client.js';
 import { collect, integer } from './parsers.js';
-import { logout, token } from './token.js';
-import { upload } from './upload.js';
 
 /** Where `npm start` listens: the platform's mTLS port on this machine. */
 export const DEFAULT_URL = 'https://localhost:8443';
 const P12_PASSWORD_ENV = 'C8Y_MOCK_P12_PASSWORD';
-// p12 and inspect are imported when run: PKI.js takes half a second to load,
-// which every other command would pay at start-up.
+/** The same as http-client's, repeated so that help does not load the HTTP code. */
+const DEV_CA_FILE = 'certs/dev-ca.pem';
+
+// Each action imports its module when it runs: PKI.js, @peculiar/x509 and jose
+// take most of a second to load, which every other command would pay at start-up.
 
 /**
  * A command whose subcommands do the work: alone it prints its help (not an
@@ -104,7 +95,9 @@ export function certsCommand(context: CliContext): Command {
   keyOptions(ca);
   validityOptions(ca, DEFAULT_DAYS.ca);
   outputOptions(ca, false);
-  ca.action(async (options) => void (await certsCa(options, context)));
+  ca.action(async (options) => {
+    await (await import('./certs/issue.js')).certsCa(options, context);
+  });
 
   const intermediate = subjectOptions(
     new Command('intermediate').description('an intermediate CA signed by --ca'),
@@ -114,7 +107,9 @@ export function certsCommand(context: CliContext): Command {
   keyOptions(intermediate);
   validityOptions(intermediate, DEFAULT_DAYS.intermediate);
   outputOptions(intermediate, true);
-  intermediate.action(async (options) => void (await certsIntermediate(options, context)));
+  intermediate.action(async (options) => {
+    await (await import('./certs/issue.js')).certsIntermediate(options, context);
+  });
 
   const device = subjectOptions(
     new Command('device').description(
@@ -126,7 +121,9 @@ export function certsCommand(context: CliContext): Command {
   keyOptions(device);
   validityOptions(device, DEFAULT_DAYS.device);
   outputOptions(device, true);
-  device.action(async (options) => void (await certsDevice(options, context)));
+  device.action(async (options) => {
+    await (await import('./certs/issue.js')).certsDevice(options, context);
+  });
 
   const server = subjectOptions(
     new Command('server').description('a TLS server certificate (serverAuth) for the given names'),
@@ -140,12 +137,16 @@ export function certsCommand(context: CliContext): Command {
   keyOptions(server);
   validityOptions(server, DEFAULT_DAYS.server);
   outputOptions(server, true);
-  server.action(async (options) => void (await certsServer(options, context)));
+  server.action(async (options) => {
+    await (await import('./certs/issue.js')).certsServer(options, context);
+  });
 
   const chainHeader = new Command('chain-header')
     .description('print the one-line X-Ssl-Cert-Chain value for the certificates of a file')
     .argument('<file>', 'PEM file with one or more certificates')
-    .action((file: string) => void certsChainHeader(file, context));
+    .action(async (file: string) => {
+      await (await import('./certs/chain-header.js')).certsChainHeader(file, context);
+    });
 
   const p12 = new Command('p12')
     .description('a password-protected PKCS#12 keystore with the key and its chain, for Java and keytool')
@@ -161,8 +162,7 @@ export function certsCommand(context: CliContext): Command {
     .option('--alias <name>', 'the key entry’s alias (friendlyName; default the CN)')
     .option('--force', 'overwrite an existing file')
     .action(async (options) => {
-      const { certsP12 } = await import('./certs/p12.js');
-      await certsP12(options, context);
+      await (await import('./certs/p12.js')).certsP12(options, context);
     });
 
   const pop = new Command('pop')
@@ -172,7 +172,9 @@ export function certsCommand(context: CliContext): Command {
     .requiredOption('--code <code>', 'the proofOfPossessionUnsignedVerificationCode')
     .requiredOption('--key <file>', 'the private key of the trusted certificate')
     .option('--cert <file>', 'the trusted certificate: checks that --key belongs to it')
-    .action((options) => void certsPop(options, context));
+    .action(async (options) => {
+      await (await import('./certs/pop.js')).certsPop(options, context);
+    });
 
   const inspect = new Command('inspect')
     .description(
@@ -187,8 +189,7 @@ export function certsCommand(context: CliContext): Command {
     .option('--key <file>', 'a private key that must belong to the first certificate')
     .option('--json', 'print JSON')
     .action(async (file: string, options) => {
-      const { certsInspect } = await import('./certs/inspect.js');
-      await certsInspect(file, options, context);
+      await (await import('./certs/inspect.js')).certsInspect(file, options, context);
     });
 
   for (const command of [ca, intermediate, device, server, chainHeader, p12, pop, inspect]) {
@@ -226,7 +227,9 @@ export function uploadCommand(context: CliContext): Command {
     .option('--name <name>', 'name of the trusted certificate (default its CN)')
     .addOption(new Option('--status <status>', 'status').choices(['ENABLED', 'DISABLED']).default('ENABLED'))
     .option('--no-auto-registration', 'do not register unknown devices on their first token request')
-    .action(async (options) => void (await upload(options, context)));
+    .action(async (options) => {
+      await (await import('./upload.js')).upload(options, context);
+    });
   return command;
 }
 
@@ -242,7 +245,9 @@ export function tokenCommand(context: CliContext): Command {
     .requiredOption('--key <file>', 'the device’s private key')
     .option('--chain <file>', 'issuers to send in X-Ssl-Cert-Chain (a leaf in the file is left out)')
     .option('--quiet', 'print only the token (for scripts)')
-    .action(async (options) => void (await token(options, context)));
+    .action(async (options) => {
+      await (await import('./token.js')).token(options, context);
+    });
   return command;
 }
 
@@ -250,6 +255,8 @@ export function logoutCommand(context: CliContext): Command {
   const command = new Command('logout').description('end a device token (POST /user/logout)');
   urlOption(command)
     .addOption(new Option('--token <token>', 'the access token').env('C8Y_TOKEN').makeOptionMandatory())
-    .action(async (options) => void (await logout(options, context)));
+    .action(async (options) => {
+      await (await import('./token.js')).logout(options, context);
+    });
   return command;
 }

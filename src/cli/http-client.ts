@@ -24,7 +24,7 @@ export interface HttpResponse {
 /** Long enough for any answer from a server on this machine; short enough that a stuck one ends. */
 const TIMEOUT_MS = 30_000;
 
-/** The mock's development CA, trusted by default when the current directory has one (`npm start` makes it). */
+/** The mock's development CA, trusted by default when the current directory has one (`npm start` makes it); commands.ts names it too. */
 export const DEV_CA_FILE = 'certs/dev-ca.pem';
 
 /** The PEM clients trust for the server: --cacert, else certs/dev-ca.pem if present, else the system's CAs. */

@@ -19,6 +19,7 @@ import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { assertKeyMatches, readCertificates, readPrivateKey } from '../inputs.js';
 import { resolveValidity, type ValidityOptions } from '../validity.js';
+import { DEFAULT_DAYS, DEFAULT_SERVER_NAMES } from './defaults.js';
 
 export interface KeyOptions {
   keyType?: string;
@@ -58,9 +59,6 @@ export interface ServerOptions extends IssueOptions, SignerOptions {
   san?: string[];
 }
 
-/** Default validity in days, by kind: long-lived CAs, devices a year, servers what browsers accept. */
-export const DEFAULT_DAYS = { ca: 3650, intermediate: 1825, device: 365, server: 397 } as const;
-export const DEFAULT_SERVER_NAMES = ['localhost', '127.0.0.1', '::1'];
 const RSA_SIZES = ['2048', '3072', '4096'];
 
 /** Files written by a command, for its report and its tests. */
