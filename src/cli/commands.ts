@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_DAYS, DEFAULT_SERVER_NAMES } from './certs/defaults.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './context.js';
+import {
+  DEFAULT_DAYS,
+  DEFAULT_SERVER_NAMES,
+  DEFAULT_URL,
+  DEV_CA_FILE,
+  P12_PASSWORD_ENV,
+} from './defaults.js';
 import { collect, integer } from './parsers.js';
-
-/** Where `npm start` listens: the platform's mTLS port on this machine. */
-export const DEFAULT_URL = 'https://localhost:8443';
-const P12_PASSWORD_ENV = 'C8Y_MOCK_P12_PASSWORD';
-/** The same as http-client's, repeated so that help does not load the HTTP code. */
-const DEV_CA_FILE = 'certs/dev-ca.pem';
 
 // Each action imports its module when it runs: PKI.js, @peculiar/x509 and jose
 // take most of a second to load, which every other command would pay at start-up.

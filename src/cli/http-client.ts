@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CliError } from './cli-error.js';
+import { DEV_CA_FILE } from './defaults.js';
 import { readInput } from './inputs.js';
 
 export interface HttpRequest {
@@ -23,9 +24,6 @@ export interface HttpResponse {
 
 /** Long enough for any answer from a server on this machine; short enough that a stuck one ends. */
 const TIMEOUT_MS = 30_000;
-
-/** The mock's development CA, trusted by default when the current directory has one (`npm start` makes it); commands.ts names it too. */
-export const DEV_CA_FILE = 'certs/dev-ca.pem';
 
 /** The PEM clients trust for the server: --cacert, else certs/dev-ca.pem if present, else the system's CAs. */
 export function serverTrust(cacert: string | undefined): string | undefined {

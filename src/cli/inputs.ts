@@ -151,13 +151,3 @@ export function assertKeyMatches(
     );
   }
 }
-
-/** e.g. "EC P-256" or "RSA 2048", as Certificate#keyDescription says it. */
-export function describeKey(key: KeyObject): string {
-  const details = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === 'ec') {
-    return `EC ${details.namedCurve === 'prime256v1' ? 'P-256' : (details.namedCurve ?? '?')}`;
-  }
-  if (key.asymmetricKeyType === 'rsa') return `RSA ${details.modulusLength ?? '?'}`;
-  return (key.asymmetricKeyType ?? 'unknown').toUpperCase();
-}

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { Certificate } from '../../pki/certificate.js';
+import { type Certificate, describeKey } from '../../pki/certificate.js';
 import { describeExtensions, type ExtensionDescription } from '../../pki/extension-description.js';
 import { Pkcs12Error, Pkcs12PasswordError, readPkcs12 } from '../../pki/pkcs12.js';
 import { CliError } from '../cli-error.js';
@@ -7,7 +7,6 @@ import type { CliContext } from '../context.js';
 import {
   assertKeyMatches,
   certificatesIn,
-  describeKey,
   isPkcs12,
   keyMatches,
   privateKeysIn,

@@ -17,9 +17,9 @@ import {
 } from '../../pki/certificate-factory.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
+import { DEFAULT_DAYS, DEFAULT_SERVER_NAMES } from '../defaults.js';
 import { assertKeyMatches, readCertificates, readPrivateKey } from '../inputs.js';
 import { resolveValidity, type ValidityOptions } from '../validity.js';
-import { DEFAULT_DAYS, DEFAULT_SERVER_NAMES } from './defaults.js';
 
 export interface KeyOptions {
   keyType?: string;
