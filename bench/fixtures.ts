@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Certificate } from '../src/pki/certificate.js';
 import {
-  commonName,
   type Credential,
+  commonName,
   createDeviceCertificate,
   createRootCa,
   exportPrivateKeyPem,
@@ -10,7 +11,6 @@ import {
   importPrivateKeyPem,
   type KeySpec,
 } from '../src/pki/certificate-factory.js';
-import { Certificate } from '../src/pki/certificate.js';
 import { decodeCertificateBlocks } from '../src/pki/pem.js';
 
 const DAY = 86_400_000;
@@ -57,8 +57,16 @@ export function ca(name: string, keySpec: KeySpec, now: number): Promise<CaFixtu
  * `count` device certificates from `issuer`, sharing one key pair (the bench
  * measures the server, not key generation), each with its own CN and serial.
  */
-export function devices(issuer: CaFixture, prefix: string, count: number, now: number, progress: (done: number) => void): Promise<DeviceFixture[]> {
-  const issuerFingerprint = Certificate.fromDer(decodeCertificateBlocks(issuer.certPem)[0]!).fingerprint.slice(0, 8);
+export function devices(
+  issuer: CaFixture,
+  prefix: string,
+  count: number,
+  now: number,
+  progress: (done: number) => void,
+): Promise<DeviceFixture[]> {
+  const issuerFingerprint = Certificate.fromDer(
+    decodeCertificateBlocks(issuer.certPem)[0]!,
+  ).fingerprint.slice(0, 8);
   return cached(`devices-${issuerFingerprint}-${prefix}-${count}.json`, async () => {
     const signer = await credential(issuer);
     const keys = await generateKeyPair({ type: 'ec' });

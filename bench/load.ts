@@ -24,9 +24,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function summarize(latencies: number[], ok: number, non2xx: number, errors: number, seconds: number): LoadResult {
+function summarize(
+  latencies: number[],
+  ok: number,
+  non2xx: number,
+  errors: number,
+  seconds: number,
+): LoadResult {
   latencies.sort((a, b) => a - b);
-  return { requests: ok + non2xx, rps: ok / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), non2xx, errors };
+  return {
+    requests: ok + non2xx,
+    rps: ok / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    non2xx,
+    errors,
+  };
 }
 
 export interface KeepAliveOptions {
@@ -53,25 +66,40 @@ export async function keepAlive(options: KeepAliveOptions): Promise<LoadResult> 
     finish = resolve;
     fail = reject;
   });
-  const instance = autocannon({
-    url: options.url,
-    connections: options.connections,
-    pipelining: 1,
-    duration: options.seconds,
-    method: options.method ?? 'GET',
-    headers: options.headers ?? {},
-    ...(options.body !== undefined ? { body: options.body } : {}),
-    ...(options.tls ? { tlsOptions: { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, servername: 'localhost' } } : {}),
-    ...(perRequest
-      ? {
-          requests: [
-            {
-              setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, ...perRequest() } }),
+  const instance = autocannon(
+    {
+      url: options.url,
+      connections: options.connections,
+      pipelining: 1,
+      duration: options.seconds,
+      method: options.method ?? 'GET',
+      headers: options.headers ?? {},
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      ...(options.tls
+        ? {
+            tlsOptions: {
+              cert: options.tls.cert,
+              key: options.tls.key,
+              ca: options.tls.ca,
+              servername: 'localhost',
             },
-          ],
-        }
-      : {}),
-  } as autocannon.Options, (error, result) => (error ? fail(error) : finish(result)));
+          }
+        : {}),
+      ...(perRequest
+        ? {
+            requests: [
+              {
+                setupRequest: (request: autocannon.Request) => ({
+                  ...request,
+                  headers: { ...request.headers, ...perRequest() },
+                }),
+              },
+            ],
+          }
+        : {}),
+    } as autocannon.Options,
+    (error, result) => (error ? fail(error) : finish(result)),
+  );
   instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
     if (status >= 200 && status < 300) {
       ok++;
@@ -100,7 +128,11 @@ export interface NewConnectionOptions {
  * per connection would measure the client, not the server.
  */
 export async function newConnectionEach(options: NewConnectionOptions): Promise<LoadResult> {
-  const context: SecureContext = createSecureContext({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca });
+  const context: SecureContext = createSecureContext({
+    cert: options.tls.cert,
+    key: options.tls.key,
+    ca: options.tls.ca,
+  });
   const request = Buffer.from(
     `${options.method} ${options.path} HTTP/1.1\r\nHost: localhost:${options.port}\r\nAccept: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
   );
@@ -112,7 +144,12 @@ export async function newConnectionEach(options: NewConnectionOptions): Promise<
   const once = () =>
     new Promise<void>((resolve) => {
       const started = performance.now();
-      const socket = connect({ host: options.host, port: options.port, servername: 'localhost', secureContext: context });
+      const socket = connect({
+        host: options.host,
+        port: options.port,
+        servername: 'localhost',
+        secureContext: context,
+      });
       let head = '';
       socket.on('secureConnect', () => socket.write(request));
       socket.on('data', (chunk: Buffer) => {

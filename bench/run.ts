@@ -9,9 +9,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { formatChainHeader } from '../src/pki/chain-header.js';
 import {
   commonName,
   createDeviceCertificate,
@@ -19,6 +18,7 @@ import {
   createServerCertificate,
   exportPrivateKeyPem,
 } from '../src/pki/certificate-factory.js';
+import { formatChainHeader } from '../src/pki/chain-header.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { ca, devices, manyCas } from './fixtures.js';
 import { keepAlive, type LoadResult, newConnectionEach, type TlsClient } from './load.js';
@@ -27,7 +27,9 @@ const quick = process.argv.includes('--quick');
 const WARMUP = quick ? 0.5 : 2;
 const MEASURE = quick ? 2 : 8;
 const CONNECTIONS = 16;
-const GROWTH = quick ? { tenants: 100, perTenant: 10, revoked: 100_000 } : { tenants: 1000, perTenant: 10, revoked: 1_000_000 };
+const GROWTH = quick
+  ? { tenants: 100, perTenant: 10, revoked: 100_000 }
+  : { tenants: 1000, perTenant: 10, revoked: 1_000_000 };
 const root = new URL('..', import.meta.url).pathname;
 const DAY = 86_400_000;
 const now = Date.now();
@@ -40,7 +42,11 @@ const file = (name: string, content: string) => {
   writeFileSync(path, content);
   return path;
 };
-const serverCa = await createRootCa({ subject: commonName('bench server CA'), notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) });
+const serverCa = await createRootCa({
+  subject: commonName('bench server CA'),
+  notBefore: new Date(now - DAY),
+  notAfter: new Date(now + 30 * DAY),
+});
 const serverCert = await createServerCertificate({
   issuer: serverCa,
   subject: commonName('localhost'),
@@ -68,17 +74,37 @@ const fleet = await devices(deviceCa, 'fleet', deviceCount, now, (done) => {
 });
 const fleetHeaders = fleet.map((d) => formatChainHeader(d.certPem));
 const oneDevice: TlsClient = { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa.certificate.pem };
-const proxyCa = await createRootCa({ subject: commonName('bench proxy CA'), notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) });
-const proxy = await createDeviceCertificate({ issuer: proxyCa, subject: commonName('bench proxy'), notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) });
-const proxyClient: TlsClient = { cert: proxy.certificate.pem, key: await exportPrivateKeyPem(proxy.keys.privateKey), ca: serverCa.certificate.pem };
+const proxyCa = await createRootCa({
+  subject: commonName('bench proxy CA'),
+  notBefore: new Date(now - DAY),
+  notAfter: new Date(now + 30 * DAY),
+});
+const proxy = await createDeviceCertificate({
+  issuer: proxyCa,
+  subject: commonName('bench proxy'),
+  notBefore: new Date(now - DAY),
+  notAfter: new Date(now + 30 * DAY),
+});
+const proxyClient: TlsClient = {
+  cert: proxy.certificate.pem,
+  key: await exportPrivateKeyPem(proxy.keys.privateKey),
+  ca: serverCa.certificate.pem,
+};
 
 const tenantSeed = (id: string, domain: string, pems: string[]) => ({
   id,
   domain,
   users: [{ userName: 'admin', password: 'bench-password' }],
-  trustedCertificates: pems.map((pem, i) => ({ name: `${id} CA ${i}`, certInPemFormat: pem, autoRegistrationEnabled: true })),
+  trustedCertificates: pems.map((pem, i) => ({
+    name: `${id} CA ${i}`,
+    certInPemFormat: pem,
+    autoRegistrationEnabled: true,
+  })),
 });
-const seedFile = file('seed.json', JSON.stringify({ tenants: [tenantSeed('t100', 'localhost', [deviceCa.certPem])] }));
+const seedFile = file(
+  'seed.json',
+  JSON.stringify({ tenants: [tenantSeed('t100', 'localhost', [deviceCa.certPem])] }),
+);
 
 // ---------- processes ----------
 let nextPort = 19443;
@@ -97,12 +123,19 @@ interface Server {
 async function start(command: string[], env: Record<string, string> = {}): Promise<Server> {
   const port = nextPort++;
   const args = command.map((a) => (a === '$PORT' ? String(port) : a));
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${args.join(' ')}\n${output}`)), 600_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start: ${args.join(' ')}\n${output}`)),
+      600_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (/ready|listening on/.test(output)) {
@@ -156,7 +189,9 @@ const ours = (extra: string[] = []) =>
 async function measure(name: string, run: (seconds: number) => Promise<LoadResult>): Promise<LoadResult> {
   await run(WARMUP);
   const result = await run(MEASURE);
-  log(`${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}`);
+  log(
+    `${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+  );
   return result;
 }
 
@@ -187,35 +222,76 @@ interface Row {
 
 log(`measuring the RSA-2048 signing limit (${MEASURE} s)`);
 const signLimit = await new Promise<number>((resolve, reject) => {
-  const child = spawn(process.execPath, [...tsx, 'bench/servers/sign-limit.ts', String(MEASURE)], { cwd: root });
+  const child = spawn(process.execPath, [...tsx, 'bench/servers/sign-limit.ts', String(MEASURE)], {
+    cwd: root,
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString();
   });
-  child.on('exit', (code) => (code === 0 ? resolve((JSON.parse(out) as { rps: number }).rps) : reject(new Error(`sign-limit exited ${code}`))));
+  child.on('exit', (code) =>
+    code === 0
+      ? resolve((JSON.parse(out) as { rps: number }).rps)
+      : reject(new Error(`sign-limit exited ${code}`)),
+  );
 });
 log(`RSA-2048 signing limit: ${Math.round(signLimit)} signatures/s`);
 
 log('(f) floor: minimal Fastify HTTPS with requestCert');
-const floorServer = await start([...tsx, 'bench/servers/floor-fastify.ts', serverKeyFile, serverCertFile, '$PORT']);
-const floor = await measure('(f)', (seconds) => keepAlive({ url: `${floorServer.url}/`, connections: CONNECTIONS, seconds, tls: oneDevice }));
+const floorServer = await start([
+  ...tsx,
+  'bench/servers/floor-fastify.ts',
+  serverKeyFile,
+  serverCertFile,
+  '$PORT',
+]);
+const floor = await measure('(f)', (seconds) =>
+  keepAlive({ url: `${floorServer.url}/`, connections: CONNECTIONS, seconds, tls: oneDevice }),
+);
 await stop(floorServer);
 
 log('ours: the mock');
 const mock = await ours();
 const a = await measure('(a)', (seconds) =>
-  keepAlive({ url: `${mock.url}/devicecontrol/deviceAccessToken`, connections: CONNECTIONS, seconds, tls: proxyClient, ...tokenRequest, perRequest: nextDevice }),
+  keepAlive({
+    url: `${mock.url}/devicecontrol/deviceAccessToken`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: proxyClient,
+    ...tokenRequest,
+    perRequest: nextDevice,
+  }),
 );
 const aWrapped = wrapped;
 const b = await measure('(b)', (seconds) =>
-  keepAlive({ url: `${mock.url}/devicecontrol/deviceAccessToken`, connections: CONNECTIONS, seconds, tls: oneDevice, ...tokenRequest }),
+  keepAlive({
+    url: `${mock.url}/devicecontrol/deviceAccessToken`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    ...tokenRequest,
+  }),
 );
 const token = await fetchToken(mock);
 const c = await measure('(c)', (seconds) =>
-  keepAlive({ url: `${mock.url}/user/currentUser`, connections: CONNECTIONS, seconds, tls: oneDevice, headers: { authorization: `Bearer ${token}` } }),
+  keepAlive({
+    url: `${mock.url}/user/currentUser`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    headers: { authorization: `Bearer ${token}` },
+  }),
 );
 const d = await measure('(d)', (seconds) =>
-  newConnectionEach({ host: '127.0.0.1', port: mock.port, concurrency: CONNECTIONS, seconds, tls: oneDevice, method: 'POST', path: '/devicecontrol/deviceAccessToken' }),
+  newConnectionEach({
+    host: '127.0.0.1',
+    port: mock.port,
+    concurrency: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    method: 'POST',
+    path: '/devicecontrol/deviceAccessToken',
+  }),
 );
 const aRss = rssMb(mock);
 await stop(mock);
@@ -223,12 +299,26 @@ await stop(mock);
 log('(d) baseline: bare node:https with requestCert, a new connection per request');
 const bare = await start([...tsx, 'bench/servers/bare-https.ts', serverKeyFile, serverCertFile, '$PORT']);
 const dBase = await measure('(d) baseline', (seconds) =>
-  newConnectionEach({ host: '127.0.0.1', port: bare.port, concurrency: CONNECTIONS, seconds, tls: oneDevice, method: 'GET', path: '/' }),
+  newConnectionEach({
+    host: '127.0.0.1',
+    port: bare.port,
+    concurrency: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    method: 'GET',
+    path: '/',
+  }),
 );
 await stop(bare);
 
 log('(e) the peer: oauth2-mock-server, POST /token client_credentials, RS256');
-const peer = await start([...tsx, 'bench/servers/oauth2-mock-server.ts', serverKeyFile, serverCertFile, '$PORT']);
+const peer = await start([
+  ...tsx,
+  'bench/servers/oauth2-mock-server.ts',
+  serverKeyFile,
+  serverCertFile,
+  '$PORT',
+]);
 const e = await measure('(e)', (seconds) =>
   keepAlive({
     url: `${peer.url}/token`,
@@ -236,13 +326,18 @@ const e = await measure('(e)', (seconds) =>
     seconds,
     tls: oneDevice,
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('bench-client:secret').toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('bench-client:secret').toString('base64')}`,
+    },
     body: 'grant_type=client_credentials&scope=read',
   }),
 );
 await stop(peer);
 
-log(`(g) growth: ${GROWTH.tenants * GROWTH.perTenant} trusted certificates across ${GROWTH.tenants} tenants, ${GROWTH.revoked} revoked tokens`);
+log(
+  `(g) growth: ${GROWTH.tenants * GROWTH.perTenant} trusted certificates across ${GROWTH.tenants} tenants, ${GROWTH.revoked} revoked tokens`,
+);
 let shown = 0;
 const growthCas = await manyCas(GROWTH.tenants * GROWTH.perTenant, now, (done) => {
   if (done - shown >= 2000) {
@@ -256,7 +351,11 @@ const growthSeed = file(
     tenants: [
       tenantSeed('t100', 'localhost', [deviceCa.certPem]),
       ...Array.from({ length: GROWTH.tenants }, (_, t) =>
-        tenantSeed(`g${t}`, `g${t}.bench.test`, growthCas.slice(t * GROWTH.perTenant, (t + 1) * GROWTH.perTenant)),
+        tenantSeed(
+          `g${t}`,
+          `g${t}.bench.test`,
+          growthCas.slice(t * GROWTH.perTenant, (t + 1) * GROWTH.perTenant),
+        ),
       ),
     ],
   }),
@@ -266,17 +365,46 @@ const store = new SqliteStore({ dataDir: growthData });
 store.transaction(() => {
   const expires = Math.floor(now / 1000) + 86_400;
   for (let i = 0; i < GROWTH.revoked; i++) {
-    store.insertRevocation({ hash: `revoked-${i.toString(36).padStart(8, '0')}`, tenantId: `g${i % GROWTH.tenants}`, userName: `device_r${i}`, revokedAt: now, expiresAtSeconds: expires });
+    store.insertRevocation({
+      hash: `revoked-${i.toString(36).padStart(8, '0')}`,
+      tenantId: `g${i % GROWTH.tenants}`,
+      userName: `device_r${i}`,
+      revokedAt: now,
+      expiresAtSeconds: expires,
+    });
   }
 });
 store.close();
-const grown = await start(
-  ['dist/main.js', 'serve', '--port', '$PORT', '--host', '127.0.0.1', '--certs-dir', certsDir, '--seed', growthSeed, '--data-dir', growthData,
-    '--trusted-proxy', proxy.certificate.fingerprint, '--admin-secret', 'bench-admin-secret', '--log-level', 'warn'],
-);
+const grown = await start([
+  'dist/main.js',
+  'serve',
+  '--port',
+  '$PORT',
+  '--host',
+  '127.0.0.1',
+  '--certs-dir',
+  certsDir,
+  '--seed',
+  growthSeed,
+  '--data-dir',
+  growthData,
+  '--trusted-proxy',
+  proxy.certificate.fingerprint,
+  '--admin-secret',
+  'bench-admin-secret',
+  '--log-level',
+  'warn',
+]);
 cursor = 0;
 const g = await measure('(g)', (seconds) =>
-  keepAlive({ url: `${grown.url}/devicecontrol/deviceAccessToken`, connections: CONNECTIONS, seconds, tls: proxyClient, ...tokenRequest, perRequest: nextDevice }),
+  keepAlive({
+    url: `${grown.url}/devicecontrol/deviceAccessToken`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: proxyClient,
+    ...tokenRequest,
+    perRequest: nextDevice,
+  }),
 );
 const gRss = rssMb(grown);
 await stop(grown);
@@ -284,13 +412,65 @@ rmSync(work, { recursive: true, force: true });
 
 const ratio = (x: number, y: number) => x / y;
 rows.push(
-  { id: 'a', scenario: 'new token per request, distinct devices, keep-alive', result: a, baseline: { name: 'RSA-2048 signing limit', rps: signLimit }, ratio: ratio(a.rps, signLimit), goal: '≥ 0.6', met: a.rps / signLimit >= 0.6, note: aWrapped ? 'fleet exhausted: some devices asked twice' : `RSS ${Math.round(aRss)} MB` },
-  { id: 'b', scenario: 'same device again within half the lifetime (reused)', result: b, baseline: { name: '(f)', rps: floor.rps }, ratio: ratio(b.rps, floor.rps), goal: '≥ 0.5', met: b.rps / floor.rps >= 0.5 },
-  { id: 'c', scenario: 'GET /user/currentUser with a Bearer token', result: c, baseline: { name: '(f)', rps: floor.rps }, ratio: ratio(c.rps, floor.rps), goal: '≥ 0.6', met: c.rps / floor.rps >= 0.6 },
-  { id: 'd', scenario: 'new TLS connection with a client certificate per token request', result: d, baseline: { name: 'bare node:https', rps: dBase.rps }, ratio: ratio(d.rps, dBase.rps), goal: '≥ 0.8', met: d.rps / dBase.rps >= 0.8, note: `baseline ${Math.round(dBase.rps)} req/s, p50 ${dBase.p50.toFixed(2)} ms` },
-  { id: 'e', scenario: 'peer: oauth2-mock-server POST /token (RS256)', result: e, baseline: { name: 'our (a)', rps: a.rps }, ratio: ratio(a.rps, e.rps), goal: 'ours ≥ 3× theirs', met: a.rps / e.rps >= 3, note: 'ratio is ours / theirs' },
+  {
+    id: 'a',
+    scenario: 'new token per request, distinct devices, keep-alive',
+    result: a,
+    baseline: { name: 'RSA-2048 signing limit', rps: signLimit },
+    ratio: ratio(a.rps, signLimit),
+    goal: '≥ 0.6',
+    met: a.rps / signLimit >= 0.6,
+    note: aWrapped ? 'fleet exhausted: some devices asked twice' : `RSS ${Math.round(aRss)} MB`,
+  },
+  {
+    id: 'b',
+    scenario: 'same device again within half the lifetime (reused)',
+    result: b,
+    baseline: { name: '(f)', rps: floor.rps },
+    ratio: ratio(b.rps, floor.rps),
+    goal: '≥ 0.5',
+    met: b.rps / floor.rps >= 0.5,
+  },
+  {
+    id: 'c',
+    scenario: 'GET /user/currentUser with a Bearer token',
+    result: c,
+    baseline: { name: '(f)', rps: floor.rps },
+    ratio: ratio(c.rps, floor.rps),
+    goal: '≥ 0.6',
+    met: c.rps / floor.rps >= 0.6,
+  },
+  {
+    id: 'd',
+    scenario: 'new TLS connection with a client certificate per token request',
+    result: d,
+    baseline: { name: 'bare node:https', rps: dBase.rps },
+    ratio: ratio(d.rps, dBase.rps),
+    goal: '≥ 0.8',
+    met: d.rps / dBase.rps >= 0.8,
+    note: `baseline ${Math.round(dBase.rps)} req/s, p50 ${dBase.p50.toFixed(2)} ms`,
+  },
+  {
+    id: 'e',
+    scenario: 'peer: oauth2-mock-server POST /token (RS256)',
+    result: e,
+    baseline: { name: 'our (a)', rps: a.rps },
+    ratio: ratio(a.rps, e.rps),
+    goal: 'ours ≥ 3× theirs',
+    met: a.rps / e.rps >= 3,
+    note: 'ratio is ours / theirs',
+  },
   { id: 'f', scenario: 'floor: minimal Fastify HTTPS, requestCert, static JSON', result: floor, goal: '—' },
-  { id: 'g', scenario: `growth: (a) with ${GROWTH.tenants * GROWTH.perTenant} anchors / ${GROWTH.tenants} tenants, ${GROWTH.revoked.toLocaleString('en')} revoked`, result: g, baseline: { name: 'p50 of (a)', rps: a.p50 }, ratio: g.p50 / a.p50, goal: 'p50 ≤ 1.1×, RSS < 400 MB', met: g.p50 / a.p50 <= 1.1 && gRss < 400, note: `RSS ${Math.round(gRss)} MB` },
+  {
+    id: 'g',
+    scenario: `growth: (a) with ${GROWTH.tenants * GROWTH.perTenant} anchors / ${GROWTH.tenants} tenants, ${GROWTH.revoked.toLocaleString('en')} revoked`,
+    result: g,
+    baseline: { name: 'p50 of (a)', rps: a.p50 },
+    ratio: g.p50 / a.p50,
+    goal: 'p50 ≤ 1.1×, RSS < 400 MB',
+    met: g.p50 / a.p50 <= 1.1 && gRss < 400,
+    note: `RSS ${Math.round(gRss)} MB`,
+  },
 );
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -304,7 +484,9 @@ const table = [
 ].join('\n');
 process.stdout.write(`\n${table}\n\n`);
 
-const broken = rows.filter((r) => !(r.result.rps > 0) || !Number.isFinite(r.result.p50) || r.result.non2xx > 0 || r.result.errors > 0);
+const broken = rows.filter(
+  (r) => !(r.result.rps > 0) || !Number.isFinite(r.result.p50) || r.result.non2xx > 0 || r.result.errors > 0,
+);
 if (!quick) {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform} ${process.arch}`;
   const previous = readFileSync(join(root, 'docs/performance.md'), 'utf8').split('<!-- table -->');
@@ -321,7 +503,16 @@ async function fetchToken(server: Server): Promise<string> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.port, servername: 'localhost', method: 'POST', path: '/devicecontrol/deviceAccessToken', cert: oneDevice.cert, key: oneDevice.key, ca: oneDevice.ca },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        method: 'POST',
+        path: '/devicecontrol/deviceAccessToken',
+        cert: oneDevice.cert,
+        key: oneDevice.key,
+        ca: oneDevice.ca,
+      },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => {

@@ -156,17 +156,7 @@ export class Certificate {
 
   /** e.g. "RSA 2048" or "EC P-256". */
   get keyDescription(): string {
-    const key = this.publicKey;
-    const details = key.asymmetricKeyDetails ?? {};
-    switch (key.asymmetricKeyType) {
-      case 'rsa':
-      case 'rsa-pss':
-        return `RSA ${details.modulusLength ?? '?'}`;
-      case 'ec':
-        return `EC ${details.namedCurve === 'prime256v1' ? 'P-256' : details.namedCurve === 'secp384r1' ? 'P-384' : details.namedCurve === 'secp521r1' ? 'P-521' : (details.namedCurve ?? '?')}`;
-      default:
-        return (key.asymmetricKeyType ?? 'unknown').toUpperCase();
-    }
+    return describeKey(this.publicKey);
   }
 
   get selfIssued(): boolean {
@@ -190,6 +180,20 @@ export class Certificate {
   get pem(): string {
     const lines = this.base64.match(/.{1,64}/g) ?? [];
     return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+  }
+}
+
+/** A public or private key as "RSA 2048" or "EC P-256". */
+export function describeKey(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      return `RSA ${details.modulusLength ?? '?'}`;
+    case 'ec':
+      return `EC ${details.namedCurve === 'prime256v1' ? 'P-256' : details.namedCurve === 'secp384r1' ? 'P-384' : details.namedCurve === 'secp521r1' ? 'P-521' : (details.namedCurve ?? '?')}`;
+    default:
+      return (key.asymmetricKeyType ?? 'unknown').toUpperCase();
   }
 }
 
