@@ -3,10 +3,17 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { clientErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonParsers } from './http/media-types.js';
+import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
+import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
 import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
+import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
+import { tenantOptionRoutes } from './routes/tenant-options.js';
+import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
+import { verifyCertChainRoutes } from './routes/verify-cert-chain.js';
 import { type AppDeps, createServices, type Services } from './services.js';
 
 /** The server's own certificate and key, PEM. */
@@ -84,6 +91,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     hsts: false,
   });
   registerJsonParsers(app);
+  await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);
 
   await app.register(deviceAccessTokenRoutes, {
@@ -92,6 +100,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   await app.register(currentUserRoutes, { services });
   await app.register(currentTenantRoutes, { services });
+  // Tenant administration (HTTP Basic as a tenant administrator).
+  await app.register(trustedCertificateRoutes, { services });
+  await app.register(proofOfPossessionRoutes, { services });
+  await app.register(verifyCertChainRoutes, { services });
+  await app.register(crlRoutes, { services });
+  await app.register(tenantOptionRoutes, { services });
+  await app.register(bulkDeviceRequestRoutes, { services });
   return app;
 }
 
