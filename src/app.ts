@@ -72,9 +72,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.server.maxConnections = limits.maxConnections;
   if (options.tls) {
     const credentials = options.tls;
+    // Also before listening: a seed applied between build and listen must reach the first handshake.
     const unsubscribe = services.trust.onChange(() => {
-      if (app.server.listening)
-        (app.server as import('node:https').Server).setSecureContext(tlsContext(credentials, services));
+      (app.server as import('node:https').Server).setSecureContext(tlsContext(credentials, services));
     });
     app.addHook('onClose', async () => unsubscribe());
   }
