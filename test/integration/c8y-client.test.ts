@@ -60,6 +60,7 @@ t.test('TrustedCertificateService and CrlService against the mock', async (t) =>
   t.equal(created.res.status, 201);
   t.equal(created.data.fingerprint, ca.certificate.fingerprint);
   t.equal(created.data.certInPemFormat, ca.certificate.base64);
+  server.clock.advance(1000); // the list is in upload order
   await certificates.create({
     certInPemFormat: second.certificate.base64,
     status: 'DISABLED',
