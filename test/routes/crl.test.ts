@@ -192,6 +192,17 @@ t.test('bad CRL uploads get the documented 400', async (t) => {
       spec.assert(t, 'put', CRL, response);
     });
   }
+  t.test('a CSV body without multipart', async (t) => {
+    const response = await admin(server, { method: 'PUT', path: CRL, body: '10,', contentType: 'text/csv' });
+    assertError(
+      t,
+      response,
+      415,
+      'general/Unsupported Media Type',
+      "Unsupported Content-Type; send application/json, the resource's Cumulocity media type, or multipart/form-data where a file is uploaded.",
+    );
+    spec.assert(t, 'put', CRL, response);
+  });
   t.test('nothing of a refused upload was written', async (t) => {
     t.equal((await readCrl(await admin(server, { path: CRL }))).revoked.size, 0);
   });

@@ -193,6 +193,14 @@ t.test('refusals', async (t) => {
       'Query parameter pageSize must be a whole number from 1 to 2000; got "5000".',
     ],
     [
+      'a URL with broken percent-encoding',
+      { path: '/tenant/options/%E0%A4%A/x' },
+      '/tenant/options/{category}/{key}',
+      400,
+      'general/Bad Request',
+      "The URL is not valid: '/tenant/options/%E0%A4%A/x' is not a valid url component",
+    ],
+    [
       'no credentials',
       { path: '/tenant/options', auth: null },
       '/tenant/options',
