@@ -111,14 +111,14 @@ export async function tenantOptionRoutes(app: FastifyInstance, { services }: { s
     async (request, reply) => {
       const { tenant } = request.principal!;
       const { category, key } = request.params;
-      options.get(tenant.id, category, key); // an unknown option is a 404 (POST /tenant/options creates one)
+      // Creates the option when absent: the docs change device-token.lifespan.seconds this way, and it is stored only once set.
       const option = options.set({
         tenantId: tenant.id,
         category,
         key,
         value: optionValue(body.object(request.body).value, 'value'),
       });
-      request.log.info({ tenant: tenant.id, category, key }, 'option updated');
+      request.log.info({ tenant: tenant.id, category, key }, 'option set');
       return reply.type(MEDIA.option).send(optionJson(option, origin(request, tenant.domain)));
     },
   );
