@@ -4,6 +4,7 @@ import { BadRequest } from '../errors.js';
 import { readCsv } from '../http/csv.js';
 import { MEDIA } from '../http/media-types.js';
 import { readUpload } from '../http/multipart.js';
+import { generateKeyPair } from '../pki/certificate-factory.js';
 import { encodeCrl } from '../pki/crl-encoder.js';
 import type { Services } from '../services.js';
 import { parseCrlCsv, parseCrlPayload } from '../tenants/crl-input.js';
@@ -14,7 +15,9 @@ const NEXT_UPDATE_MS = 24 * 60 * 60_000;
 
 /** /tenant/trusted-certificates/settings/crl: the tenant's offline revocation list. */
 export async function crlRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { crl, clock, signingKey } = services;
+  const { crl, clock } = services;
+  // The platform's CRL signer is not public and clients only parse the list, so a key made at start will do.
+  const { privateKey: crlKey } = await generateKeyPair();
   const options = { preHandler: requireAdministrator(services), config: { resource: RESOURCE } };
   const path = '/tenant/trusted-certificates/settings/crl';
 
@@ -44,13 +47,12 @@ export async function crlRoutes(app: FastifyInstance, { services }: { services: 
   app.get(path, options, async (request, reply) => {
     const { tenant } = request.principal!;
     const now = clock.now();
-    // Signed with the mock's token key: the platform's CRL signer is not public, and clients only parse the list.
     const der = await encodeCrl({
       issuer: [{ CN: [tenant.id] }, { O: ['c8y-mtls-mock offline CRL'] }],
       entries: crl.entries(tenant.id),
       thisUpdate: now,
       nextUpdate: now + NEXT_UPDATE_MS,
-      signingKey: signingKey.privateKey,
+      signingKey: crlKey,
     });
     return reply.type(MEDIA.crl).send(der);
   });
