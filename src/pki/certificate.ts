@@ -138,6 +138,15 @@ export class Certificate {
     return this.#issuer;
   }
 
+  /** RFC 2253 (Java's X500Principal.getName()): reversed RDNs joined by "," without spaces, as verify-cert-chain prints them. */
+  get subjectRfc2253(): string {
+    return rfc2253Name(this.x509.subject);
+  }
+
+  get issuerRfc2253(): string {
+    return rfc2253Name(this.x509.issuer);
+  }
+
   get commonNames(): string[] {
     return this.x509.subject
       .split('\n')
@@ -199,6 +208,10 @@ export function describeKey(key: KeyObject): string {
 
 function platformName(nodeName: string): string {
   return nodeName.split('\n').reverse().join(', ');
+}
+
+function rfc2253Name(nodeName: string): string {
+  return nodeName.split('\n').reverse().join(',');
 }
 
 interface Structure {

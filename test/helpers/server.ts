@@ -109,7 +109,7 @@ export interface ClientOptions {
   cert?: string;
   key?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Host header / SNI name; defaults to localhost. */
   host?: string;
 }
@@ -118,6 +118,8 @@ export interface ClientResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  /** The body as received (binary answers such as a DER CRL). */
+  raw: Buffer;
   json: () => unknown;
 }
 
@@ -144,11 +146,13 @@ export function call(server: TestServer, options: ClientOptions): Promise<Client
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const raw = Buffer.concat(chunks);
+          const text = raw.toString('utf8');
           resolve({
             status: response.statusCode ?? 0,
             headers: response.headers,
             text,
+            raw,
             json: () => JSON.parse(text),
           });
         });

@@ -140,7 +140,7 @@ t.test('every acknowledged logout and upload survives SIGKILL', async (t) => {
     const certificate = uploads[nextUpload++ % uploads.length]!.certificate;
     const out = await https(server, 'POST', '/tenant/tenants/t100/trusted-certificates', {
       headers: {
-        authorization: basic('t100'),
+        authorization: basic('t100/admin'),
         'content-type': 'application/json',
         accept: 'application/json',
       },

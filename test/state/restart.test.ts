@@ -13,7 +13,7 @@ const now = Date.now();
 const ca = await rootCa(now, 'Restart CA');
 const uploaded = await rootCa(now, 'Uploaded CA');
 const seed = seedWith([{ id: 't100', domain: 't100.example.test', pem: ca.certificate.pem }]);
-const admin = { authorization: basic('t100'), accept: 'application/json' };
+const admin = { authorization: basic('t100/admin'), accept: 'application/json' };
 
 async function token(server: TestServer, issuer: typeof ca, cn: string) {
   const dev = await device(issuer, now, cn);
