@@ -1,13 +1,20 @@
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorHandler, registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonParsers } from './http/media-types.js';
+import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
+import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
 import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
 import { mockControlRoutes } from './routes/mock-control.js';
+import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
+import { tenantOptionRoutes } from './routes/tenant-options.js';
+import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
+import { verifyCertChainRoutes } from './routes/verify-cert-chain.js';
 import { type AppDeps, createServices, type Services } from './services.js';
 
 /** The server's own certificate and key, PEM. */
@@ -48,6 +55,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     clientErrorHandler: clientErrorHandler(limits.maxHeaderSize),
+    frameworkErrors,
     trustProxy: false,
     ...(options.tls
       ? {
@@ -68,9 +76,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.server.maxConnections = limits.maxConnections;
   if (options.tls) {
     const credentials = options.tls;
+    // Also before listening: a seed applied between build and listen must reach the first handshake.
     const unsubscribe = services.trust.onChange(() => {
-      if (app.server.listening)
-        (app.server as import('node:https').Server).setSecureContext(tlsContext(credentials, services));
+      (app.server as import('node:https').Server).setSecureContext(tlsContext(credentials, services));
     });
     app.addHook('onClose', async () => unsubscribe());
   }
@@ -87,6 +95,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     hsts: false,
   });
   registerJsonParsers(app);
+  await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);
 
   await app.register(deviceAccessTokenRoutes, {
@@ -108,6 +117,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     pruner = setInterval(prune, PRUNE_INTERVAL_MS).unref();
   });
   app.addHook('onClose', async () => clearInterval(pruner));
+
+  // Tenant administration (HTTP Basic as a tenant administrator).
+  await app.register(trustedCertificateRoutes, { services });
+  await app.register(proofOfPossessionRoutes, { services });
+  await app.register(verifyCertChainRoutes, { services });
+  await app.register(crlRoutes, { services });
+  await app.register(tenantOptionRoutes, { services });
+  await app.register(bulkDeviceRequestRoutes, { services });
   return app;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Forbidden, UNAUTHORIZED, Unauthorized } from '../errors.js';
+import { Forbidden, NotFound, UNAUTHORIZED, Unauthorized } from '../errors.js';
 import type { Services } from '../services.js';
 import type { TenantRecord } from '../store/store.js';
 import type { DeviceSession } from '../tokens/token-authenticator.js';
@@ -93,4 +93,19 @@ export function assertOwnTenant(principal: Principal | undefined, tenantId: stri
       reason: `${principal?.kind === 'user' ? principal.userName : 'caller'} of tenant ${principal?.tenant.id} acted on tenant ${tenantId}`,
     });
   }
+}
+
+/**
+ * A path names a tenant: it must exist (404, the platform's `tenantNotFound`)
+ * and be the caller's own (403).
+ */
+export function assertTenantAccess(
+  services: Services,
+  principal: Principal | undefined,
+  tenantId: string,
+): void {
+  if (!services.tenants.get(tenantId)) {
+    throw new NotFound('security', `There is no tenant with id = ${tenantId}`);
+  }
+  assertOwnTenant(principal, tenantId);
 }

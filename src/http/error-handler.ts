@@ -28,8 +28,10 @@ export function toC8yError(error: unknown, resource = 'general'): C8yError {
   switch (e.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new UnsupportedMediaType(
-        `Unsupported Content-Type; send ${MEDIA.json} or the resource's Cumulocity media type.`,
+        `Unsupported Content-Type; send ${MEDIA.json}, the resource's Cumulocity media type, or multipart/form-data where a file is uploaded.`,
       );
+    case 'FST_ERR_BAD_URL':
+      return new BadRequest(resource, `The URL is not valid: ${e.message}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLarge('Request body is too large.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -52,6 +54,13 @@ export function toC8yError(error: unknown, resource = 'general'): C8yError {
 
 export function sendError(reply: FastifyReply, error: C8yError): FastifyReply {
   return reply.status(error.status).type(MEDIA.error).send(error.toBody());
+}
+
+/** Errors Fastify raises before routing (a URL with broken percent-encoding): the same body. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const c8y = toC8yError(error);
+  request.log.info({ status: c8y.status, error: c8y.error }, `refused: ${c8y.message}`);
+  sendError(reply, c8y);
 }
 
 /** One place renders every error; the precise reason goes to the log only. */

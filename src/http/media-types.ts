@@ -11,6 +11,8 @@ export const MEDIA = {
   currentTenant: vnd('currenttenant'),
   option: vnd('option'),
   optionCollection: vnd('optioncollection'),
+  bulkNewDeviceRequest: vnd('bulknewdevicerequest'),
+  crl: 'application/pkix-crl',
 } as const;
 
 const CUMULOCITY_JSON = /^application\/vnd\.com\.nsn\.cumulocity\.[a-z0-9.-]+\+json$/i;

@@ -138,6 +138,15 @@ export class Certificate {
     return this.#issuer;
   }
 
+  /** RFC 2253 (Java's X500Principal.getName()): reversed RDNs joined by "," without spaces, as verify-cert-chain prints them. */
+  get subjectRfc2253(): string {
+    return rfc2253Name(this.x509.subject);
+  }
+
+  get issuerRfc2253(): string {
+    return rfc2253Name(this.x509.issuer);
+  }
+
   get commonNames(): string[] {
     return this.x509.subject
       .split('\n')
@@ -156,17 +165,7 @@ export class Certificate {
 
   /** e.g. "RSA 2048" or "EC P-256". */
   get keyDescription(): string {
-    const key = this.publicKey;
-    const details = key.asymmetricKeyDetails ?? {};
-    switch (key.asymmetricKeyType) {
-      case 'rsa':
-      case 'rsa-pss':
-        return `RSA ${details.modulusLength ?? '?'}`;
-      case 'ec':
-        return `EC ${details.namedCurve === 'prime256v1' ? 'P-256' : details.namedCurve === 'secp384r1' ? 'P-384' : details.namedCurve === 'secp521r1' ? 'P-521' : (details.namedCurve ?? '?')}`;
-      default:
-        return (key.asymmetricKeyType ?? 'unknown').toUpperCase();
-    }
+    return describeKey(this.publicKey);
   }
 
   get selfIssued(): boolean {
@@ -193,8 +192,26 @@ export class Certificate {
   }
 }
 
+/** A public or private key as "RSA 2048" or "EC P-256". */
+export function describeKey(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      return `RSA ${details.modulusLength ?? '?'}`;
+    case 'ec':
+      return `EC ${details.namedCurve === 'prime256v1' ? 'P-256' : details.namedCurve === 'secp384r1' ? 'P-384' : details.namedCurve === 'secp521r1' ? 'P-521' : (details.namedCurve ?? '?')}`;
+    default:
+      return (key.asymmetricKeyType ?? 'unknown').toUpperCase();
+  }
+}
+
 function platformName(nodeName: string): string {
   return nodeName.split('\n').reverse().join(', ');
+}
+
+function rfc2253Name(nodeName: string): string {
+  return nodeName.split('\n').reverse().join(',');
 }
 
 interface Structure {

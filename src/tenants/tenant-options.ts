@@ -39,6 +39,15 @@ export class TenantOptions {
     return option;
   }
 
+  /** Sets several options at once: every one passes the rules, or none is written. */
+  setAll(options: OptionRecord[]): OptionRecord[] {
+    for (const option of options) this.validate(option.category, option.key, option.value);
+    this.#store.transaction(() => {
+      for (const option of options) this.#store.putOption(option);
+    });
+    return options;
+  }
+
   delete(tenantId: string, category: string, key: string): void {
     if (!this.#store.deleteOption(tenantId, category, key)) {
       throw new NotFound('options', `Unable to find option by given key: ${category}/${key}`);

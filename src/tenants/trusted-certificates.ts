@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { Conflict, NotFound, UnprocessableEntity } from '../errors.js';
+import { C8yError, Conflict, NotFound, UnprocessableEntity } from '../errors.js';
 import { Certificate, CertificateFormatError } from '../pki/certificate.js';
 import { decodeBase64, decodeCertificateBlocks, PemError } from '../pki/pem.js';
 import { type Anchor, TrustIndex } from '../pki/trust-index.js';
@@ -81,10 +81,12 @@ export class TrustedCertificates {
   get(tenantId: string, fingerprint: string): TrustedCertificate {
     const record = this.#store.getTrustedCertificate(fingerprint.toLowerCase());
     if (!record || record.tenantId !== tenantId) {
-      throw new NotFound(
-        'tenants',
-        `Certificate with fingerprint ${fingerprint} not found for tenant ${tenantId}.`,
-      );
+      // The platform's wording (OpenAPI `trustedCertificateNotFound`); another tenant's certificate is not found either.
+      throw new NotFound('certificate', `Cannot find certificate with fingerprint ${fingerprint}.`, {
+        reason: record
+          ? `fingerprint ${fingerprint} belongs to tenant ${record.tenantId}, not ${tenantId}`
+          : `no trusted certificate with fingerprint ${fingerprint}`,
+      });
     }
     return { record, certificate: this.#certificate(record) };
   }
@@ -141,6 +143,34 @@ export class TrustedCertificates {
     this.#parsed.set(record.fingerprint, certificate);
     this.#changed();
     return { record, certificate };
+  }
+
+  /**
+   * Adds several certificates all or nothing (bulk upload): the first refused
+   * one refuses the request, named by its position.
+   */
+  addAll(tenantId: string, inputs: TrustedCertificateInput[]): TrustedCertificate[] {
+    try {
+      return this.#store.transaction(() =>
+        inputs.map((input, i) => {
+          try {
+            return this.add(tenantId, input);
+          } catch (error) {
+            if (error instanceof C8yError) {
+              throw new C8yError(error.status, error.error, `certificates[${i}]: ${error.message}`, {
+                reason: error.reason,
+                cause: error,
+              });
+            }
+            throw error;
+          }
+        }),
+      );
+    } catch (error) {
+      // The parsed-certificate cache and the index saw inserts that were rolled back.
+      this.reload();
+      throw error;
+    }
   }
 
   update(tenantId: string, fingerprint: string, patch: TrustedCertificatePatch): TrustedCertificate {

@@ -1,39 +1,65 @@
 import type { Seed } from '../../src/seed/seed.js';
 
+export const ADMIN_PASSWORD = 'admin-password';
+
+/** `Authorization: Basic` for `<tenantId>/<user>` or `<user>` (tenant by host). */
+export const basic = (login: string, password = ADMIN_PASSWORD): string =>
+  `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+
 export interface TenantSpec {
   id: string;
-  domain: string;
-  /** PEM of the trusted CA. */
-  pem: string;
-  auto?: boolean;
-  status?: 'ENABLED' | 'DISABLED';
+  domain?: string;
+  trusted?: { name?: string; pem: string; status?: 'ENABLED' | 'DISABLED'; auto?: boolean }[];
   devices?: string[];
-  lifespan?: string;
-  password?: string;
+  options?: { category: string; key: string; value: string }[];
 }
 
-/** A seed of tenants that each trust one CA and have an administrator `admin`. */
-export function seedWith(tenants: TenantSpec[]): Seed {
+/** Tenants with one administrator each, `admin` / ADMIN_PASSWORD. */
+export function adminSeed(tenants: TenantSpec[]): Seed {
   return {
     tenants: tenants.map((tenant) => ({
       id: tenant.id,
-      domain: tenant.domain,
-      users: [{ userName: 'admin', password: tenant.password ?? 'admin-password' }],
-      options: tenant.lifespan
-        ? [{ category: 'oauth.internal', key: 'device-token.lifespan.seconds', value: tenant.lifespan }]
-        : [],
-      trustedCertificates: [
-        {
-          name: `${tenant.id} CA`,
-          certInPemFormat: tenant.pem,
-          status: tenant.status ?? 'ENABLED',
-          autoRegistrationEnabled: tenant.auto ?? true,
-        },
-      ],
+      domain: tenant.domain ?? `${tenant.id}.example.test`,
+      users: [{ userName: 'admin', password: ADMIN_PASSWORD }],
+      options: tenant.options ?? [],
+      trustedCertificates: (tenant.trusted ?? []).map((c) => ({
+        name: c.name ?? `${tenant.id} CA`,
+        certInPemFormat: c.pem,
+        status: c.status ?? 'ENABLED',
+        autoRegistrationEnabled: c.auto ?? true,
+      })),
       devices: (tenant.devices ?? []).map((externalId) => ({ externalId })),
     })),
   };
 }
 
-export const basic = (tenantId: string, user = 'admin', password = 'admin-password') =>
-  `Basic ${Buffer.from(`${tenantId}/${user}:${password}`).toString('base64')}`;
+/** Shorthand: tenants that each trust one CA, optionally with a token lifespan option. */
+export function seedWith(
+  tenants: {
+    id: string;
+    domain: string;
+    pem: string;
+    auto?: boolean;
+    status?: 'ENABLED' | 'DISABLED';
+    devices?: string[];
+    lifespan?: string;
+  }[],
+): Seed {
+  return adminSeed(
+    tenants.map((t) => ({
+      id: t.id,
+      domain: t.domain,
+      trusted: [
+        {
+          pem: t.pem,
+          ...(t.status ? { status: t.status } : {}),
+          ...(t.auto === undefined ? {} : { auto: t.auto }),
+        },
+      ],
+      devices: t.devices ?? [],
+      options: t.lifespan
+        ? [{ category: 'oauth.internal', key: 'device-token.lifespan.seconds', value: t.lifespan }]
+        : [],
+    })),
+  );
+}

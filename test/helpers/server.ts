@@ -27,6 +27,8 @@ export interface TestServer {
   /** PEM of the CA that issued the server certificate: what clients trust. */
   serverCa: string;
   origin: string;
+  /** Closes the server and its store now (teardown would do it at the end). */
+  stop(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -81,10 +83,14 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     ...(listen ? { tls: { key, cert } } : {}),
     ...(options.peerCertificates ? { peerCertificates: options.peerCertificates } : {}),
   });
-  t.teardown(async () => {
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     await app.close();
     store.close();
-  });
+  };
+  t.teardown(stop);
   await app.services.state.initialize();
   let port = 0;
   if (listen) {
@@ -94,7 +100,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   } else {
     await app.ready();
   }
-  return { app, clock, store, port, serverCa: ca.certificate.pem, origin: `https://localhost:${port}` };
+  return { app, clock, store, port, serverCa: ca.certificate.pem, origin: `https://localhost:${port}`, stop };
 }
 
 export interface ClientOptions {
@@ -103,7 +109,7 @@ export interface ClientOptions {
   cert?: string;
   key?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Host header / SNI name; defaults to localhost. */
   host?: string;
 }
@@ -112,6 +118,8 @@ export interface ClientResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  /** The body as received (binary answers such as a DER CRL). */
+  raw: Buffer;
   json: () => unknown;
 }
 
@@ -138,11 +146,13 @@ export function call(server: TestServer, options: ClientOptions): Promise<Client
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const raw = Buffer.concat(chunks);
+          const text = raw.toString('utf8');
           resolve({
             status: response.statusCode ?? 0,
             headers: response.headers,
             text,
+            raw,
             json: () => JSON.parse(text),
           });
         });

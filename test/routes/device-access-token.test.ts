@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { commonName, issueCertificate } from '../../src/pki/certificate-factory.js';
+import { assertError } from '../helpers/admin.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
-import { call, ERROR_TYPE, INFO, requestToken, startServer, type TestServer } from '../helpers/server.js';
+import { call, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const now = Date.now();
@@ -24,27 +25,6 @@ const defaultSeed = seedWith([
   { id: 't100', domain: 't100.example.test', pem: root.certificate.pem },
   { id: 't200', domain: 't200.example.test', pem: otherRoot.certificate.pem },
 ]);
-
-function assertError(
-  t: Test,
-  response: { status: number; headers: Record<string, unknown>; json: () => unknown },
-  status: number,
-  error: string,
-  message: string | RegExp,
-) {
-  t.equal(response.status, status, 'status');
-  t.match(
-    String(response.headers['content-type']),
-    new RegExp(`^${ERROR_TYPE.replaceAll('.', '\\.').replaceAll('+', '\\+')}`),
-    'error content type',
-  );
-  const body = response.json() as { error: string; message: string; info: string };
-  t.same(Object.keys(body).sort(), ['error', 'info', 'message'], 'error body fields');
-  t.equal(body.error, error, 'error type');
-  if (typeof message === 'string') t.equal(body.message, message, 'message');
-  else t.match(body.message, message, 'message');
-  t.equal(body.info, INFO, 'info');
-}
 
 async function tokenOf(server: TestServer, client: Parameters<typeof requestToken>[1]) {
   const response = await requestToken(server, client);

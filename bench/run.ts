@@ -1,0 +1,527 @@
+/**
+ * npm run bench [-- --quick]
+ *
+ * Starts its own servers on 127.0.0.1, drives them with concurrent mTLS clients
+ * presenting real client certificates, and prints one table: requests per
+ * second, p50 and p99 latency, and each scenario's ratio to a baseline measured
+ * in the same run. The full run writes docs/performance.md; --quick (CI) runs a
+ * few seconds per scenario and only checks that every scenario produced numbers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import {
+  commonName,
+  createDeviceCertificate,
+  createRootCa,
+  createServerCertificate,
+  exportPrivateKeyPem,
+} from '../src/pki/certificate-factory.js';
+import { formatChainHeader } from '../src/pki/chain-header.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { ca, devices, manyCas } from './fixtures.js';
+import { keepAlive, type LoadResult, newConnectionEach, type TlsClient } from './load.js';
+
+const quick = process.argv.includes('--quick');
+const WARMUP = quick ? 0.5 : 2;
+const MEASURE = quick ? 2 : 8;
+const CONNECTIONS = 16;
+const GROWTH = quick
+  ? { tenants: 100, perTenant: 10, revoked: 100_000 }
+  : { tenants: 1000, perTenant: 10, revoked: 1_000_000 };
+const root = new URL('..', import.meta.url).pathname;
+const DAY = 86_400_000;
+const now = Date.now();
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+// ---------- certificates ----------
+const work = mkdtempSync(join(tmpdir(), 'c8y-bench-'));
+const file = (name: string, content: string) => {
+  const path = join(work, name);
+  writeFileSync(path, content);
+  return path;
+};
+const serverCa = await createRootCa({
+  subject: commonName('bench server CA'),
+  notBefore: new Date(now - DAY),
+  notAfter: new Date(now + 30 * DAY),
+});
+const serverCert = await createServerCertificate({
+  issuer: serverCa,
+  subject: commonName('localhost'),
+  names: ['localhost', '127.0.0.1', '::1'],
+  notBefore: new Date(now - DAY),
+  notAfter: new Date(now + 30 * DAY),
+});
+const certsDir = join(work, 'certs');
+const serverKeyFile = file('server.key', await exportPrivateKeyPem(serverCert.keys.privateKey));
+const serverCertFile = file('server.pem', serverCert.certificate.pem + serverCa.certificate.pem);
+// The mock reads its identity from --certs-dir.
+mkdirSync(certsDir, { recursive: true });
+copyFileSync(serverKeyFile, join(certsDir, 'server.key'));
+copyFileSync(serverCertFile, join(certsDir, 'server.pem'));
+writeFileSync(join(certsDir, 'dev-ca.pem'), serverCa.certificate.pem);
+
+const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
+const deviceCount = quick ? 12_000 : 80_000;
+let lastShown = 0;
+const fleet = await devices(deviceCa, 'fleet', deviceCount, now, (done) => {
+  if (done - lastShown >= 5000) {
+    lastShown = done;
+    log(`made ${done}/${deviceCount} device certificates (cached in bench/.cache for the next run)`);
+  }
+});
+const fleetHeaders = fleet.map((d) => formatChainHeader(d.certPem));
+const oneDevice: TlsClient = { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa.certificate.pem };
+const proxyCa = await createRootCa({
+  subject: commonName('bench proxy CA'),
+  notBefore: new Date(now - DAY),
+  notAfter: new Date(now + 30 * DAY),
+});
+const proxy = await createDeviceCertificate({
+  issuer: proxyCa,
+  subject: commonName('bench proxy'),
+  notBefore: new Date(now - DAY),
+  notAfter: new Date(now + 30 * DAY),
+});
+const proxyClient: TlsClient = {
+  cert: proxy.certificate.pem,
+  key: await exportPrivateKeyPem(proxy.keys.privateKey),
+  ca: serverCa.certificate.pem,
+};
+
+const tenantSeed = (id: string, domain: string, pems: string[]) => ({
+  id,
+  domain,
+  users: [{ userName: 'admin', password: 'bench-password' }],
+  trustedCertificates: pems.map((pem, i) => ({
+    name: `${id} CA ${i}`,
+    certInPemFormat: pem,
+    autoRegistrationEnabled: true,
+  })),
+});
+const seedFile = file(
+  'seed.json',
+  JSON.stringify({ tenants: [tenantSeed('t100', 'localhost', [deviceCa.certPem])] }),
+);
+
+// ---------- processes ----------
+let nextPort = 19443;
+const children = new Set<ChildProcess>();
+// Never leave a server behind, also when the bench fails.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1));
+interface Server {
+  child: ChildProcess;
+  port: number;
+  url: string;
+}
+
+async function start(command: string[], env: Record<string, string> = {}): Promise<Server> {
+  const port = nextPort++;
+  const args = command.map((a) => (a === '$PORT' ? String(port) : a));
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start: ${args.join(' ')}\n${output}`)),
+      600_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/ready|listening on/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${args.join(' ')}\n${output}`)));
+  });
+  child.stdout?.removeAllListeners('data');
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { child, port, url: `https://localhost:${port}` };
+}
+
+async function stop(server: Server) {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+function rssMb(server: Server): number {
+  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+const tsx = ['--import', 'tsx'];
+const ours = (extra: string[] = []) =>
+  start([
+    'dist/main.js',
+    'serve',
+    '--port',
+    '$PORT',
+    '--host',
+    '127.0.0.1',
+    '--certs-dir',
+    certsDir,
+    '--seed',
+    seedFile,
+    '--trusted-proxy',
+    proxy.certificate.fingerprint,
+    '--admin-secret',
+    'bench-admin-secret',
+    '--log-level',
+    'warn',
+    ...extra,
+  ]);
+
+async function measure(name: string, run: (seconds: number) => Promise<LoadResult>): Promise<LoadResult> {
+  await run(WARMUP);
+  const result = await run(MEASURE);
+  log(
+    `${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+  );
+  return result;
+}
+
+/** Each call takes the next device of the fleet: no device asks twice, so no token is reused. */
+let cursor = 0;
+let wrapped = false;
+const nextDevice = () => {
+  if (cursor >= fleetHeaders.length) {
+    cursor = 0;
+    wrapped = true;
+  }
+  return { 'x-ssl-cert-chain': fleetHeaders[cursor++]! };
+};
+const tokenRequest = { method: 'POST' as const, headers: { accept: 'application/json' } };
+
+// ---------- scenarios ----------
+const rows: Row[] = [];
+interface Row {
+  id: string;
+  scenario: string;
+  result: LoadResult;
+  baseline?: { name: string; rps: number } | undefined;
+  ratio?: number | undefined;
+  goal: string;
+  met?: boolean | undefined;
+  note?: string;
+}
+
+log(`measuring the RSA-2048 signing limit (${MEASURE} s)`);
+const signLimit = await new Promise<number>((resolve, reject) => {
+  const child = spawn(process.execPath, [...tsx, 'bench/servers/sign-limit.ts', String(MEASURE)], {
+    cwd: root,
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.on('exit', (code) =>
+    code === 0
+      ? resolve((JSON.parse(out) as { rps: number }).rps)
+      : reject(new Error(`sign-limit exited ${code}`)),
+  );
+});
+log(`RSA-2048 signing limit: ${Math.round(signLimit)} signatures/s`);
+
+log('(f) floor: minimal Fastify HTTPS with requestCert');
+const floorServer = await start([
+  ...tsx,
+  'bench/servers/floor-fastify.ts',
+  serverKeyFile,
+  serverCertFile,
+  '$PORT',
+]);
+const floor = await measure('(f)', (seconds) =>
+  keepAlive({ url: `${floorServer.url}/`, connections: CONNECTIONS, seconds, tls: oneDevice }),
+);
+await stop(floorServer);
+
+log('ours: the mock');
+const mock = await ours();
+const a = await measure('(a)', (seconds) =>
+  keepAlive({
+    url: `${mock.url}/devicecontrol/deviceAccessToken`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: proxyClient,
+    ...tokenRequest,
+    perRequest: nextDevice,
+  }),
+);
+const aWrapped = wrapped;
+const b = await measure('(b)', (seconds) =>
+  keepAlive({
+    url: `${mock.url}/devicecontrol/deviceAccessToken`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    ...tokenRequest,
+  }),
+);
+const token = await fetchToken(mock);
+const c = await measure('(c)', (seconds) =>
+  keepAlive({
+    url: `${mock.url}/user/currentUser`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    headers: { authorization: `Bearer ${token}` },
+  }),
+);
+const d = await measure('(d)', (seconds) =>
+  newConnectionEach({
+    host: '127.0.0.1',
+    port: mock.port,
+    concurrency: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    method: 'POST',
+    path: '/devicecontrol/deviceAccessToken',
+  }),
+);
+const aRss = rssMb(mock);
+await stop(mock);
+
+log('(d) baseline: bare node:https with requestCert, a new connection per request');
+const bare = await start([...tsx, 'bench/servers/bare-https.ts', serverKeyFile, serverCertFile, '$PORT']);
+const dBase = await measure('(d) baseline', (seconds) =>
+  newConnectionEach({
+    host: '127.0.0.1',
+    port: bare.port,
+    concurrency: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    method: 'GET',
+    path: '/',
+  }),
+);
+await stop(bare);
+
+log('(e) the peer: oauth2-mock-server, POST /token client_credentials, RS256');
+const peer = await start([
+  ...tsx,
+  'bench/servers/oauth2-mock-server.ts',
+  serverKeyFile,
+  serverCertFile,
+  '$PORT',
+]);
+const e = await measure('(e)', (seconds) =>
+  keepAlive({
+    url: `${peer.url}/token`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('bench-client:secret').toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials&scope=read',
+  }),
+);
+await stop(peer);
+
+log(
+  `(g) growth: ${GROWTH.tenants * GROWTH.perTenant} trusted certificates across ${GROWTH.tenants} tenants, ${GROWTH.revoked} revoked tokens`,
+);
+let shown = 0;
+const growthCas = await manyCas(GROWTH.tenants * GROWTH.perTenant, now, (done) => {
+  if (done - shown >= 2000) {
+    shown = done;
+    log(`made ${done} growth CAs`);
+  }
+});
+const growthSeed = file(
+  'growth-seed.json',
+  JSON.stringify({
+    tenants: [
+      tenantSeed('t100', 'localhost', [deviceCa.certPem]),
+      ...Array.from({ length: GROWTH.tenants }, (_, t) =>
+        tenantSeed(
+          `g${t}`,
+          `g${t}.bench.test`,
+          growthCas.slice(t * GROWTH.perTenant, (t + 1) * GROWTH.perTenant),
+        ),
+      ),
+    ],
+  }),
+);
+const growthData = join(work, 'growth-data');
+const store = new SqliteStore({ dataDir: growthData });
+store.transaction(() => {
+  const expires = Math.floor(now / 1000) + 86_400;
+  for (let i = 0; i < GROWTH.revoked; i++) {
+    store.insertRevocation({
+      hash: `revoked-${i.toString(36).padStart(8, '0')}`,
+      tenantId: `g${i % GROWTH.tenants}`,
+      userName: `device_r${i}`,
+      revokedAt: now,
+      expiresAtSeconds: expires,
+    });
+  }
+});
+store.close();
+const grown = await start([
+  'dist/main.js',
+  'serve',
+  '--port',
+  '$PORT',
+  '--host',
+  '127.0.0.1',
+  '--certs-dir',
+  certsDir,
+  '--seed',
+  growthSeed,
+  '--data-dir',
+  growthData,
+  '--trusted-proxy',
+  proxy.certificate.fingerprint,
+  '--admin-secret',
+  'bench-admin-secret',
+  '--log-level',
+  'warn',
+]);
+cursor = 0;
+const g = await measure('(g)', (seconds) =>
+  keepAlive({
+    url: `${grown.url}/devicecontrol/deviceAccessToken`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: proxyClient,
+    ...tokenRequest,
+    perRequest: nextDevice,
+  }),
+);
+const gRss = rssMb(grown);
+await stop(grown);
+rmSync(work, { recursive: true, force: true });
+
+const ratio = (x: number, y: number) => x / y;
+rows.push(
+  {
+    id: 'a',
+    scenario: 'new token per request, distinct devices, keep-alive',
+    result: a,
+    baseline: { name: 'RSA-2048 signing limit', rps: signLimit },
+    ratio: ratio(a.rps, signLimit),
+    goal: '≥ 0.6',
+    met: a.rps / signLimit >= 0.6,
+    note: aWrapped ? 'fleet exhausted: some devices asked twice' : `RSS ${Math.round(aRss)} MB`,
+  },
+  {
+    id: 'b',
+    scenario: 'same device again within half the lifetime (reused)',
+    result: b,
+    baseline: { name: '(f)', rps: floor.rps },
+    ratio: ratio(b.rps, floor.rps),
+    goal: '≥ 0.5',
+    met: b.rps / floor.rps >= 0.5,
+  },
+  {
+    id: 'c',
+    scenario: 'GET /user/currentUser with a Bearer token',
+    result: c,
+    baseline: { name: '(f)', rps: floor.rps },
+    ratio: ratio(c.rps, floor.rps),
+    goal: '≥ 0.6',
+    met: c.rps / floor.rps >= 0.6,
+  },
+  {
+    id: 'd',
+    scenario: 'new TLS connection with a client certificate per token request',
+    result: d,
+    baseline: { name: 'bare node:https', rps: dBase.rps },
+    ratio: ratio(d.rps, dBase.rps),
+    goal: '≥ 0.8',
+    met: d.rps / dBase.rps >= 0.8,
+    note: `baseline ${Math.round(dBase.rps)} req/s, p50 ${dBase.p50.toFixed(2)} ms`,
+  },
+  {
+    id: 'e',
+    scenario: 'peer: oauth2-mock-server POST /token (RS256)',
+    result: e,
+    baseline: { name: 'our (a)', rps: a.rps },
+    ratio: ratio(a.rps, e.rps),
+    goal: 'ours ≥ 3× theirs',
+    met: a.rps / e.rps >= 3,
+    note: 'ratio is ours / theirs',
+  },
+  { id: 'f', scenario: 'floor: minimal Fastify HTTPS, requestCert, static JSON', result: floor, goal: '—' },
+  {
+    id: 'g',
+    scenario: `growth: (a) with ${GROWTH.tenants * GROWTH.perTenant} anchors / ${GROWTH.tenants} tenants, ${GROWTH.revoked.toLocaleString('en')} revoked`,
+    result: g,
+    baseline: { name: 'p50 of (a)', rps: a.p50 },
+    ratio: g.p50 / a.p50,
+    goal: 'p50 ≤ 1.1×, RSS < 400 MB',
+    met: g.p50 / a.p50 <= 1.1 && gRss < 400,
+    note: `RSS ${Math.round(gRss)} MB`,
+  },
+);
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const table = [
+  '| | scenario | req/s | p50 ms | p99 ms | baseline | ratio | goal | met | notes |',
+  '|---|---|---:|---:|---:|---|---:|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.id} | ${r.scenario} | ${fmt(r.result.rps)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p99, 2)} | ${r.baseline ? `${r.baseline.name} ${r.id === 'g' ? `${fmt(r.baseline.rps, 2)} ms` : `${fmt(r.baseline.rps)}/s`}` : '—'} | ${r.ratio === undefined ? '—' : fmt(r.ratio, 2)} | ${r.goal} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'NO'} | ${[r.result.non2xx || r.result.errors ? `non-2xx ${r.result.non2xx}, errors ${r.result.errors}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`,
+  ),
+].join('\n');
+process.stdout.write(`\n${table}\n\n`);
+
+const broken = rows.filter(
+  (r) => !(r.result.rps > 0) || !Number.isFinite(r.result.p50) || r.result.non2xx > 0 || r.result.errors > 0,
+);
+if (!quick) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform} ${process.arch}`;
+  const previous = readFileSync(join(root, 'docs/performance.md'), 'utf8').split('<!-- table -->');
+  const doc = `${previous[0]}<!-- table -->\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}; ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${MEASURE} s measured per scenario.\n\n${table}\n<!-- table -->${previous[2] ?? ''}`;
+  writeFileSync(join(root, 'docs/performance.md'), doc);
+  log('wrote docs/performance.md');
+}
+if (broken.length > 0) {
+  log(`scenario(s) without clean numbers: ${broken.map((r) => r.id).join(', ')}`);
+  process.exit(1);
+}
+
+async function fetchToken(server: Server): Promise<string> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        method: 'POST',
+        path: '/devicecontrol/deviceAccessToken',
+        cert: oneDevice.cert,
+        key: oneDevice.key,
+        ca: oneDevice.ca,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve((JSON.parse(body) as { accessToken: string }).accessToken));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}

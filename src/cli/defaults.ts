@@ -1,0 +1,17 @@
+/**
+ * The CLI's defaults, in a module without dependencies: help text shows them
+ * before any command module is loaded.
+ */
+
+/** Default validity in days, by kind: long-lived CAs, devices a year, servers what browsers accept. */
+export const DEFAULT_DAYS = { ca: 3650, intermediate: 1825, device: 365, server: 397 } as const;
+
+export const DEFAULT_SERVER_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+/** Where `npm start` listens: the platform's mTLS port on this machine. */
+export const DEFAULT_URL = 'https://localhost:8443';
+
+/** The development CA `npm start` makes in its certs directory; trusted by default when present. */
+export const DEV_CA_FILE = 'certs/dev-ca.pem';
+
+export const P12_PASSWORD_ENV = 'C8Y_MOCK_P12_PASSWORD';

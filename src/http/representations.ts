@@ -1,0 +1,45 @@
+import { isoDate } from '../clock.js';
+import type { OptionRecord } from '../store/store.js';
+import type { TrustedCertificate } from '../tenants/trusted-certificates.js';
+
+/**
+ * A trusted certificate as the platform returns it, field by field as in a
+ * recorded real response: alphabetical order, decimal serial, reversed names
+ * joined by ", ", one-line base64 DER, JCA algorithm names, dates with
+ * milliseconds. The verification-code fields appear once a code was made.
+ */
+export function trustedCertificateJson({ record, certificate }: TrustedCertificate, origin: string) {
+  return {
+    algorithmName: certificate.algorithmName,
+    autoRegistrationEnabled: record.autoRegistrationEnabled,
+    certInPemFormat: certificate.base64,
+    fingerprint: record.fingerprint,
+    issuer: certificate.issuer,
+    name: record.name,
+    notAfter: isoDate(certificate.notAfter),
+    notBefore: isoDate(certificate.notBefore),
+    ...(record.proofOfPossessionCode !== null
+      ? { proofOfPossessionUnsignedVerificationCode: record.proofOfPossessionCode }
+      : {}),
+    proofOfPossessionValid: record.proofOfPossessionValid,
+    ...(record.proofOfPossessionCodeUsableUntil !== null
+      ? { proofOfPossessionVerificationCodeUsableUntil: isoDate(record.proofOfPossessionCodeUsableUntil) }
+      : {}),
+    self: `${origin}/tenant/tenants/${record.tenantId}/trusted-certificates/${record.fingerprint}`,
+    serialNumber: certificate.serialDecimal,
+    status: record.status,
+    subject: certificate.subject,
+    // The mock has no tenant certificate authority (POST /certificate-authority).
+    tenantCertificateAuthority: false,
+    version: certificate.version,
+  };
+}
+
+export function optionJson(option: OptionRecord, origin: string) {
+  return {
+    category: option.category,
+    key: option.key,
+    value: option.value,
+    self: `${origin}/tenant/options/${encodeURIComponent(option.category)}/${encodeURIComponent(option.key)}`,
+  };
+}

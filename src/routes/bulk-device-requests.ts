@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { requireAdministrator } from '../auth/principal.js';
+import { BadRequest } from '../errors.js';
+import { readCsv } from '../http/csv.js';
+import { MEDIA } from '../http/media-types.js';
+import { readUpload } from '../http/multipart.js';
+import type { Services } from '../services.js';
+import { registerDevices } from '../tenants/bulk-registration.js';
+
+const RESOURCE = 'devicecontrol';
+
+/** POST /devicecontrol/bulkNewDeviceRequests: register devices in advance from a CSV file. */
+export async function bulkDeviceRequestRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  app.post(
+    '/devicecontrol/bulkNewDeviceRequests',
+    { preHandler: requireAdministrator(services), config: { resource: RESOURCE } },
+    async (request, reply) => {
+      const { tenant } = request.principal!;
+      if (!request.isMultipart()) {
+        throw new BadRequest(RESOURCE, 'Send the CSV file as multipart/form-data in the field "file".');
+      }
+      const { file } = await readUpload(request, RESOURCE);
+      if (!file) throw new BadRequest(RESOURCE, 'Send the CSV file in the multipart field "file".');
+      // The platform detects the separator: tab, semicolon or comma.
+      const result = registerDevices(readCsv(file, RESOURCE, [';', ',', '\t']), tenant.id, services);
+      request.log.info(
+        { tenant: tenant.id, created: result.numberOfCreated, failed: result.numberOfFailed },
+        'bulk device registration',
+      );
+      return reply.status(201).type(MEDIA.bulkNewDeviceRequest).send(result);
+    },
+  );
+}

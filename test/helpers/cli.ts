@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { type Credential, chainPem, exportPrivateKeyPem } from '../../src/pki/certificate-factory.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SRC = join(ROOT, 'src');
+const DIST = join(ROOT, 'dist');
+
+function newestSourceIsBuilt(dir: string): boolean {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!newestSourceIsBuilt(path)) return false;
+    } else if (entry.name.endsWith('.ts')) {
+      const built = join(DIST, relative(SRC, path)).replace(/\.ts$/, '.js');
+      try {
+        if (statSync(built).mtimeMs < statSync(path).mtimeMs) return false;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * How the tests start the CLI, as a user would: `node dist/main.js` (the `bin`)
+ * when the build is up to date with src/ (as after `npm ci`), otherwise the
+ * TypeScript entry through tsx, so a test never runs stale code.
+ */
+export const CLI: readonly string[] = newestSourceIsBuilt(SRC)
+  ? [join(DIST, 'main.js')]
+  : ['--import', import.meta.resolve('tsx'), join(SRC, 'main.ts')];
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+}
+
+/** Runs `c8y-mtls-mock <args>` in `cwd` with an environment free of the caller's C8Y_* settings. */
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    // tap's NODE_OPTIONS would load its coverage hooks into every child and triple its start time.
+    if (!name.startsWith('C8Y_') && name !== 'NODE_OPTIONS') env[name] = value;
+  }
+  Object.assign(env, options.env);
+  return collect(process.execPath, [...CLI, ...args], { cwd: options.cwd, env });
+}
+
+/** A fresh directory, removed when the test ends. */
+export function tempDir(t: Teardown, prefix = 'c8y-cli-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function assertSuccess(t: Test, result: CliResult): void {
+  t.equal(result.code, 0, `exit code 0 (stderr: ${result.stderr.trim()})`);
+  t.equal(result.stderr, '', 'nothing on stderr');
+}
+
+/** Exit code non-zero; stderr exactly one line `c8y-mtls-mock: <message>`, no stack trace; nothing on stdout. */
+export function assertFailure(t: Test, result: CliResult, message: RegExp): void {
+  t.not(result.code, 0, 'non-zero exit code');
+  t.not(result.code, null, 'exited, not killed');
+  t.match(result.stderr, /^c8y-mtls-mock: [^\n]+\n$/, 'one line on stderr');
+  t.notMatch(result.stderr, /\n\s+at\s/, 'no stack trace');
+  t.match(result.stderr, message, 'the message says what is wrong');
+  t.equal(result.stdout, '', 'nothing on stdout');
+}
+
+/** File permission bits, e.g. 0o600. */
+export const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+/** Runs another program (openssl, curl, keytool) and returns its result whatever its exit code. */
+export function runTool(command: string, args: string[], options: { cwd: string }): Promise<CliResult> {
+  return collect(command, args, options);
+}
+
+function collect(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: 'pipe' });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      }),
+    );
+    child.stdin.end();
+  });
+}
+
+/** Writes a credential made in-process as the CLI would: `<name>.pem`, `<name>.key`, `<name>-chain.pem`. */
+export async function writeCredential(dir: string, name: string, credential: Credential): Promise<void> {
+  writeFileSync(join(dir, `${name}.pem`), credential.certificate.pem);
+  writeFileSync(join(dir, `${name}.key`), await exportPrivateKeyPem(credential.keys.privateKey), {
+    mode: 0o600,
+  });
+  writeFileSync(join(dir, `${name}-chain.pem`), chainPem(credential));
+}

@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Test } from 'tap';
+import type { ClientResponse } from './server.js';
+
+/**
+ * Validates the mock's responses against the official OpenAPI subset in
+ * `shared/spec/`, which CI lays beside the repository; the path is resolved
+ * from this file, never from a machine's absolute path.
+ */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SPEC_FILE = join(REPO_ROOT, '..', 'shared', 'spec', 'c8y-oas-auth-subset.json');
+
+type Json = Record<string, unknown>;
+interface MediaType {
+  schema?: Json;
+}
+interface Response {
+  description?: string;
+  content?: Record<string, MediaType>;
+  $ref?: string;
+}
+interface Operation {
+  operationId: string;
+  security?: unknown[];
+  responses: Record<string, Response>;
+}
+interface Spec {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Json>; responses: Record<string, Response> };
+}
+
+const ERROR_MEDIA = 'application/vnd.com.nsn.cumulocity.error+json';
+const errorContent = (): Record<string, MediaType> => ({
+  [ERROR_MEDIA]: { schema: { $ref: '#/components/schemas/error' } },
+});
+
+function operations(spec: Spec): Operation[] {
+  return Object.values(spec.paths).flatMap((item) =>
+    Object.entries(item)
+      .filter(([method]) => ['get', 'put', 'post', 'delete', 'head', 'patch'].includes(method))
+      .map(([, operation]) => operation),
+  );
+}
+
+function operation(spec: Spec, operationId: string): Operation {
+  const found = operations(spec).find((o) => o.operationId === operationId);
+  if (!found) throw new Error(`the spec has no operation ${operationId}`);
+  return found;
+}
+
+/** Statuses the mock answers that the spec leaves out of an operation, with the reason. */
+const MISSING_STATUSES: { operationId: string; status: number; why: string }[] = [
+  {
+    operationId: 'getTrustedCertificateResource',
+    status: 404,
+    why: 'an unknown fingerprint; PUT and DELETE on the same path document it',
+  },
+  {
+    operationId: 'getCRLSettings',
+    status: 401,
+    why: 'the operation is secured (Basic) but lists no error at all',
+  },
+  {
+    operationId: 'postBulkNewDeviceRequestCollectionResource',
+    status: 422,
+    why: 'a file that is readable CSV but no bulk-registration file (no ID column, no rows); only 201 and 401 are listed',
+  },
+];
+
+export interface SpecCorrection {
+  /** Where in the spec. */
+  where: string;
+  /** What the spec says that the platform does not do. */
+  problem: string;
+  /** The evidence, and what the validation does instead. */
+  why: string;
+  apply(spec: Spec): void;
+}
+
+/**
+ * Every place the spec is known to be wrong or incomplete, and how the
+ * validation works around it. The README repeats this list.
+ */
+export const SPEC_CORRECTIONS: readonly SpecCorrection[] = [
+  {
+    where: 'components.schemas.accessToken (POST /devicecontrol/deviceAccessToken, 200)',
+    problem: 'names the property `access_token`',
+    why: 'the docs print `{"accessToken": …}` and go-c8y reads `accessToken` in a test against a live tenant; the schema is shared with /tenant/oauth/token, a copy-paste error. Validated as a required `accessToken` string, nothing else.',
+    apply(spec) {
+      spec.components.schemas.accessToken = {
+        type: 'object',
+        required: ['accessToken'],
+        additionalProperties: false,
+        properties: { accessToken: { type: 'string', minLength: 1 } },
+      };
+    },
+  },
+  {
+    where:
+      'postDeviceAccessTokenResource 422, postTrustedCertificatePopResource 400 and 422, postConfirmedTrustedCertificatePopResource 422',
+    problem: 'declare the error body as `application/json`',
+    why: `every other error in the spec, and the replayed platform responses, use \`${ERROR_MEDIA}\`; the mock sends that type for every error. Validated as that type.`,
+    apply(spec) {
+      const fix = (operationId: string, status: string) => {
+        const response = operation(spec, operationId).responses[status]!;
+        const json = response.content?.['application/json'];
+        if (!json)
+          throw new Error(
+            `${operationId} ${status} no longer declares application/json: review the correction`,
+          );
+        response.content = { [ERROR_MEDIA]: json };
+      };
+      fix('postDeviceAccessTokenResource', '422');
+      fix('postTrustedCertificatePopResource', '400');
+      fix('postTrustedCertificatePopResource', '422');
+      fix('postConfirmedTrustedCertificatePopResource', '422');
+    },
+  },
+  {
+    where:
+      'error responses without content (e.g. trusted certificates 409/422, PUT/DELETE 404, options 404 and 422)',
+    problem: 'describe the status but no body',
+    why: 'the platform answers every error with its `{error, message, info}` body (OpenAPI "Error" section); validated against components.schemas.error.',
+    apply(spec) {
+      for (const op of operations(spec)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) >= 400 && !response.content) response.content = errorContent();
+        }
+      }
+    },
+  },
+  {
+    where: 'secured operations',
+    problem:
+      'omit 400 (malformed JSON, query or multipart), 403 (an administrator of another tenant; a device token on an administration API), 413 and 415 on most operations',
+    why: 'the platform refuses such requests with its error body; these statuses are validated against components.schemas.error, and only on operations with a `security` requirement.',
+    apply(spec) {
+      for (const op of operations(spec)) {
+        if (!op.security || op.security.length === 0) continue;
+        for (const status of ['400', '403', '413', '415']) {
+          op.responses[status] ??= { description: 'added by SPEC_CORRECTIONS', content: errorContent() };
+        }
+      }
+    },
+  },
+  ...MISSING_STATUSES.map(
+    ({ operationId, status, why }): SpecCorrection => ({
+      where: `${operationId} ${status}`,
+      problem: 'not listed',
+      why: `${why}; validated against components.schemas.error.`,
+      apply(spec) {
+        const responses = operation(spec, operationId).responses;
+        if (responses[status]) throw new Error(`${operationId} now documents ${status}: drop the correction`);
+        responses[status] = { description: 'added by SPEC_CORRECTIONS', content: errorContent() };
+      },
+    }),
+  ),
+];
+
+/** The spec with `$ref`'d responses inlined and the corrections applied. */
+function loadSpec(): Spec {
+  const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec;
+  for (const op of operations(spec)) {
+    for (const [status, response] of Object.entries(op.responses)) {
+      if (response.$ref) {
+        const name = response.$ref.replace('#/components/responses/', '');
+        op.responses[status] = structuredClone(spec.components.responses[name]!);
+      }
+    }
+  }
+  for (const correction of SPEC_CORRECTIONS) correction.apply(spec);
+  return spec;
+}
+
+export class OpenApiValidator {
+  readonly #spec = loadSpec();
+  readonly #ajv = new Ajv({ strict: false, allErrors: true });
+  readonly #compiled = new Map<string, ValidateFunction>();
+
+  constructor() {
+    addFormats.default(this.#ajv);
+    // OpenAPI formats with no JSON Schema meaning.
+    for (const format of ['password', 'phone', 'binary']) this.#ajv.addFormat(format, true);
+  }
+
+  /** Problems with a response, empty when it matches the spec. */
+  check(method: string, pathTemplate: string, response: ClientResponse): string[] {
+    const where = `${method.toUpperCase()} ${pathTemplate} ${response.status}`;
+    const op = this.#spec.paths[pathTemplate]?.[method.toLowerCase()];
+    if (!op) return [`${method.toUpperCase()} ${pathTemplate} is not in the spec`];
+    const documented = op.responses[String(response.status)];
+    if (!documented)
+      return [`${where}: status not documented (documented: ${Object.keys(op.responses).join(', ')})`];
+    const contentType = String(response.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (!documented.content) {
+      return response.raw.length === 0
+        ? []
+        : [`${where}: the spec defines no body, but ${response.raw.length} bytes came`];
+    }
+    const media = documented.content[contentType];
+    if (!media) {
+      return [
+        `${where}: content type ${JSON.stringify(contentType)} not in ${Object.keys(documented.content).join(', ')}`,
+      ];
+    }
+    const schema = media.schema;
+    if (!schema) return [];
+    if (schema.format === 'binary') return response.raw.length > 0 ? [] : [`${where}: empty binary body`];
+    let body: unknown;
+    try {
+      body = JSON.parse(response.text);
+    } catch {
+      return [`${where}: body is not JSON: ${response.text.slice(0, 100)}`];
+    }
+    const validate = this.#validator(`${where} ${contentType}`, schema);
+    return validate(body)
+      ? []
+      : (validate.errors ?? []).map(
+          (e) => `${where}: ${e.instancePath || '(body)'} ${e.message} ${JSON.stringify(e.params)}`,
+        );
+  }
+
+  /** A tap assertion: the response matches the (corrected) spec. */
+  assert(t: Test, method: string, pathTemplate: string, response: ClientResponse): void {
+    const problems = this.check(method, pathTemplate, response);
+    t.same(
+      problems,
+      [],
+      `${method.toUpperCase()} ${pathTemplate} ${response.status} matches the OpenAPI spec`,
+    );
+  }
+
+  #validator(key: string, schema: Json): ValidateFunction {
+    let validate = this.#compiled.get(key);
+    if (!validate) {
+      // The components ride along so the schema's `#/components/...` references resolve.
+      validate = this.#ajv.compile({ allOf: [schema], components: this.#spec.components });
+      this.#compiled.set(key, validate);
+    }
+    return validate;
+  }
+}
+
+/** One validator per test process: compiling schemas is not what tests test. */
+let shared: OpenApiValidator | undefined;
+export const openApi = (): OpenApiValidator => {
+  shared ??= new OpenApiValidator();
+  return shared;
+};

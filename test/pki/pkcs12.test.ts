@@ -1,0 +1,39 @@
+import { webcrypto } from 'node:crypto';
+import t from 'tap';
+import { isPkcs12 } from '../../src/cli/inputs.js';
+import { createPkcs12, Pkcs12Error, Pkcs12PasswordError, readPkcs12 } from '../../src/pki/pkcs12.js';
+import { device, intermediateCa, rootCa } from '../helpers/pki.js';
+
+const now = Date.now();
+const root = await rootCa(now, 'P12 Root');
+const issuing = await intermediateCa(root, now, 'P12 Issuing');
+
+for (const keySpec of [{ type: 'ec' }, { type: 'rsa', bits: 2048 }] as const) {
+  t.test(`${keySpec.type}: what is written reads back with the password`, async (t) => {
+    const leaf = (await device(issuing, now, `p12-${keySpec.type}`, { keySpec })).credential;
+    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', leaf.keys.privateKey));
+    const der = await createPkcs12({
+      privateKey: pkcs8,
+      certificates: [leaf.certificate, issuing.certificate, root.certificate],
+      alias: 'my device',
+      password: 'pässwörd',
+    });
+    t.ok(isPkcs12(der), 'recognised as PKCS#12 without opening it');
+    const back = await readPkcs12(der, 'pässwörd');
+    t.same(
+      back.certificates.map((c) => c.fingerprint),
+      [leaf.certificate, issuing.certificate, root.certificate].map((c) => c.fingerprint),
+      'the leaf first, then its issuers',
+    );
+    t.same(back.aliases, ['my device']);
+    t.equal(back.privateKeys.length, 1);
+    t.same(back.privateKeys[0]!.export({ type: 'pkcs8', format: 'der' }), pkcs8, 'the same key');
+    await t.rejects(readPkcs12(der, 'password'), Pkcs12PasswordError, 'a wrong password is told apart');
+  });
+}
+
+t.test('not a keystore', async (t) => {
+  t.notOk(isPkcs12(root.certificate.der), 'a certificate is not a keystore');
+  t.notOk(isPkcs12(Buffer.from('hello')));
+  await t.rejects(readPkcs12(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x03]), 'x'), Pkcs12Error);
+});

@@ -1,0 +1,205 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { DATABASE_FILE } from '../../src/store/sqlite-store.js';
+import { device, rootCa } from '../helpers/pki.js';
+import { basic, seedWith } from '../helpers/seeds.js';
+
+/*
+ * Changes that got a success answer survive SIGKILL at random moments: a loop
+ * of logouts and CA uploads runs while the server process is killed and
+ * restarted; afterwards every acknowledged change is in the state, and the
+ * database passes SQLite's integrity check without any repair.
+ */
+const root = new URL('../..', import.meta.url).pathname;
+const now = Date.now();
+const RUN_MS = 10_000;
+const SECRET = 'crash-test-secret';
+
+const ca = await rootCa(now, 'Crash CA');
+const dir = mkdtempSync(join(tmpdir(), 'c8y-crash-'));
+const dataDir = join(dir, 'data');
+writeFileSync(
+  join(dir, 'seed.json'),
+  JSON.stringify(seedWith([{ id: 't100', domain: 'localhost', pem: ca.certificate.pem }])),
+);
+const devices = await Promise.all(Array.from({ length: 80 }, (_, i) => device(ca, now, `crash-${i}`)));
+const uploads = await Promise.all(Array.from({ length: 80 }, (_, i) => rootCa(now, `Uploaded CA ${i}`)));
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  serverCa: string;
+}
+
+function startServer(): Promise<Running> {
+  const child = spawn(
+    process.execPath,
+    [
+      'dist/main.js',
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--certs-dir',
+      join(dir, 'certs'),
+      '--data-dir',
+      dataDir,
+      '--seed',
+      join(dir, 'seed.json'),
+      '--admin-secret',
+      SECRET,
+      '--log-level',
+      'warn',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const port = /listening on https:\/\/localhost:(\d+)/.exec(out)?.[1];
+      if (port) {
+        resolve({
+          child,
+          port: Number(port),
+          serverCa: readFileSync(join(dir, 'certs', 'dev-ca.pem'), 'utf8'),
+        });
+      }
+    });
+    child.on('exit', (code, signal) =>
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}`)),
+    );
+  });
+}
+
+function https(
+  server: Running,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string; cert?: string; key?: string } = {},
+) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        method,
+        path,
+        ca: server.serverCa,
+        cert: options.cert,
+        key: options.key,
+        headers: options.headers,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+t.test('every acknowledged logout and upload survives SIGKILL', async (t) => {
+  let server = await startServer();
+  const acked = { revoked: new Set<string>(), uploaded: new Set<string>() };
+  let nextDevice = 0;
+  let nextUpload = 0;
+  let kills = 0;
+  const deadline = Date.now() + RUN_MS;
+
+  const logoutOnce = async () => {
+    const dev = devices[nextDevice++ % devices.length]!;
+    const target = server;
+    const issued = await https(target, 'POST', '/devicecontrol/deviceAccessToken', {
+      cert: dev.certPem,
+      key: dev.keyPem,
+      headers: { accept: 'application/json' },
+    });
+    if (issued.status !== 200) return;
+    const token = (JSON.parse(issued.body) as { accessToken: string }).accessToken;
+    const out = await https(target, 'POST', '/user/logout', {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    if (out.status === 200) acked.revoked.add(createHash('sha256').update(token).digest('base64url'));
+  };
+  const uploadOnce = async () => {
+    const certificate = uploads[nextUpload++ % uploads.length]!.certificate;
+    const out = await https(server, 'POST', '/tenant/tenants/t100/trusted-certificates', {
+      headers: {
+        authorization: basic('t100/admin'),
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      body: JSON.stringify({
+        certInPemFormat: certificate.pem,
+        status: 'ENABLED',
+        autoRegistrationEnabled: false,
+      }),
+    });
+    if (out.status === 201 || out.status === 409) acked.uploaded.add(certificate.fingerprint);
+  };
+  const worker = async (op: () => Promise<void>) => {
+    while (Date.now() < deadline) await op().catch(() => {}); // a request cut by the kill is simply not acknowledged
+  };
+  const killer = async () => {
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
+      const exited = new Promise((r) => server.child.once('exit', r));
+      server.child.kill('SIGKILL');
+      await exited;
+      kills++;
+      server = await startServer();
+    }
+  };
+  await Promise.all([worker(logoutOnce), worker(logoutOnce), worker(uploadOnce), killer()]);
+  const last = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGKILL');
+  await last;
+
+  const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+  t.equal(
+    db.pragma('integrity_check', { simple: true }),
+    'ok',
+    'the database passes the integrity check after the last SIGKILL',
+  );
+  db.close();
+
+  server = await startServer();
+  t.teardown(() => server.child.kill('SIGKILL'));
+  const state = JSON.parse(
+    (await https(server, 'GET', '/_mock/state', { headers: { authorization: `Bearer ${SECRET}` } })).body,
+  ) as {
+    tables: { revocations: { hash: string }[]; trustedCertificates: { fingerprint: string }[] };
+  };
+  const revoked = new Set(state.tables.revocations.map((r) => r.hash));
+  const trusted = new Set(state.tables.trustedCertificates.map((c) => c.fingerprint));
+  t.ok(kills >= 3, `killed ${kills} times`);
+  t.ok(
+    acked.revoked.size > 0 && acked.uploaded.size > 0,
+    `${acked.revoked.size} logouts and ${acked.uploaded.size} uploads acknowledged`,
+  );
+  t.same(
+    [...acked.revoked].filter((h) => !revoked.has(h)),
+    [],
+    'no acknowledged logout was lost',
+  );
+  t.same(
+    [...acked.uploaded].filter((f) => !trusted.has(f)),
+    [],
+    'no acknowledged upload was lost',
+  );
+});

@@ -1,0 +1,86 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import t from 'tap';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { TestClock } from '../helpers/clock.js';
+import { device, rootCa } from '../helpers/pki.js';
+import { basic, seedWith } from '../helpers/seeds.js';
+import { call, requestToken, startServer, type TestServer } from '../helpers/server.js';
+
+const now = Date.now();
+const ca = await rootCa(now, 'Restart CA');
+const uploaded = await rootCa(now, 'Uploaded CA');
+const seed = seedWith([{ id: 't100', domain: 't100.example.test', pem: ca.certificate.pem }]);
+const admin = { authorization: basic('t100/admin'), accept: 'application/json' };
+
+async function token(server: TestServer, issuer: typeof ca, cn: string) {
+  const dev = await device(issuer, now, cn);
+  const response = await requestToken(server, { cert: dev.certPem, key: dev.keyPem });
+  if (response.status !== 200) throw new Error(`${response.status} ${response.text}`);
+  return (response.json() as { accessToken: string }).accessToken;
+}
+const me = (server: TestServer, jwt: string) =>
+  call(server, { path: '/user/currentUser', headers: { authorization: `Bearer ${jwt}` } });
+
+t.test('what the APIs changed survives a restart on the same data directory', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'c8y-restart-'));
+  const clock = new TestClock(now);
+  const first = await startServer(t, { seed, clock, store: new SqliteStore({ dataDir }) });
+  const kept = await token(first, ca, 'restart-kept');
+  const ended = await token(first, ca, 'restart-ended');
+  t.equal(
+    (
+      await call(first, {
+        method: 'POST',
+        path: '/user/logout',
+        headers: { authorization: `Bearer ${ended}` },
+      })
+    ).status,
+    200,
+  );
+  const upload = await call(first, {
+    method: 'POST',
+    path: '/tenant/tenants/t100/trusted-certificates',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'Uploaded',
+      certInPemFormat: uploaded.certificate.pem,
+      status: 'ENABLED',
+      autoRegistrationEnabled: true,
+    }),
+  });
+  t.equal(upload.status, 201, 'CA uploaded');
+  const option = await call(first, {
+    method: 'PUT',
+    path: '/tenant/options/oauth.internal/device-token.lifespan.seconds',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ value: '900' }),
+  });
+  t.equal(option.status, 200, 'option changed');
+  const jwks = (await call(first, { path: '/_mock/jwks.json' })).text;
+  await first.stop();
+
+  const second = await startServer(t, { seed, clock, store: new SqliteStore({ dataDir }) });
+  t.equal((await me(second, kept)).status, 200, 'a token issued before the restart still works');
+  t.equal((await me(second, ended)).status, 401, 'a logged-out token stays refused');
+  t.equal((await call(second, { path: '/_mock/jwks.json' })).text, jwks, 'the signing key is the same');
+  const fetched = await call(second, {
+    path: `/tenant/tenants/t100/trusted-certificates/${uploaded.certificate.fingerprint}`,
+    headers: admin,
+  });
+  t.equal(fetched.status, 200, 'the uploaded CA is still there');
+  const stored = await call(second, {
+    path: '/tenant/options/oauth.internal/device-token.lifespan.seconds',
+    headers: admin,
+  });
+  t.match(stored.json(), { value: '900' }, 'the option is still changed');
+  const fresh = decodeJwt(await token(second, uploaded, 'restart-new'));
+  t.equal(fresh.exp! - fresh.iat!, 900, 'and it applies');
+  t.equal(
+    second.app.services.devices.get('t100', 'restart-kept')?.registration,
+    'auto',
+    'registrations are kept',
+  );
+});
