@@ -3,8 +3,8 @@
  *
  *  1. a Docker engine: ../shared/tools/docker-engine.sh when none answers
  *  2. images c8y-mtls-mock:test and c8y-mtls-mock-device:test, built with --network host
- *  3. docker/compose.yaml with the host-network override, as the README's pipeline runs it:
- *     `run --rm device` starts pki and the mock; the device's exit code is the verdict
+ *  3. docker/compose.yaml with the host-network override: `up -d c8y-mock` (pki runs first),
+ *     then the README's pipeline command `run --rm device`, whose exit code is the verdict
  *  4. the mock runs as a non-root user and was healthy within 10 s of its start
  *  5. the device's token verifies against the JWKS the mock publishes
  *  6. a new mock container on the same volumes: the state is kept, the logged-out token stays refused
@@ -365,17 +365,20 @@ async function composeFlow(flow: ComposeFlow): Promise<void> {
   log(
     `# compose project ${flow.project}: pki -> ${MOCK.service} (healthy) -> device; mock on ${flow.origin}`,
   );
-  const [command, args] = flow.args('run', '--rm', '-T', 'device');
+  // The mock first, alone: its time to healthy is not slowed by making the device's container.
   const started = Date.now();
-  const device = runAsync(command, args, flow.env);
+  flow.compose(['up', '-d', MOCK.service], { capture: true });
   const mock = await flow.healthy(MOCK.service);
   log(
-    `# ${MOCK.service} healthy ${seconds(Date.now() - started)} after \`run device\` (which first ran pki)`,
+    `# ${MOCK.service} healthy ${seconds(Date.now() - started)} after \`up\` (which first ran pki to its end)`,
   );
   check(
     mock.ms <= HEALTHY_WITHIN_MS,
     `${MOCK.service} healthy ${seconds(mock.ms)} after its container started (at most ${seconds(HEALTHY_WITHIN_MS)})`,
   );
+  // The README's pipeline command: the device's exit code is the verdict.
+  const [command, args] = flow.args('run', '--rm', '-T', 'device');
+  const device = runAsync(command, args, flow.env);
   const { code, out } = await device;
   check(
     code === 0,
