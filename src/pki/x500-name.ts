@@ -84,23 +84,20 @@ export function commonNames(name: Name): string[] {
     .map((a) => a.value);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
 /** RFC 4514 escaping: special characters with a backslash, control characters as \XX. */
-function escape(value: string): string {
-  return (
-    value
-      .replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)
-      .replace(/^[ #]/, (c) => `\\${c}`)
-      .replace(/ $/, '\\ ')
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
-      .replace(
-        /[\u0000-\u001f\u007f]/g,
-        (c) => `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-      )
-  );
+function escapeValue(value: string): string {
+  return value
+    .replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)
+    .replace(/^[ #]/, (c) => `\\${c}`)
+    .replace(/ $/, '\\ ')
+    .replace(CONTROL, (c) => `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 function formatRdn(rdn: Attribute[]): string {
-  return rdn.map((a) => `${ATTRIBUTE_NAMES[a.oid] ?? a.oid}=${escape(a.value)}`).join('+');
+  return rdn.map((a) => `${ATTRIBUTE_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`).join('+');
 }
 
 /** The platform's form (Java's X500Principal): last relative name first, joined by ", ". */
