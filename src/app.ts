@@ -9,6 +9,7 @@ import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
 import { mockControlRoutes } from './routes/mock-control.js';
 import { type AppDeps, createServices, type Services } from './services.js';
+import { dashboardRoutes } from './ui/dashboard.js';
 
 /** The server's own certificate and key, PEM. */
 export interface ServerCredentials {
@@ -96,6 +97,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(currentUserRoutes, { services });
   await app.register(currentTenantRoutes, { services });
   await app.register(mockControlRoutes, { services });
+  await app.register(dashboardRoutes, { services });
 
   // Expired tokens and their revocations can go: an expired token is refused anyway.
   const prune = () => {
