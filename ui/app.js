@@ -59,19 +59,33 @@ function showOnly(name) {
   }
 }
 
+/**
+ * Draws the current view again. Controls carry a data-key that survives the
+ * redraw, so keyboard focus stays on the same control (or, when it is gone,
+ * goes to the view's heading) instead of falling back to the page's start.
+ */
 async function refreshView() {
   const name = currentView();
   const render = VIEWS[name];
   if (!session || !render) return;
+  const focusKey = document.activeElement?.dataset?.key;
   try {
     await render(document.querySelector(`#view-${name} .content`), context);
   } catch (error) {
     showError(error.message);
   }
+  const lost = !document.activeElement?.isConnected || document.activeElement === document.body;
+  if (focusKey && lost) restoreFocus(focusKey, name);
+}
+
+function restoreFocus(key, name) {
+  const again = document.querySelector(`[data-key="${CSS.escape(key)}"]`);
+  (again ?? $(`h-${name}`)).focus();
 }
 
 async function route({ focus = true } = {}) {
   const name = session ? currentView() : 'login';
+  if (focus) announce('');
   showOnly(name);
   document.title = `${$(`h-${name}`).textContent} · c8y-mtls-mock dashboard`;
   if (focus) $(`h-${name}`).focus();

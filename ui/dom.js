@@ -45,6 +45,7 @@ export function formatTime(ms) {
 export function relative(ms, now) {
   const seconds = Math.round((ms - now) / 1000);
   const magnitude = Math.abs(seconds);
+  if (magnitude === 0) return 'now';
   const text =
     magnitude < 60
       ? `${magnitude} s`

@@ -10,6 +10,8 @@ const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail' };
 /** Decisions newest first, by id. */
 let decisions = [];
 let fresh = new Set();
+/** Decisions whose chain details are open: kept open when the list is drawn again. */
+const expanded = new Set();
 
 function entry(decision) {
   const refused = decision.outcome === 'refused';
@@ -51,7 +53,13 @@ function entry(decision) {
     decision.steps?.length || decision.chainChecks?.length
       ? h(
           'details',
-          {},
+          {
+            open: expanded.has(decision.id),
+            ontoggle: (event) => {
+              if (event.target.open) expanded.add(decision.id);
+              else expanded.delete(decision.id);
+            },
+          },
           h('summary', {}, 'Chain checks, leaf to anchor'),
           chainReport(
             {

@@ -44,8 +44,7 @@ const TIME_CLAIMS = new Set(['iat', 'nbf', 'exp']);
 function claimsTable(claims) {
   return h(
     'table',
-    {},
-    h('caption', {}, 'Claims'),
+    { 'aria-labelledby': 'decoded-claims' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Claim'), h('th', { scope: 'col' }, 'Value'))),
     h(
       'tbody',
@@ -109,7 +108,7 @@ export function setUpDecoder(context) {
             ),
             h('h2', {}, 'Header'),
             h('pre', { class: 'mono' }, JSON.stringify(report.header, null, 2)),
-            h('h2', {}, 'Claims'),
+            h('h2', { id: 'decoded-claims' }, 'Claims'),
             claimsTable(report.claims),
           ),
         );

@@ -46,6 +46,7 @@ function certificateRow(tenant, certificate, context) {
         'button',
         {
           type: 'button',
+          'data-key': `status-${certificate.fingerprint}`,
           'aria-label': `${enabled ? 'Disable' : 'Enable'} trusted certificate ${certificate.name}`,
           onclick: () =>
             change(
@@ -59,6 +60,7 @@ function certificateRow(tenant, certificate, context) {
         'button',
         {
           type: 'button',
+          'data-key': `auto-${certificate.fingerprint}`,
           'aria-label': `Turn auto-registration ${certificate.autoRegistrationEnabled ? 'off' : 'on'} for ${certificate.name}`,
           onclick: () =>
             change(
@@ -66,7 +68,7 @@ function certificateRow(tenant, certificate, context) {
               `Auto-registration is now ${certificate.autoRegistrationEnabled ? 'off' : 'on'} for ${certificate.name}.`,
             ),
         },
-        `Auto-registration ${certificate.autoRegistrationEnabled ? 'off' : 'on'}`,
+        `Turn auto-registration ${certificate.autoRegistrationEnabled ? 'off' : 'on'}`,
       ),
     ),
   );
@@ -77,9 +79,10 @@ function lifespanForm(tenant, context) {
   const { lifespan } = tenant;
   const input = h('input', {
     id,
+    'data-key': id,
     name: 'seconds',
+    // No min: the server's rule decides (--lifespan-below-minimum clamp accepts less) and says why.
     type: 'number',
-    min: lifespan.minimum,
     step: 1,
     required: true,
     value: lifespan.value ?? lifespan.seconds,
@@ -102,7 +105,7 @@ function lifespanForm(tenant, context) {
     },
     h('label', { for: id }, 'Device token lifetime, seconds'),
     input,
-    h('button', { type: 'submit' }, 'Save lifetime'),
+    h('button', { type: 'submit', 'data-key': `${id}-save` }, 'Save lifetime'),
     h(
       'p',
       { id: `${id}-hint`, class: 'hint' },

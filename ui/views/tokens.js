@@ -33,7 +33,7 @@ function timeline(tokens, now) {
         role: 'img',
         'aria-labelledby': 'timeline-caption',
       },
-      s('text', { x: LABEL, y: 20, class: 'axis' }, `${clock(start)} UTC`),
+      s('text', { x: LABEL, y: 18, class: 'axis' }, `${clock(start)} UTC`),
       s('text', { x: WIDTH - 20, y: 20, class: 'axis', 'text-anchor': 'end' }, `${clock(end)} UTC`),
       rows.map((token, i) => {
         const y = AXIS + i * ROW;
@@ -78,7 +78,16 @@ function timeline(tokens, now) {
         );
       }),
       s('line', { x1: nowX, x2: nowX, y1: 26, y2: height, class: 'now' }),
-      s('text', { x: nowX, y: 40, class: 'now-label', 'text-anchor': 'middle' }, 'now'),
+      s(
+        'text',
+        {
+          x: nowX,
+          y: 40,
+          class: 'now-label',
+          'text-anchor': nowX < LABEL + 40 ? 'start' : nowX > WIDTH - 60 ? 'end' : 'middle',
+        },
+        'now',
+      ),
     ),
     h(
       'figcaption',
@@ -132,6 +141,7 @@ function tokenRow(token, now, context) {
             'button',
             {
               type: 'button',
+              'data-key': `revoke-${token.hash}`,
               'aria-label': `Revoke the token of ${token.externalId} issued ${formatTime(ms(token.issuedAt))}`,
               onclick: () =>
                 context.act(async () => {
