@@ -1,7 +1,7 @@
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorHandler, registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonParsers } from './http/media-types.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
@@ -49,6 +49,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     clientErrorHandler: clientErrorHandler(limits.maxHeaderSize),
+    frameworkErrors: frameworkErrorHandler,
     trustProxy: false,
     ...(options.tls
       ? {

@@ -80,6 +80,19 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 /**
+ * Fastify's router refuses some paths before any route or error handler runs
+ * (an invalid percent-encoding such as `%FF`, an overlong parameter): the
+ * answer is still a Cumulocity error.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const c8y =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new C8yError(414, 'general/URI Too Long', 'A part of the request path is too long.')
+      : new BadRequest('general', `The request path is not valid: ${error.message}.`);
+  return sendError(reply, c8y);
+}
+
+/**
  * Requests Node's HTTP parser refuses before any route runs. The common one is
  * a PEM chain pasted into X-Ssl-Cert-Chain with its newlines: say how to send it.
  */

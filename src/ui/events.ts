@@ -33,7 +33,7 @@ export async function uiEventRoutes(
 
   app.get(
     '/_mock/ui/api/events',
-    { config: { resource: 'dashboard' }, preHandler: requireSession(sessions) },
+    { config: { resource: 'dashboard' }, preHandler: requireSession(sessions, services) },
     async (request, reply) => {
       const session = request.uiSession!;
       const { viewer } = session;

@@ -22,6 +22,12 @@ function objectBody(body: unknown, example: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** A query parameter given at most once: `?outcome=a&outcome=b` is a 400, not a silent choice. */
+function queryValue(value: string | string[] | undefined, name: string): string | undefined {
+  if (Array.isArray(value)) throw new BadRequest(RESOURCE, `${name} may be given only once.`);
+  return value === '' ? undefined : value;
+}
+
 function stringField(body: Record<string, unknown>, name: string, example: string): string {
   const value = body[name];
   if (typeof value !== 'string')
@@ -40,7 +46,7 @@ export async function uiApiRoutes(
   { services, sessions }: { services: Services; sessions: UiSessions },
 ) {
   const { clock, trust, options, store, authenticator, decisions, state } = services;
-  const route = { config: { resource: RESOURCE }, preHandler: requireSession(sessions) };
+  const route = { config: { resource: RESOURCE }, preHandler: requireSession(sessions, services) };
   const viewerOf = (request: { uiSession?: { viewer: import('./sessions.js').Viewer } }) =>
     request.uiSession!.viewer;
   const tenantOrNotFound = (tenantId: string) => {
@@ -170,17 +176,17 @@ export async function uiApiRoutes(
     return reply.type(MEDIA.json).send(await decodeToken(services, viewerOf(request), token));
   });
 
-  app.get<{ Querystring: { tenant?: string; outcome?: string; limit?: string } }>(
+  app.get<{ Querystring: Record<'tenant' | 'outcome' | 'limit', string | string[] | undefined> }>(
     '/_mock/ui/api/decisions',
     route,
     async (request, reply) => {
       const viewer = viewerOf(request);
-      const { outcome, limit } = request.query;
-      let { tenant } = request.query;
-      if (tenant === '') tenant = undefined;
+      const outcome = queryValue(request.query.outcome, 'outcome');
+      const limit = queryValue(request.query.limit, 'limit');
+      let tenant = queryValue(request.query.tenant, 'tenant');
       if (tenant !== undefined) assertCanAct(viewer, tenant);
       if (viewer.kind === 'tenant') tenant = viewer.tenantId;
-      if (outcome !== undefined && outcome !== '' && !OUTCOMES.includes(outcome as Outcome)) {
+      if (outcome !== undefined && !OUTCOMES.includes(outcome as Outcome)) {
         throw new BadRequest(
           RESOURCE,
           `outcome must be one of ${OUTCOMES.join(', ')}; got ${JSON.stringify(outcome)}.`,

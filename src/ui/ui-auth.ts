@@ -29,15 +29,24 @@ const cookie = (value: string, maxAgeSeconds: number) =>
   `${SESSION_COOKIE}=${value}; Path=${COOKIE_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`;
 
 /**
- * preHandler of every dashboard API route: a live session from the cookie,
+ * preHandler of every dashboard API route: a live session from the cookie, of
+ * a user who still exists (a reset or an imported state may have removed them),
  * and on anything but GET/HEAD its CSRF token in X-CSRF-Token (the cookie is
  * SameSite=Strict as well; the header is what a forged form cannot send).
  */
-export function requireSession(sessions: UiSessions) {
+export function requireSession(sessions: UiSessions, services: Services) {
   return async (request: FastifyRequest): Promise<void> => {
-    const session = sessions.get(sessionCookieValue(request));
+    const id = sessionCookieValue(request);
+    const session = sessions.get(id);
     if (!session) {
       throw new Unauthorized(UNAUTHORIZED.missing, { reason: 'no dashboard session (sign in first)' });
+    }
+    const { viewer } = session;
+    if (viewer.kind === 'tenant' && !services.store.getUser(viewer.tenantId, viewer.userName)) {
+      sessions.end(id);
+      throw new Unauthorized(UNAUTHORIZED.missing, {
+        reason: `dashboard user ${describeViewer(viewer)} no longer exists; session ended`,
+      });
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const given = request.headers[CSRF_HEADER];
@@ -132,7 +141,7 @@ export async function uiAuthRoutes(
       .send(sessionBody(services, session));
   });
 
-  const withSession = { ...routeConfig, preHandler: requireSession(sessions) };
+  const withSession = { ...routeConfig, preHandler: requireSession(sessions, services) };
 
   app.get('/_mock/ui/api/session', withSession, async (request, reply) =>
     reply

@@ -542,6 +542,23 @@ t.test('sign-out and idle expiry end the session', async (t) => {
   t.equal((await idle.get('tenants')).status, 200, 'each use extends it');
   server.clock.advance(8 * 3600_000 + 1);
   t.equal((await idle.get('tenants')).status, 401, 'unused for 8 hours');
+
+  // A state without the user (imported over the control API) ends their session.
+  const gone = await signIn(server, tenantAdmin);
+  const admin = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
+  const snapshot = (await call(server, { path: '/_mock/state', headers: admin })).json() as {
+    tables: { users: unknown[] };
+  };
+  snapshot.tables.users = [];
+  const imported = await call(server, {
+    method: 'PUT',
+    path: '/_mock/state',
+    headers: admin,
+    body: JSON.stringify(snapshot),
+  });
+  t.equal(imported.status, 204);
+  t.equal((await gone.get('tenants')).status, 401, 'a removed user’s session ends');
+  t.equal((await gone.get('session')).status, 401);
 });
 
 /** Opens the live stream and collects its events until told to stop. */
@@ -662,4 +679,56 @@ t.test('closing the server ends open streams', async (t) => {
   await server.app.close();
   await stream.until(() => stream.closed);
   t.pass('closed');
+});
+
+t.test('odd input always gets a 4xx that says what was wrong, never a 5xx', async (t) => {
+  const server = await startServer(t, { seed });
+  const admin = await signIn(server, mockAdmin);
+  const raw = (method: string, path: string, body: string, contentType = 'application/json') =>
+    call(server, {
+      method,
+      path: `/_mock/ui/api/${path}`,
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrfToken, 'content-type': contentType },
+      body,
+    });
+  const attempts: [string, string, string, string?][] = [
+    ['POST', 'chain', '{"chain": ["a"]}'],
+    ['POST', 'chain', 'null'],
+    ['POST', 'chain', '"-----BEGIN CERTIFICATE-----"'],
+    ['POST', 'chain', JSON.stringify({ chain: '-----BEGIN CERTIFICATE-----\n'.repeat(5000) })],
+    ['POST', 'chain', JSON.stringify({ chain: '%E0%A4%A' })],
+    ['POST', 'chain', 'chain=abc', 'application/x-www-form-urlencoded'],
+    ['POST', 'decode', '{"token": {"a": 1}}'],
+    ['POST', 'decode', JSON.stringify({ token: 'eyJ.eyJ.x' })],
+    [
+      'POST',
+      'decode',
+      JSON.stringify({ token: `${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.` }),
+    ],
+    ['POST', 'decode', 'token', 'text/plain'],
+    ['PUT', 'tenants/t100/lifespan', '{"seconds": -5}'],
+    ['PUT', 'tenants/t100/lifespan', '{"seconds": 1e400}'],
+    ['PUT', 'tenants/t100/lifespan', '{"seconds": "3600; DROP TABLE"}'],
+    ['PUT', 'tenants/t100/trusted-certificates/..%2F..%2Fetc', '{"status": "DISABLED"}'],
+    ['PUT', 'tenants/%00/trusted-certificates/abc', '{"status": "DISABLED"}'],
+    ['POST', 'tokens/%FF/revoke', '{}'],
+    ['GET', 'decisions?limit=0', ''],
+    ['GET', 'decisions?limit=abc&outcome=issued', ''],
+    ['GET', 'decisions?outcome=issued&outcome=refused', ''],
+    ['GET', 'decisions?tenant=t100&tenant=t200', ''],
+    ['GET', 'no-such-thing', ''],
+  ];
+  const badPath = await call(server, { path: '/user/%FF' });
+  t.equal(badPath.status, 400, 'a bad percent-encoding anywhere');
+  t.match(badPath.json(), { error: 'general/Bad Request', message: /^The request path is not valid/ });
+  for (const [method, path, body, type] of attempts) {
+    const response = await raw(method, path, body, type);
+    const label = `${method} ${path.slice(0, 60)} ${body.slice(0, 40)}`;
+    t.ok(response.status >= 400 || response.status === 200, label);
+    t.ok(response.status < 500, `${label}: ${response.status} ${response.text.slice(0, 200)}`);
+    if (response.status >= 400) {
+      const parsed = response.json() as { error: string; message: string };
+      t.match(parsed, { error: /\//, message: /\w/ }, `${label}: Cumulocity error body`);
+    }
+  }
 });
