@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import t from 'tap';
-import { launchBrowser, screenshotDir } from '../helpers/browser.js';
+import t, { type Test } from 'tap';
+import { accessibilityViolations, launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { ADMIN_SECRET, call, requestToken, startServer } from '../helpers/server.js';
@@ -24,8 +24,10 @@ const seed = seedWith([
 ]);
 const shots = screenshotDir();
 
-async function screenshot(page: Page, name: string) {
+/** A screenshot of the view as it is, and axe-core's WCAG A/AA check of the same state. */
+async function screenshot(page: Page, name: string, t: Test) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  t.same(await accessibilityViolations(page), [], `${name}: no WCAG 2.1 A/AA violations found by axe`);
 }
 
 t.test('a trainer follows devices, tokens and refusals live, and switches a CA off', async (t) => {
@@ -59,7 +61,7 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     await page.goto(`${server.origin}/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     t.notOk(await page.getByRole('button', { name: 'Sign out' }).isVisible(), 'nothing of a session shows');
-    await screenshot(page, 'sign-in');
+    await screenshot(page, 'sign-in', t);
     await page.keyboard.press('Tab');
     t.equal(
       await page.evaluate(() => document.activeElement?.textContent),
@@ -95,7 +97,7 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     await page.getByRole('button', { name: 'Save lifetime' }).first().click();
     await page.getByRole('status').getByText('Device tokens of t100 now last 1800 s.').waitFor();
     t.equal(server.app.services.options.lifespanSeconds('t100'), 1800);
-    await screenshot(page, 'tenants');
+    await screenshot(page, 'tenants', t);
   });
 
   await t.test(
@@ -160,7 +162,7 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     await page.getByRole('combobox', { name: 'Tenant' }).selectOption('');
     await page.getByText('4 of 4 decision(s) shown.').waitFor();
     await entry.getByText('Chain checks, leaf to anchor').click();
-    await screenshot(page, 'live-decisions');
+    await screenshot(page, 'live-decisions', t);
 
     await page.getByRole('link', { name: 'Chain check' }).click();
     await page.getByLabel('Certificate chain (PEM)').fill(outsider.certPem);
@@ -176,7 +178,7 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     t.equal(await links.count(), 3, 'leaf, intermediate and anchor');
     await links.nth(0).getByText('✘ failed').waitFor();
     await links.nth(2).getByText('Trusted certificate (anchor)').waitFor();
-    await screenshot(page, 'chain-check');
+    await screenshot(page, 'chain-check', t);
   });
 
   await t.test('devices with their certificate and last token request', async (t) => {
@@ -190,7 +192,7 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
       .getByText('none yet')
       .waitFor();
     t.pass('devices shown');
-    await screenshot(page, 'devices');
+    await screenshot(page, 'devices', t);
   });
 
   await t.test('the decoder shows header and claims and whether a token is valid here now', async (t) => {
@@ -206,7 +208,7 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     await result.getByText(/Valid here now/).waitFor();
     await result.getByRole('row', { name: /device_lab-device-01/ }).waitFor();
     t.match(await result.locator('pre').textContent(), /"alg": "RS256"/);
-    await screenshot(page, 'token-decoder');
+    await screenshot(page, 'token-decoder', t);
 
     await page.getByRole('link', { name: 'Tokens' }).click();
     await page.getByRole('button', { name: /Revoke the token of lab-device-01/ }).click();
@@ -220,7 +222,7 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
       .getByRole('row', { name: /lab-device-01/ })
       .getByText('revoked', { exact: true })
       .waitFor();
-    await screenshot(page, 'tokens');
+    await screenshot(page, 'tokens', t);
 
     await page.getByRole('link', { name: 'Token decoder' }).click();
     await page.getByRole('button', { name: 'Decode' }).click();
