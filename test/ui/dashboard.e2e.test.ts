@@ -40,7 +40,11 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
   });
   const page = await context.newPage();
   const pageErrors: string[] = [];
+  const elsewhere: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('request', (request) => {
+    if (!request.url().startsWith(`${server.origin}/`)) elsewhere.push(request.url());
+  });
   page.on('console', (message) => {
     // Refusals the test provokes show as failed loads; anything else is a fault of the page.
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
@@ -165,7 +169,17 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     await screenshot(page, 'live-decisions', t);
 
     await page.getByRole('link', { name: 'Chain check' }).click();
-    await page.getByLabel('Certificate chain (PEM)').fill(outsider.certPem);
+    // Uploaded as a DER file: the page turns it into PEM in the text box.
+    await page.getByLabel('…or load a certificate file (PEM or DER)').setInputFiles({
+      name: 'intruder-42.der',
+      mimeType: 'application/pkix-cert',
+      buffer: outsider.credential.certificate.der,
+    });
+    await page.waitForFunction(() =>
+      (document.getElementById('chain-text') as HTMLTextAreaElement).value.startsWith(
+        '-----BEGIN CERTIFICATE-----',
+      ),
+    );
     await page.getByRole('button', { name: 'Check chain' }).click();
     const result = page.locator('#chain-result');
     await result.getByText('Refused by rule trusted-anchor').waitFor();
@@ -282,7 +296,8 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     t.equal(status, 401, 'the session is gone, also for the browser');
   });
 
-  t.same(pageErrors, [], 'no script errors in the page');
+  t.same(pageErrors, [], 'no script errors in the page (a CSP refusal would be one)');
+  t.same(elsewhere, [], 'nothing is loaded from anywhere but the mock');
 });
 
 t.test('a tenant administrator signs in and sees only their tenant', async (t) => {
