@@ -16,6 +16,7 @@ import { tenantOptionRoutes } from './routes/tenant-options.js';
 import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
 import { verifyCertChainRoutes } from './routes/verify-cert-chain.js';
 import { type AppDeps, createServices, type Services } from './services.js';
+import { dashboardRoutes } from './ui/dashboard.js';
 
 /** The server's own certificate and key, PEM. */
 export interface ServerCredentials {
@@ -105,6 +106,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(currentUserRoutes, { services });
   await app.register(currentTenantRoutes, { services });
   await app.register(mockControlRoutes, { services });
+  await app.register(dashboardRoutes, { services });
 
   // Expired tokens and their revocations can go: an expired token is refused anyway.
   const prune = () => {
