@@ -1,10 +1,10 @@
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
 import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
@@ -91,10 +91,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     );
   });
 
-  await app.register(helmet, {
-    // HSTS on "localhost" would bind every local port of the user's browser to HTTPS.
-    hsts: false,
-  });
+  registerSecurityHeaders(app);
   registerJsonParsers(app);
   await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);

@@ -123,6 +123,7 @@ export class Certificate {
   #subject: string | undefined;
   #issuer: string | undefined;
   #publicKey: KeyObject | undefined;
+  #keyDescription: string | undefined;
   #x509: X509Certificate | undefined;
 
   private constructor(der: Buffer) {
@@ -215,7 +216,8 @@ export class Certificate {
 
   /** e.g. "RSA 2048" or "EC P-256", read from the DER without building a key. */
   get keyDescription(): string {
-    return describeSpki(this.spki);
+    this.#keyDescription ??= describeSpki(this.spki);
+    return this.#keyDescription;
   }
 
   /** Whether this certificate's key verifies `child`'s signature. */
