@@ -47,6 +47,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The dashboard's page, served as it is (no build step).
+COPY ui ./ui
 # The base image's user node, by number so that runAsNonRoot checks can see it is not root.
 USER 1000:1000
 VOLUME ["/certs", "/data"]

@@ -45,14 +45,14 @@ const file = (name: string, content: string) => {
 const serverCa = await createRootCa({
   subject: commonName('bench server CA'),
   notBefore: new Date(now - DAY),
-  notAfter: new Date(now + 30 * DAY),
+  notAfter: new Date(now + 3650 * DAY),
 });
 const serverCert = await createServerCertificate({
   issuer: serverCa,
   subject: commonName('localhost'),
   names: ['localhost', '127.0.0.1', '::1'],
   notBefore: new Date(now - DAY),
-  notAfter: new Date(now + 30 * DAY),
+  notAfter: new Date(now + 3650 * DAY),
 });
 const certsDir = join(work, 'certs');
 const serverKeyFile = file('server.key', await exportPrivateKeyPem(serverCert.keys.privateKey));
@@ -77,13 +77,13 @@ const oneDevice: TlsClient = { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, c
 const proxyCa = await createRootCa({
   subject: commonName('bench proxy CA'),
   notBefore: new Date(now - DAY),
-  notAfter: new Date(now + 30 * DAY),
+  notAfter: new Date(now + 3650 * DAY),
 });
 const proxy = await createDeviceCertificate({
   issuer: proxyCa,
   subject: commonName('bench proxy'),
   notBefore: new Date(now - DAY),
-  notAfter: new Date(now + 30 * DAY),
+  notAfter: new Date(now + 3650 * DAY),
 });
 const proxyClient: TlsClient = {
   cert: proxy.certificate.pem,

@@ -1,10 +1,14 @@
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
+import { type ServerCredentials, tlsContext } from './http/tls-context.js';
+
+export type { ServerCredentials };
+
 import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
 import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
@@ -16,12 +20,7 @@ import { tenantOptionRoutes } from './routes/tenant-options.js';
 import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
 import { verifyCertChainRoutes } from './routes/verify-cert-chain.js';
 import { type AppDeps, createServices, type Services } from './services.js';
-
-/** The server's own certificate and key, PEM. */
-export interface ServerCredentials {
-  key: string;
-  cert: string;
-}
+import { dashboardRoutes } from './ui/dashboard.js';
 
 export interface BuildOptions extends AppDeps {
   logger?: Logger;
@@ -60,7 +59,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ...(options.tls
       ? {
           https: {
-            ...tlsContext(options.tls, services),
+            ...secureContextOptions(tlsContext(options.tls, services.trust.index().enabledCertificates())),
             requestCert: true,
             // Refusals are the application's, with Cumulocity's error bodies.
             rejectUnauthorized: false,
@@ -77,8 +76,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   if (options.tls) {
     const credentials = options.tls;
     // Also before listening: a seed applied between build and listen must reach the first handshake.
-    const unsubscribe = services.trust.onChange(() => {
-      (app.server as import('node:https').Server).setSecureContext(tlsContext(credentials, services));
+    const unsubscribe = services.trust.onChange((index) => {
+      const context = tlsContext(credentials, index.enabledCertificates());
+      if (!context.complete) {
+        app.log.warn(
+          `the names of ${index.size} trusted certificates do not fit in a TLS handshake (about 64 KiB); no acceptable CAs are advertised, so clients send any certificate`,
+        );
+      }
+      (app.server as import('node:https').Server).setSecureContext(secureContextOptions(context));
     });
     app.addHook('onClose', async () => unsubscribe());
   }
@@ -90,10 +95,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     );
   });
 
-  await app.register(helmet, {
-    // HSTS on "localhost" would bind every local port of the user's browser to HTTPS.
-    hsts: false,
-  });
+  registerSecurityHeaders(app);
   registerJsonParsers(app);
   await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);
@@ -105,6 +107,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(currentUserRoutes, { services });
   await app.register(currentTenantRoutes, { services });
   await app.register(mockControlRoutes, { services });
+  await app.register(dashboardRoutes, { services });
 
   // Expired tokens and their revocations can go: an expired token is refused anyway.
   const prune = () => {
@@ -128,18 +131,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   return app;
 }
 
-/**
- * The TLS context: the server's credentials, and as acceptable client CAs the
- * ENABLED trusted certificates of all tenants (Java clients pick their
- * certificate from this list).
- */
-function tlsContext(credentials: ServerCredentials, services: Services) {
-  return {
-    key: credentials.key,
-    cert: credentials.cert,
-    ca: services.trust
-      .index()
-      .enabledCertificates()
-      .map((certificate) => certificate.pem),
-  };
-}
+const secureContextOptions = ({ key, cert, ca }: { key: string; cert: string; ca: string[] }) => ({
+  key,
+  cert,
+  ca,
+});

@@ -276,6 +276,9 @@ async function serve(options: ServeOptions): Promise<void> {
       ? '  control API (/_mock): secret from --admin-secret'
       : `  control API (/_mock): Authorization: Bearer ${config.adminSecret}  (generated; set --admin-secret to fix it)`,
   );
+  say(
+    `  dashboard for training labs: https://localhost:${port}/ (a tenant administrator or the admin secret)`,
+  );
   if (demo) {
     say(`  demo administrator: t100/admin, password ${demo.adminPassword}`);
     say('');

@@ -75,6 +75,17 @@ t.test('npm start on a fresh directory prints a curl command that works when pas
     iss: 'localhost',
     tci: 'device_token_config',
   });
+
+  // The built server finds the dashboard's files (ui/ beside dist/).
+  const dashboard = /dashboard for training labs: (https:\/\/localhost:\d+\/)/.exec(output)?.[1];
+  t.ok(dashboard, 'the dashboard address is printed');
+  const script = await run('curl', [
+    '-sS',
+    '--cacert',
+    join(dir, 'certs', 'dev-ca.pem'),
+    `${dashboard}_mock/ui/app.js`,
+  ]);
+  t.match(script.stdout, /^\/\/ The dashboard page/);
 });
 
 t.test('the server exits 0 on SIGTERM', async (t) => {

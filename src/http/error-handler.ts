@@ -31,7 +31,9 @@ export function toC8yError(error: unknown, resource = 'general'): C8yError {
         `Unsupported Content-Type; send ${MEDIA.json}, the resource's Cumulocity media type, or multipart/form-data where a file is uploaded.`,
       );
     case 'FST_ERR_BAD_URL':
-      return new BadRequest(resource, `The URL is not valid: ${e.message}`);
+      return new BadRequest(resource, `The request path is not valid: ${e.message}`);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new C8yError(414, 'general/URI Too Long', 'A part of the request path is too long.');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLarge('Request body is too large.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

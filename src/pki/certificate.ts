@@ -1,4 +1,4 @@
-import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
 import {
   children,
   content,
@@ -7,9 +7,10 @@ import {
   decodeTime,
   expectElement,
   integerHex,
-  type readElement,
+  readElement,
   TAG,
 } from './der.js';
+import { commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
 
 /** Raised when bytes are not a certificate; the message says why. */
 export class CertificateFormatError extends Error {
@@ -57,13 +58,45 @@ const SIGNATURE_ALGORITHMS: Record<string, string> = {
 /** keyUsage bit for keyCertSign (RFC 5280 4.2.1.3), counted from the most significant bit. */
 const KEY_CERT_SIGN = 5;
 
+/** node:crypto's digest for each signature algorithm verified here; others go to OpenSSL's X509 verify. */
+const SIGNATURE_HASHES: Record<string, string | null> = {
+  '1.2.840.113549.1.1.4': 'md5',
+  '1.2.840.113549.1.1.5': 'sha1',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.1': 'sha1',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.3.101.112': null,
+  '1.3.101.113': null,
+};
+
+const KEY_ALGORITHMS = {
+  rsa: '1.2.840.113549.1.1.1',
+  rsaPss: '1.2.840.113549.1.1.10',
+  ec: '1.2.840.10045.2.1',
+} as const;
+const CURVES: Record<string, string> = {
+  '1.2.840.10045.3.1.7': 'P-256',
+  '1.3.132.0.34': 'P-384',
+  '1.3.132.0.35': 'P-521',
+};
+const OTHER_KEYS: Record<string, string> = { '1.3.101.112': 'ED25519', '1.3.101.113': 'ED448' };
+
 /**
  * One X.509 certificate, parsed once, with the facts the platform and the chain
  * check need, in the platform's formats.
+ *
+ * Parsing walks the DER directly: node:crypto's X509Certificate costs about
+ * 120 µs to construct (and as much again for its subject string), which for a
+ * device presenting a new certificate would be most of the token endpoint's
+ * budget. OpenSSL's parser is still used on demand (`x509`) where its
+ * services are needed (host name checks, unusual signature algorithms).
  */
 export class Certificate {
   readonly der: Buffer;
-  readonly x509: X509Certificate;
   /** Lowercase hex SHA-1 of the DER, as the platform's `fingerprint`. */
   readonly fingerprint: string;
   readonly version: number;
@@ -81,18 +114,21 @@ export class Certificate {
   /** The keyUsage bits, or undefined when the extension is absent. */
   readonly keyUsage: readonly boolean[] | undefined;
   readonly unhandledCriticalExtensions: readonly string[];
+  /** The signed part, the signature, and the public key as found in the DER. */
+  readonly tbs: Buffer;
+  readonly signature: Buffer;
+  readonly spki: Buffer;
+  readonly #subjectName: Name;
+  readonly #issuerName: Name;
   #subject: string | undefined;
   #issuer: string | undefined;
   #publicKey: KeyObject | undefined;
+  #keyDescription: string | undefined;
+  #x509: X509Certificate | undefined;
 
   private constructor(der: Buffer) {
     this.der = der;
     const structure = readStructure(der);
-    try {
-      this.x509 = new X509Certificate(der);
-    } catch (error) {
-      throw new CertificateFormatError(`not a valid X.509 certificate (${(error as Error).message})`);
-    }
     this.fingerprint = createHash('sha1').update(der).digest('hex');
     this.version = structure.version;
     this.serialHex = structure.serialHex;
@@ -102,6 +138,11 @@ export class Certificate {
     this.subjectKey = structure.subjectKey;
     this.issuerKey = structure.issuerKey;
     this.extensions = structure.extensions;
+    this.tbs = structure.tbs;
+    this.signature = structure.signature;
+    this.spki = structure.spki;
+    this.#subjectName = structure.subjectName;
+    this.#issuerName = structure.issuerName;
     const basic = structure.extensions.find((e) => e.oid === OID.basicConstraints);
     const usage = structure.extensions.find((e) => e.oid === OID.keyUsage);
     try {
@@ -123,35 +164,45 @@ export class Certificate {
     return new Certificate(der);
   }
 
+  /** OpenSSL's view of the certificate, made on first use. */
+  get x509(): X509Certificate {
+    if (!this.#x509) {
+      try {
+        this.#x509 = new X509Certificate(this.der);
+      } catch (error) {
+        throw new CertificateFormatError(`not a valid X.509 certificate (${(error as Error).message})`);
+      }
+    }
+    return this.#x509;
+  }
+
   get serialDecimal(): string {
     return BigInt(`0x${this.serialHex}`).toString(10);
   }
 
   /** The platform's rendering: RDNs in reverse DER order joined by ", " (Java's X500Principal). */
   get subject(): string {
-    this.#subject ??= platformName(this.x509.subject);
+    this.#subject ??= platformName(this.#subjectName);
     return this.#subject;
   }
 
   get issuer(): string {
-    this.#issuer ??= platformName(this.x509.issuer);
+    this.#issuer ??= platformName(this.#issuerName);
     return this.#issuer;
   }
 
-  /** RFC 2253 (Java's X500Principal.getName()): reversed RDNs joined by "," without spaces, as verify-cert-chain prints them. */
+  /** RFC 2253 (`CN=…,O=…`), as verify-cert-chain answers. */
   get subjectRfc2253(): string {
-    return rfc2253Name(this.x509.subject);
+    return rfc2253Name(this.#subjectName);
   }
 
   get issuerRfc2253(): string {
-    return rfc2253Name(this.x509.issuer);
+    return rfc2253Name(this.#issuerName);
   }
 
+  /** The subject's CN values, as encoded (not escaped). */
   get commonNames(): string[] {
-    return this.x509.subject
-      .split('\n')
-      .filter((line) => line.startsWith('CN='))
-      .map((line) => line.slice(3));
+    return commonNames(this.#subjectName);
   }
 
   get algorithmName(): string {
@@ -159,13 +210,25 @@ export class Certificate {
   }
 
   get publicKey(): KeyObject {
-    this.#publicKey ??= this.x509.publicKey;
+    this.#publicKey ??= createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
     return this.#publicKey;
   }
 
-  /** e.g. "RSA 2048" or "EC P-256". */
+  /** e.g. "RSA 2048" or "EC P-256", read from the DER without building a key. */
   get keyDescription(): string {
-    return describeKey(this.publicKey);
+    this.#keyDescription ??= describeSpki(this.spki);
+    return this.#keyDescription;
+  }
+
+  /** Whether this certificate's key verifies `child`'s signature. */
+  signed(child: Certificate): boolean {
+    try {
+      const hash = SIGNATURE_HASHES[child.signatureOid];
+      if (hash === undefined) return child.x509.verify(this.publicKey);
+      return verify(hash, child.tbs, { key: this.publicKey, dsaEncoding: 'der' }, child.signature);
+    } catch {
+      return false;
+    }
   }
 
   get selfIssued(): boolean {
@@ -192,6 +255,33 @@ export class Certificate {
   }
 }
 
+/** "RSA 2048", "EC P-256", "ED25519" from a SubjectPublicKeyInfo. */
+function describeSpki(spki: Buffer): string {
+  try {
+    const [algorithm, key] = children(spki, readElement(spki, 0));
+    const [oid, parameters] = algorithm ? children(spki, algorithm) : [];
+    if (!oid || !key) return 'unknown';
+    const type = decodeOid(content(spki, oid));
+    if (type === KEY_ALGORITHMS.rsa || type === KEY_ALGORITHMS.rsaPss) {
+      const bits = content(spki, key).subarray(1); // skip the unused-bits octet
+      const [modulus] = children(bits, readElement(bits, 0));
+      if (!modulus) return 'RSA ?';
+      const value = content(bits, modulus);
+      let start = 0;
+      while (start < value.length - 1 && value[start] === 0) start++;
+      const top = value[start] ?? 0;
+      return `RSA ${(value.length - start - 1) * 8 + (top === 0 ? 0 : Math.floor(Math.log2(top)) + 1)}`;
+    }
+    if (type === KEY_ALGORITHMS.ec) {
+      const curve = parameters?.tag === TAG.OID ? decodeOid(content(spki, parameters)) : '?';
+      return `EC ${CURVES[curve] ?? curve}`;
+    }
+    return OTHER_KEYS[type] ?? type;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** A public or private key as "RSA 2048" or "EC P-256". */
 export function describeKey(key: KeyObject): string {
   const details = key.asymmetricKeyDetails ?? {};
@@ -206,14 +296,6 @@ export function describeKey(key: KeyObject): string {
   }
 }
 
-function platformName(nodeName: string): string {
-  return nodeName.split('\n').reverse().join(', ');
-}
-
-function rfc2253Name(nodeName: string): string {
-  return nodeName.split('\n').reverse().join(',');
-}
-
 interface Structure {
   version: number;
   serialHex: string;
@@ -222,7 +304,12 @@ interface Structure {
   notAfter: number;
   subjectKey: string;
   issuerKey: string;
+  subjectName: Name;
+  issuerName: Name;
   extensions: Extension[];
+  tbs: Buffer;
+  signature: Buffer;
+  spki: Buffer;
 }
 
 function readStructure(der: Buffer): Structure {
@@ -248,13 +335,36 @@ function readStructure(der: Buffer): Structure {
       throw new CertificateFormatError('incomplete tbsCertificate');
     }
     if (serial.tag !== TAG.INTEGER) throw new CertificateFormatError('serial number is not an INTEGER');
+    if (version < 1 || version > 3) throw new CertificateFormatError(`unknown version ${version}`);
     const [oid] = children(der, algorithm);
     if (!oid || oid.tag !== TAG.OID) throw new CertificateFormatError('missing signature algorithm');
+    // RFC 5280 4.1.1.2: the outer algorithm must be the one inside the signed part.
+    if (
+      !der
+        .subarray(algorithm.start, algorithm.end)
+        .equals(der.subarray(signatureAlgorithm.start, signatureAlgorithm.end))
+    ) {
+      throw new CertificateFormatError('the signature algorithm differs from the one in tbsCertificate');
+    }
+    if (
+      signature.tag !== TAG.BIT_STRING ||
+      signature.end - signature.contentStart < 2 ||
+      der[signature.contentStart] !== 0
+    ) {
+      throw new CertificateFormatError('malformed signature value');
+    }
     const [notBefore, notAfter] = children(der, validity);
     if (!notBefore || !notAfter) throw new CertificateFormatError('incomplete validity');
+    if (publicKeyInfo.tag !== TAG.SEQUENCE)
+      throw new CertificateFormatError('malformed subjectPublicKeyInfo');
+    const [keyAlgorithm, keyBits] = children(der, publicKeyInfo);
+    if (keyAlgorithm?.tag !== TAG.SEQUENCE || keyBits?.tag !== TAG.BIT_STRING) {
+      throw new CertificateFormatError('malformed subjectPublicKeyInfo');
+    }
     const extensions: Extension[] = [];
     for (const field of fields.slice(i + 6)) {
       if (field.tag !== 0xa3) continue;
+      if (version !== 3) throw new CertificateFormatError(`extensions in a version ${version} certificate`);
       const list = expectElement(der, field.contentStart, TAG.SEQUENCE, field.end);
       for (const entry of children(der, list)) extensions.push(readExtension(der, entry));
     }
@@ -266,7 +376,12 @@ function readStructure(der: Buffer): Structure {
       notAfter: decodeTime(der, notAfter),
       subjectKey: der.toString('hex', subject.start, subject.end),
       issuerKey: der.toString('hex', issuer.start, issuer.end),
+      subjectName: decodeName(der, subject),
+      issuerName: decodeName(der, issuer),
       extensions,
+      tbs: der.subarray(tbs.start, tbs.end),
+      signature: der.subarray(signature.contentStart + 1, signature.end),
+      spki: der.subarray(publicKeyInfo.start, publicKeyInfo.end),
     };
   } catch (error) {
     if (error instanceof DerError) throw new CertificateFormatError(`malformed DER (${error.message})`);

@@ -229,7 +229,7 @@ export class ChainVerifier {
     let ok = this.#signatures.get(key);
     if (ok === undefined) {
       try {
-        ok = child.x509.verify(issuer.publicKey);
+        ok = issuer.signed(child);
       } catch {
         ok = false;
       }

@@ -2,7 +2,7 @@ import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { type Clock, toSeconds } from '../clock.js';
 import { UNAUTHORIZED, Unauthorized } from '../errors.js';
-import type { DeviceRecord, Store, TenantRecord } from '../store/store.js';
+import type { DeviceRecord, Store, TenantRecord, TokenRecord } from '../store/store.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
 import type { SigningKeys } from './signing-key.js';
 import { tokenHash } from './token-hash.js';
@@ -90,6 +90,17 @@ export class TokenAuthenticator {
       userName: session.claims.sub,
       revokedAt: this.#clock.now(),
       expiresAtSeconds: session.claims.exp,
+    });
+  }
+
+  /** Ends a stored token without its bearer (a trainer revoking it in the dashboard): as its logout would. */
+  revokeStored(token: TokenRecord): void {
+    this.#store.insertRevocation({
+      hash: token.hash,
+      tenantId: token.tenantId,
+      userName: token.userName,
+      revokedAt: this.#clock.now(),
+      expiresAtSeconds: token.expiresAtSeconds,
     });
   }
 

@@ -110,3 +110,59 @@ t.test('malformed DER is refused with a reason, never a crash', async (t) => {
   }
   t.ok(refused > 0, `${refused} of ${der.length} corruptions refused, none crashed`);
 });
+
+t.test('the DER reading agrees with OpenSSL', async (t) => {
+  const rsa = await rootCa(now, 'RSA 3072 CA', { keySpec: { type: 'rsa', bits: 3072 } });
+  const subjects: [string, Record<string, string[]>[]][] = [
+    ['plain', [{ CN: ['device-1'] }, { O: ['Acme'] }, { C: ['DE'] }]],
+    ['UTF-8', [{ CN: ['Gerät München ✓'] }, { OU: ['Entwicklung'] }]],
+    ['special characters', [{ CN: ['a,b+c'] }, { O: ['Acme "Inc" <x>'] }]],
+    [
+      'email and serial',
+      [{ CN: ['x'] }, { '1.2.840.113549.1.9.1': ['x@example.com'] }, { '2.5.4.5': ['1234'] }],
+    ],
+  ];
+  for (const [name, subject] of subjects) {
+    const { certificate } = await issueCertificate({
+      issuer: rsa,
+      subject,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + DAY),
+    });
+    const openssl = certificate.x509.subject.split('\n');
+    t.same(
+      certificate.commonNames,
+      openssl.filter((l) => l.startsWith('CN=')).map((l) => l.slice(3).replace(/\\(.)/g, '$1')),
+      `${name}: CN`,
+    );
+    t.equal(certificate.subject.split(', ').length, openssl.length, `${name}: one part per attribute`);
+    t.equal(certificate.keyDescription, 'EC P-256', `${name}: key`);
+    t.equal(
+      rsa.certificate.signed(certificate),
+      certificate.x509.verify(rsa.certificate.publicKey),
+      `${name}: signature as OpenSSL sees it`,
+    );
+    t.equal(rsa.certificate.signed(certificate), true);
+  }
+  t.equal(rsa.certificate.keyDescription, 'RSA 3072');
+  const other = await rootCa(now, 'Other');
+  t.equal(other.certificate.signed(rsa.certificate), false, 'a wrong issuer does not verify');
+  // WebCrypto binds an RSA key to its hash, so SHA-1 is made with an EC issuer.
+  const sha1 = await issueCertificate({
+    issuer: other,
+    subject: [{ CN: ['sha1'] }],
+    hash: 'SHA-1',
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + DAY),
+  });
+  t.equal(sha1.certificate.algorithmName, 'SHA1withECDSA');
+  t.equal(
+    other.certificate.signed(sha1.certificate),
+    true,
+    'SHA-1 signatures verify (the chain rule refuses them)',
+  );
+  t.equal(
+    other.certificate.signed(sha1.certificate),
+    sha1.certificate.x509.verify(other.certificate.publicKey),
+  );
+});

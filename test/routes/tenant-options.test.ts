@@ -190,7 +190,7 @@ t.test('refusals', async (t) => {
       '/tenant/options/{category}/{key}',
       400,
       'general/Bad Request',
-      "The URL is not valid: '/tenant/options/%E0%A4%A/x' is not a valid url component",
+      "The request path is not valid: '/tenant/options/%E0%A4%A/x' is not a valid url component",
     ],
     [
       'no credentials',

@@ -134,11 +134,7 @@ function describe(certificate: Certificate, now: number): CertificateReport {
 }
 
 function signedBy(certificate: Certificate, issuer: Certificate): boolean {
-  try {
-    return certificate.x509.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
+  return issuer.signed(certificate);
 }
 
 /** Each certificate against the next one in the file, as a device's chain is read. */

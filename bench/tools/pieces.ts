@@ -1,0 +1,85 @@
+/** node --import tsx bench/tools/pieces.ts: what each step of a repeated token request costs, measured side by side. */
+import { buildApp } from '../../src/app.js';
+import { systemClock } from '../../src/clock.js';
+import { resolveConfig } from '../../src/config.js';
+import { decodeCertificateBlocks } from '../../src/pki/pem.js';
+import { parseSeed } from '../../src/seed/seed.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { ca, devices } from '../fixtures.js';
+
+const now = Date.now();
+const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
+const fleet = (await devices(deviceCa, 'fleet', 12_000, now, () => {})).map(
+  (d) => decodeCertificateBlocks(d.certPem)[0]!,
+);
+const seed = {
+  tenants: [
+    {
+      id: 't100',
+      domain: 'localhost',
+      trustedCertificates: [{ certInPemFormat: deviceCa.certPem, autoRegistrationEnabled: true }],
+    },
+  ],
+};
+const der = fleet[0]!;
+const app = await buildApp({
+  config: resolveConfig({ adminSecret: 'pieces-secret' }),
+  clock: systemClock,
+  store: new SqliteStore(),
+  seed: { source: 'pieces', load: () => parseSeed(seed, 'pieces') },
+  peerCertificates: () => [der],
+});
+await app.services.state.initialize();
+app.get('/_bench/static', async () => ({ accessToken: 'static' }));
+await app.ready();
+const s = app.services;
+async function time(name: string, n: number, f: () => unknown) {
+  for (let i = 0; i < Math.min(n, 500); i++) await f();
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await f();
+  console.log(`${name.padEnd(44)} ${(((performance.now() - t) * 1000) / n).toFixed(1).padStart(7)} µs`);
+}
+const cert = s.certificates.get(der);
+const verdict = () =>
+  s.verifier.verify({ tls: [cert], header: [] }, s.trust.index(), {
+    now: Date.now(),
+    isRevoked: (t, c) => s.options.crlOfflineCheck(t) && s.crl.isRevoked(t, c.serialHex),
+  });
+const v = verdict();
+await time('inject GET static route (floor in-process)', 3000, () =>
+  app.inject({ method: 'GET', url: '/_bench/static' }),
+);
+await time('inject POST token (same device)', 3000, () =>
+  app.inject({ method: 'POST', url: '/devicecontrol/deviceAccessToken' }),
+);
+await time('certificates.get (cache hit)', 20000, () => s.certificates.get(der));
+await time('verifier.verify (cached signature)', 20000, verdict);
+await time('trust.index()', 20000, () => s.trust.index());
+await time('options.crlOfflineCheck', 20000, () => s.options.crlOfflineCheck('t100'));
+await time('devices.resolve (known device)', 20000, () => s.devices.resolve(v.leaf!, v.anchor!));
+await time('tenants.get', 20000, () => s.tenants.get('t100'));
+await time('options.lifespanSeconds', 20000, () => s.options.lifespanSeconds('t100'));
+await time('issuer.issue (reused)', 20000, () =>
+  s.issuer.issue({ tenantId: 't100', domain: 'localhost', userName: 'device_fleet-0000000' }, 3600),
+);
+await time('decisions.record', 20000, () =>
+  s.decisions.record({
+    outcome: 'reused',
+    status: 200,
+    tenantId: 't100',
+    steps: v.steps.map((st) => ({
+      role: st.role,
+      certificate: {
+        subject: st.certificate.subject,
+        issuer: st.certificate.issuer,
+        serialHex: st.certificate.serialHex,
+        fingerprint: st.certificate.fingerprint,
+        notBefore: st.certificate.notBefore,
+        notAfter: st.certificate.notAfter,
+      },
+      checks: st.checks,
+    })),
+  }),
+);
+await time('der.toString(base64)', 20000, () => der.toString('base64'));
+await app.close();

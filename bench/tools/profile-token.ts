@@ -1,0 +1,113 @@
+/**
+ * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused]
+ *
+ * Drives the built server's token endpoint the way bench scenario (a) does (a new
+ * device per request, through a trusted proxy connection) and reports the
+ * server's CPU time per request; with --prof it writes a CPU profile of the
+ * server (node --cpu-prof) into the printed folder. With --reused every request
+ * is the same device over its own TLS connection (scenario (b)).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  commonName,
+  createDeviceCertificate,
+  createRootCa,
+  exportPrivateKeyPem,
+} from '../../src/pki/certificate-factory.js';
+import { formatChainHeader } from '../../src/pki/chain-header.js';
+import { ca, devices } from '../fixtures.js';
+import { keepAlive } from '../load.js';
+
+const seconds = Number(process.argv[2] ?? 5);
+const reused = process.argv.includes('--reused');
+const now = Date.now();
+const dir = mkdtempSync(join(tmpdir(), 'c8y-profile-'));
+const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
+const fleet = await devices(deviceCa, 'fleet', 12_000, now, () => {});
+const headers = fleet.map((d) => formatChainHeader(d.certPem));
+const proxyCa = await createRootCa({
+  subject: commonName('profile proxy CA'),
+  notBefore: new Date(now - 1e8),
+  notAfter: new Date(now + 1e9),
+});
+const proxy = await createDeviceCertificate({
+  issuer: proxyCa,
+  subject: commonName('proxy'),
+  notBefore: new Date(now - 1e8),
+  notAfter: new Date(now + 1e9),
+});
+writeFileSync(
+  join(dir, 'seed.json'),
+  JSON.stringify({
+    tenants: [
+      {
+        id: 't100',
+        domain: 'localhost',
+        trustedCertificates: [{ certInPemFormat: deviceCa.certPem, autoRegistrationEnabled: true }],
+      },
+    ],
+  }),
+);
+const prof = process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+const server = spawn(
+  process.execPath,
+  [
+    ...prof,
+    'dist/main.js',
+    'serve',
+    '--port',
+    '19999',
+    '--host',
+    '127.0.0.1',
+    '--certs-dir',
+    join(dir, 'certs'),
+    '--ephemeral',
+    '--seed',
+    join(dir, 'seed.json'),
+    '--trusted-proxy',
+    proxy.certificate.fingerprint,
+    '--log-level',
+    'warn',
+    '--admin-secret',
+    'profile-secret',
+  ],
+  { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+);
+let out = '';
+await new Promise<void>((resolve) =>
+  server.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (out.includes('listening on')) resolve();
+  }),
+);
+const serverCa = readFileSync(join(dir, 'certs', 'dev-ca.pem'), 'utf8');
+const tls = reused
+  ? { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa }
+  : { cert: proxy.certificate.pem, key: await exportPrivateKeyPem(proxy.keys.privateKey), ca: serverCa };
+const cpu = () => {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+let i = 0;
+const before = cpu();
+const started = performance.now();
+const result = await keepAlive({
+  url: 'https://localhost:19999/devicecontrol/deviceAccessToken',
+  connections: 16,
+  seconds,
+  tls,
+  method: 'POST',
+  headers: { accept: 'application/json' },
+  ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
+});
+const used = cpu() - before;
+console.log(JSON.stringify(result));
+console.log(
+  `server: ${(used / ((performance.now() - started) / 1000)).toFixed(2)} cores, ${Math.round((used * 1e6) / result.requests)} µs CPU per request`,
+);
+server.kill('SIGTERM');
+await new Promise((resolve) => server.on('exit', resolve));
+if (prof.length) console.log(`profile in ${dir}`);

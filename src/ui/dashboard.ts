@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NotFound } from '../errors.js';
+import type { Services } from '../services.js';
+import { type Asset, loadAssets, UI_DIR } from './assets.js';
+import { uiEventRoutes } from './events.js';
+import { UiSessions } from './sessions.js';
+import { uiApiRoutes } from './ui-api.js';
+import { uiAuthRoutes } from './ui-auth.js';
+
+export interface DashboardOptions {
+  services: Services;
+  /** Where the page's files are (default: the package's ui/ folder). */
+  assetsDir?: string;
+}
+
+/**
+ * The training-lab dashboard: a static page (hand-written HTML, CSS and ES
+ * modules from ui/, no build step) at / and /_mock/ui/, and its JSON API and
+ * live decision stream under /_mock/ui/api/, behind a sign-in.
+ */
+export async function dashboardRoutes(app: FastifyInstance, { services, assetsDir }: DashboardOptions) {
+  const dir = assetsDir ?? UI_DIR;
+  const assets = loadAssets(dir);
+  const sessions = new UiSessions(services.clock);
+  const resource = { config: { resource: 'dashboard' } };
+
+  const send = (request: FastifyRequest, reply: FastifyReply, asset: Asset) => {
+    reply.header('cache-control', 'no-cache').header('etag', asset.etag);
+    if (request.headers['if-none-match'] === asset.etag) return reply.status(304).send();
+    return reply.type(asset.type).send(asset.body);
+  };
+  const page = async (request: FastifyRequest, reply: FastifyReply) => {
+    const index = assets.get('index.html');
+    if (!index)
+      throw new NotFound('dashboard', `The dashboard's files are not installed (expected ${dir}index.html).`);
+    return send(request, reply, index);
+  };
+
+  app.get('/', resource, page);
+  app.get('/_mock/ui', resource, page);
+  app.get('/_mock/ui/', resource, page);
+  app.get<{ Params: { '*': string } }>('/_mock/ui/*', resource, async (request, reply) => {
+    const name = request.params['*'];
+    const asset = assets.get(name);
+    if (!asset) throw new NotFound('dashboard', `No dashboard file ${name.slice(0, 200)}.`);
+    return send(request, reply, asset);
+  });
+
+  await app.register(uiAuthRoutes, { services, sessions });
+  await app.register(uiApiRoutes, { services, sessions });
+  await app.register(uiEventRoutes, { services, sessions });
+}
