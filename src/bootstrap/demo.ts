@@ -2,18 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { readIfExists, writeGenerated } from '../files.js';
-import { Certificate } from '../pki/certificate.js';
 import {
-  type Credential,
   chainPem,
   commonName,
   createDeviceCertificate,
-  createRootCa,
   exportPrivateKeyPem,
-  importPrivateKeyPem,
 } from '../pki/certificate-factory.js';
-import { decodeCertificateBlocks } from '../pki/pem.js';
 import type { Seed } from '../seed/seed.js';
+import { firstCertificate, loadOrCreateCa } from './local-ca.js';
 
 export const DEMO = {
   tenantId: 't100',
@@ -53,27 +49,16 @@ export async function ensureDemo(certsDir: string, clock: Clock): Promise<Demo> 
   const now = clock.now();
   const created: string[] = [];
 
-  let ca: Credential;
-  const caPem = readIfExists(path(files.ca));
-  const caKeyPem = readIfExists(path(files.caKey));
-  if (caPem && caKeyPem) {
-    ca = { certificate: parseFirst(caPem), keys: await importPrivateKeyPem(caKeyPem), issuers: [] };
-  } else {
-    ca = await createRootCa({
-      subject: commonName('Demo Device CA', 'c8y-mtls-mock demo'),
-      notBefore: new Date(now - DAY),
-      notAfter: new Date(now + 10 * 365 * DAY),
-    });
-    writeGenerated(path(files.ca), ca.certificate.pem, { force: true });
-    writeGenerated(path(files.caKey), await exportPrivateKeyPem(ca.keys.privateKey), {
-      secret: true,
-      force: true,
-    });
-    created.push(`demo CA ${path(files.ca)}`);
-  }
+  const { ca, created: newCa } = await loadOrCreateCa(
+    path(files.ca),
+    path(files.caKey),
+    commonName('Demo Device CA', 'c8y-mtls-mock demo'),
+    now,
+  );
+  if (newCa) created.push(`demo CA ${path(files.ca)}`);
 
   const devicePem = readIfExists(path(files.device));
-  const current = devicePem ? parseFirst(devicePem) : undefined;
+  const current = devicePem ? firstCertificate(devicePem) : undefined;
   if (
     !current ||
     current.notAfter < now + DAY ||
@@ -128,10 +113,4 @@ export async function ensureDemo(certsDir: string, clock: Clock): Promise<Demo> 
     deviceChain: path(files.deviceChain),
     created,
   };
-}
-
-function parseFirst(pem: string): Certificate {
-  const [der] = decodeCertificateBlocks(pem);
-  if (!der) throw new Error('no certificate in file');
-  return Certificate.fromDer(der);
 }

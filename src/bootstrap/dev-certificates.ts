@@ -2,17 +2,9 @@ import { join } from 'node:path';
 import type { ServerCredentials } from '../app.js';
 import type { Clock } from '../clock.js';
 import { readIfExists, writeGenerated } from '../files.js';
-import { Certificate } from '../pki/certificate.js';
-import {
-  type Credential,
-  commonName,
-  createRootCa,
-  createServerCertificate,
-  exportPrivateKeyPem,
-  importPrivateKeyPem,
-} from '../pki/certificate-factory.js';
-import { decodeCertificateBlocks } from '../pki/pem.js';
+import { commonName, createServerCertificate, exportPrivateKeyPem } from '../pki/certificate-factory.js';
 import { FILES } from './dev-certificate-files.js';
+import { firstCertificate, loadOrCreateCa } from './local-ca.js';
 
 const DAY = 86_400_000;
 /** Browsers and macOS refuse longer-lived server certificates, even from a private CA. */
@@ -48,25 +40,13 @@ export async function ensureDevCertificates(
     return { key: existingKey, cert: existingServer, caFile: path(FILES.devCa), created };
   }
 
-  let ca: Credential;
-  const caPem = readIfExists(path(FILES.devCa));
-  const caKeyPem = readIfExists(path(FILES.devCaKey));
-  if (caPem && caKeyPem) {
-    const [der] = decodeCertificateBlocks(caPem);
-    ca = { certificate: Certificate.fromDer(der!), keys: await importPrivateKeyPem(caKeyPem), issuers: [] };
-  } else {
-    ca = await createRootCa({
-      subject: commonName('c8y-mtls-mock development CA', 'c8y-mtls-mock'),
-      notBefore: new Date(now - DAY),
-      notAfter: new Date(now + 10 * 365 * DAY),
-    });
-    writeGenerated(path(FILES.devCa), ca.certificate.pem, { force: true });
-    writeGenerated(path(FILES.devCaKey), await exportPrivateKeyPem(ca.keys.privateKey), {
-      secret: true,
-      force: true,
-    });
-    created.push(`development CA ${path(FILES.devCa)}`);
-  }
+  const { ca, created: newCa } = await loadOrCreateCa(
+    path(FILES.devCa),
+    path(FILES.devCaKey),
+    commonName('c8y-mtls-mock development CA', 'c8y-mtls-mock'),
+    now,
+  );
+  if (newCa) created.push(`development CA ${path(FILES.devCa)}`);
   const server = await createServerCertificate({
     issuer: ca,
     subject: commonName(names[0]!, 'c8y-mtls-mock'),
@@ -83,10 +63,8 @@ export async function ensureDevCertificates(
 }
 
 function serverCovers(pem: string, names: string[], now: number): boolean {
-  const [der] = decodeCertificateBlocks(pem);
-  if (!der) return false;
-  const certificate = Certificate.fromDer(der);
-  if (certificate.notAfter - now < 30 * DAY) return false;
+  const certificate = firstCertificate(pem);
+  if (!certificate || certificate.notAfter - now < 30 * DAY) return false;
   return names.every((name) =>
     /^[\d.]+$/.test(name) || name.includes(':')
       ? certificate.x509.checkIP(name) !== undefined
