@@ -66,6 +66,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
             rejectUnauthorized: false,
             minVersion: 'TLSv1.2' as const,
             maxHeaderSize: limits.maxHeaderSize,
+            // Node enforces the request and headers timeouts on a sweep, every 30 s by default;
+            // sweep often enough that a slow client is cut close to its limit.
+            connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs, limits.requestTimeoutMs),
+            // A client that opens TCP and never completes the handshake is slow headers too.
+            handshakeTimeout: limits.headersTimeoutMs,
           },
         }
       : {}),
