@@ -83,7 +83,7 @@ export class Certificate {
   readonly unhandledCriticalExtensions: readonly string[];
   #subject: string | undefined;
   #issuer: string | undefined;
-  #publicKey: KeyObject | undefined;
+  readonly #publicKey: KeyObject;
 
   private constructor(der: Buffer) {
     this.der = der;
@@ -92,6 +92,13 @@ export class Certificate {
       this.x509 = new X509Certificate(der);
     } catch (error) {
       throw new CertificateFormatError(`not a valid X.509 certificate (${(error as Error).message})`);
+    }
+    try {
+      // Read now: a certificate whose key cannot be read cannot verify or be verified, and
+      // reading it later (key size, signatures) would fail in the middle of a chain check.
+      this.#publicKey = this.x509.publicKey;
+    } catch (error) {
+      throw new CertificateFormatError(`unsupported or malformed public key (${(error as Error).message})`);
     }
     this.fingerprint = createHash('sha1').update(der).digest('hex');
     this.version = structure.version;
@@ -159,7 +166,6 @@ export class Certificate {
   }
 
   get publicKey(): KeyObject {
-    this.#publicKey ??= this.x509.publicKey;
     return this.#publicKey;
   }
 

@@ -101,7 +101,9 @@ t.test('malformed DER is refused with a reason, never a crash', async (t) => {
     const copy = Buffer.from(der);
     copy[i] = copy[i]! ^ 0xff;
     try {
-      Certificate.fromDer(copy);
+      const parsed = Certificate.fromDer(copy);
+      // What the chain check and the representations read must not throw later.
+      void [parsed.keyDescription, parsed.subject, parsed.issuer, parsed.commonNames, parsed.serialDecimal];
     } catch (error) {
       if (!(error instanceof CertificateFormatError))
         t.fail(`byte ${i}: ${(error as Error).name}: ${(error as Error).message}`);
@@ -109,4 +111,18 @@ t.test('malformed DER is refused with a reason, never a crash', async (t) => {
     }
   }
   t.ok(refused > 0, `${refused} of ${der.length} corruptions refused, none crashed`);
+});
+
+t.test('a certificate whose public key cannot be read is refused when parsed, not when used', async (t) => {
+  const ca = await rootCa(now);
+  const der = Buffer.from(ca.certificate.der);
+  const p256 = Buffer.from('06082a8648ce3d030107', 'hex');
+  const at = der.indexOf(p256);
+  t.ok(at > 0, 'the P-256 curve identifier is in the certificate');
+  der[at + p256.length - 1] = 0x09; // an EC curve nobody knows
+  t.throws(
+    () => Certificate.fromDer(der),
+    { name: 'CertificateFormatError', message: /^unsupported or malformed public key/ },
+    'refused with a parse error',
+  );
 });
