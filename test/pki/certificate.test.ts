@@ -126,3 +126,29 @@ t.test('a certificate whose public key cannot be read is refused when parsed, no
     'refused with a parse error',
   );
 });
+
+t.test('the hash option is honoured for RSA issuers too, not only ECDSA', async (t) => {
+  const rsa = await rootCa(now, 'RSA hash CA', { keySpec: { type: 'rsa', bits: 2048 } });
+  const ec = await rootCa(now, 'EC hash CA');
+  for (const [issuer, hash, name] of [
+    [rsa, 'SHA-1', 'SHA1withRSA'],
+    [rsa, 'SHA-384', 'SHA384withRSA'],
+    [rsa, undefined, 'SHA256withRSA'],
+    [ec, 'SHA-1', 'SHA1withECDSA'],
+  ] as const) {
+    const { certificate } = await issueCertificate({
+      issuer,
+      subject: [{ CN: [`hash-${hash}`] }],
+      ...(hash ? { hash } : {}),
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + DAY),
+    });
+    t.equal(certificate.algorithmName, name, `${issuer.certificate.keyDescription} with ${hash}: ${name}`);
+    t.ok(certificate.x509.verify(issuer.certificate.publicKey), 'and the signature verifies');
+  }
+  const selfSigned = await rootCa(now, 'RSA SHA-1 self-signed', {
+    keySpec: { type: 'rsa', bits: 2048 },
+    hash: 'SHA-1',
+  });
+  t.equal(selfSigned.certificate.algorithmName, 'SHA1withRSA', 'self-signed too');
+});
