@@ -2,6 +2,7 @@ import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import {
   children,
   content,
+  type DerElement,
   DerError,
   decodeOid,
   decodeTime,
@@ -81,6 +82,7 @@ export class Certificate {
   /** The keyUsage bits, or undefined when the extension is absent. */
   readonly keyUsage: readonly boolean[] | undefined;
   readonly unhandledCriticalExtensions: readonly string[];
+  readonly #commonNames: readonly string[];
   #subject: string | undefined;
   #issuer: string | undefined;
   readonly #publicKey: KeyObject;
@@ -109,6 +111,7 @@ export class Certificate {
     this.subjectKey = structure.subjectKey;
     this.issuerKey = structure.issuerKey;
     this.extensions = structure.extensions;
+    this.#commonNames = structure.commonNames;
     const basic = structure.extensions.find((e) => e.oid === OID.basicConstraints);
     const usage = structure.extensions.find((e) => e.oid === OID.keyUsage);
     try {
@@ -154,11 +157,12 @@ export class Certificate {
     return rfc2253Name(this.x509.issuer);
   }
 
+  /**
+   * The subject's CNs, in DER order, decoded from the DER: not from OpenSSL's
+   * rendering, which escapes `,` `+` `"` `\` and control characters.
+   */
   get commonNames(): string[] {
-    return this.x509.subject
-      .split('\n')
-      .filter((line) => line.startsWith('CN='))
-      .map((line) => line.slice(3));
+    return [...this.#commonNames];
   }
 
   get algorithmName(): string {
@@ -229,6 +233,7 @@ interface Structure {
   subjectKey: string;
   issuerKey: string;
   extensions: Extension[];
+  commonNames: string[];
 }
 
 function readStructure(der: Buffer): Structure {
@@ -273,10 +278,52 @@ function readStructure(der: Buffer): Structure {
       subjectKey: der.toString('hex', subject.start, subject.end),
       issuerKey: der.toString('hex', issuer.start, issuer.end),
       extensions,
+      commonNames: readCommonNames(der, subject),
     };
   } catch (error) {
     if (error instanceof DerError) throw new CertificateFormatError(`malformed DER (${error.message})`);
     throw error;
+  }
+}
+
+const COMMON_NAME = '2.5.4.3';
+const STRING_TAG = { UTF8: 0x0c, BMP: 0x1e, UNIVERSAL: 0x1c } as const;
+
+/** The values of every CN attribute of a Name (SEQUENCE OF SET OF {type, value}). */
+function readCommonNames(der: Buffer, name: DerElement): string[] {
+  if (name.tag !== TAG.SEQUENCE) throw new DerError('subject is not a SEQUENCE');
+  const names: string[] = [];
+  for (const rdn of children(der, name)) {
+    for (const attribute of children(der, rdn)) {
+      const [type, value] = children(der, attribute);
+      if (!type || type.tag !== TAG.OID || !value) throw new DerError('malformed name attribute');
+      if (decodeOid(content(der, type)) === COMMON_NAME)
+        names.push(decodeString(value.tag, content(der, value)));
+    }
+  }
+  return names;
+}
+
+/** A directory string: UTF8String, BMPString, UniversalString, or a one-byte string type. */
+function decodeString(tag: number, bytes: Buffer): string {
+  switch (tag) {
+    case STRING_TAG.UTF8:
+      return bytes.toString('utf8');
+    case STRING_TAG.BMP:
+      if (bytes.length % 2 !== 0) throw new DerError('BMPString of odd length');
+      return Buffer.from(bytes).swap16().toString('utf16le');
+    case STRING_TAG.UNIVERSAL: {
+      if (bytes.length % 4 !== 0) throw new DerError('UniversalString length not a multiple of 4');
+      const points: number[] = [];
+      for (let i = 0; i < bytes.length; i += 4) {
+        const point = bytes.readUInt32BE(i);
+        if (point > 0x10ffff) throw new DerError('UniversalString outside Unicode');
+        points.push(point);
+      }
+      return String.fromCodePoint(...points);
+    }
+    default:
+      return bytes.toString('latin1'); // PrintableString, IA5String, TeletexString, VisibleString
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { Certificate, CertificateFormatError } from '../../src/pki/certificate.js';
-import { issueCertificate } from '../../src/pki/certificate-factory.js';
+import { issueCertificate, type JsonName } from '../../src/pki/certificate-factory.js';
 import { x509 } from '../../src/pki/x509.js';
 import { DAY, rootCa } from '../helpers/pki.js';
 
@@ -151,4 +151,28 @@ t.test('the hash option is honoured for RSA issuers too, not only ECDSA', async 
     hash: 'SHA-1',
   });
   t.equal(selfSigned.certificate.algorithmName, 'SHA1withRSA', 'self-signed too');
+});
+
+t.test('CNs are read from the DER, not from an escaped rendering', async (t) => {
+  const ca = await rootCa(now);
+  const cases: [string, JsonName, string[]][] = [
+    ['a comma', [{ CN: ['Acme, Inc.'] }], ['Acme, Inc.']],
+    ['a quote', [{ CN: ['a"b'] }], ['a"b']],
+    ['a backslash (escaped in a JSON name)', [{ CN: ['a\\\\b'] }], ['a\\b']],
+    ['a control character', [{ CN: ['a\u0001b'] }], ['a\u0001b']],
+    ['a newline that looks like another attribute', [{ CN: ['a\nCN=admin'] }], ['a\nCN=admin']],
+    ['UTF-8', [{ CN: ['gerät-01'] }], ['gerät-01']],
+    ['two CNs in one RDN', [{ CN: ['a', 'b'] }], ['a', 'b']],
+    ['CN after O', [{ O: ['Acme'] }, { CN: ['dev-01'] }], ['dev-01']],
+    ['no CN', [{ O: ['Acme'] }], []],
+  ];
+  for (const [name, subject, expected] of cases) {
+    const { certificate } = await issueCertificate({
+      issuer: ca,
+      subject,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + DAY),
+    });
+    t.same(certificate.commonNames, expected, name);
+  }
 });
