@@ -112,6 +112,8 @@ export interface ClientOptions {
   body?: string | Buffer;
   /** Host header / SNI name; defaults to localhost. */
   host?: string;
+  /** OpenSSL cipher string; `DEFAULT@SECLEVEL=0` lets the client present weak certificates (MD5, SHA-1). */
+  ciphers?: string;
 }
 
 export interface ClientResponse {
@@ -136,6 +138,7 @@ export function call(server: TestServer, options: ClientOptions): Promise<Client
         ca: server.serverCa,
         ...(options.cert ? { cert: options.cert } : {}),
         ...(options.key ? { key: options.key } : {}),
+        ...(options.ciphers ? { ciphers: options.ciphers } : {}),
         headers: {
           ...(options.host ? { host: options.host } : { host: `localhost:${server.port}` }),
           ...options.headers,
@@ -167,13 +170,20 @@ export function call(server: TestServer, options: ClientOptions): Promise<Client
 /** POST /devicecontrol/deviceAccessToken as the docs' curl does it. */
 export function requestToken(
   server: TestServer,
-  client: { cert?: string; key?: string; chainHeader?: string; headers?: Record<string, string> },
+  client: {
+    cert?: string;
+    key?: string;
+    chainHeader?: string;
+    headers?: Record<string, string>;
+    ciphers?: string;
+  },
 ) {
   return call(server, {
     method: 'POST',
     path: '/devicecontrol/deviceAccessToken',
     ...(client.cert ? { cert: client.cert } : {}),
     ...(client.key ? { key: client.key } : {}),
+    ...(client.ciphers ? { ciphers: client.ciphers } : {}),
     headers: {
       accept: 'application/json',
       ...(client.chainHeader !== undefined ? { 'x-ssl-cert-chain': client.chainHeader } : {}),
