@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import type { TestServer } from './server.js';
+import type { Endpoint } from './server.js';
 
 export interface RawResponse {
   /** Everything the server sent before the connection closed. */
@@ -44,7 +44,7 @@ export interface RawOptions {
  * send (raw newlines, megabyte headers) and for slow clients. Resolves with what
  * the server answered once it closes the connection, or when `timeoutMs` runs out.
  */
-export function rawExchange(server: TestServer, options: RawOptions): Promise<RawResponse> {
+export function rawExchange(server: Endpoint, options: RawOptions): Promise<RawResponse> {
   return new Promise((resolve) => {
     let text = '';
     let ended: RawResponse['ended'] = 'closed';

@@ -103,6 +103,9 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   return { app, clock, store, port, serverCa: ca.certificate.pem, origin: `https://localhost:${port}`, stop };
 }
 
+/** Where a client connects: an in-process test server or a server process. */
+export type Endpoint = Pick<TestServer, 'port' | 'serverCa'>;
+
 export interface ClientOptions {
   method?: string;
   path: string;
@@ -126,7 +129,7 @@ export interface ClientResponse {
 }
 
 /** One HTTPS request over a fresh connection, with an optional client certificate. */
-export function call(server: TestServer, options: ClientOptions): Promise<ClientResponse> {
+export function call(server: Endpoint, options: ClientOptions): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
     const request = httpsRequest(
       {
@@ -169,7 +172,7 @@ export function call(server: TestServer, options: ClientOptions): Promise<Client
 
 /** POST /devicecontrol/deviceAccessToken as the docs' curl does it. */
 export function requestToken(
-  server: TestServer,
+  server: Endpoint,
   client: {
     cert?: string;
     key?: string;
