@@ -5,6 +5,7 @@ import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './ht
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import { refuseRequestsWhileClosing } from './http/shutdown.js';
 import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
 import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
@@ -56,6 +57,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     clientErrorHandler: clientErrorHandler(limits.maxHeaderSize),
     frameworkErrors,
+    // refuseRequestsWhileClosing answers them with Cumulocity's body instead.
+    return503OnClosing: false,
     trustProxy: false,
     ...(options.tls
       ? {
@@ -102,6 +105,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerJsonParsers(app);
   await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);
+  refuseRequestsWhileClosing(app);
 
   await app.register(deviceAccessTokenRoutes, {
     services,
