@@ -84,6 +84,8 @@ export class TokenAuthenticator {
 
   /** Ends a token: from now on it is refused, also after a restart. */
   revoke(session: DeviceSession): void {
+    // A revoked token is refused before its signature matters: remembering it only costs memory.
+    this.#verified.delete(session.jwt);
     this.#store.insertRevocation({
       hash: session.hash,
       tenantId: session.tenant.id,
@@ -91,6 +93,11 @@ export class TokenAuthenticator {
       revokedAt: this.#clock.now(),
       expiresAtSeconds: session.claims.exp,
     });
+  }
+
+  /** How many verified tokens are remembered (live tokens, at most 20,000). */
+  get remembered(): number {
+    return this.#verified.size;
   }
 
   /** Forgets remembered signatures: the signing key may have changed. */

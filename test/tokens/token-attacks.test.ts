@@ -247,3 +247,27 @@ t.test('revoked, wrong domain, anchor deleted or disabled', async (t) => {
     await assertRefused(t, server, token);
   });
 });
+
+t.test('a logged-out token is no longer remembered: memory follows live tokens, not logouts', async (t) => {
+  const server = await startServer(t, { seed });
+  const { authenticator } = server.app.services;
+  const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => tokenOf(server, `remember-${i}`)));
+  for (const token of tokens) {
+    t.equal(
+      (await call(server, { path: '/user/currentUser', headers: { authorization: `Bearer ${token}` } }))
+        .status,
+      200,
+    );
+  }
+  t.equal(authenticator.remembered, 20, 'every token in use is remembered');
+  for (const token of tokens.slice(0, 15)) {
+    const out = await call(server, {
+      method: 'POST',
+      path: '/user/logout',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    t.equal(out.status, 200);
+  }
+  t.equal(authenticator.remembered, 5, 'the 15 logged-out tokens are forgotten');
+  await assertRefused(t, server, tokens[0]!);
+});
