@@ -333,7 +333,7 @@ async function load(): Promise<void> {
 
 // --- 2. SIGKILL under load -------------------------------------------------------------------
 async function kills(): Promise<void> {
-  say(`\n2. SIGKILL under load: ${DEVICES} devices and an uploader, ${KILLS} kills at random moments`);
+  say(`\n2. SIGKILL under load: ${DEVICES} devices and 3 uploaders, ${KILLS} kills at random moments`);
   let server = await startServer();
   const acked = { revoked: new Set<string>(), uploaded: new Set<string>() };
   const counts = newCounts();
