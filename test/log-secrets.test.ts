@@ -1,4 +1,4 @@
-import { createPrivateKey, KeyObject, sign } from 'node:crypto';
+import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -687,6 +687,12 @@ const cases: Case[] = [
   },
   {
     category: 'accepted',
+    name: 'a CN with a comma (OpenSSL escapes it when printing; the DER holds a plain comma)',
+    client: tls(cnComma, interAHeader),
+    expected: accepted('corpus,comma-01'),
+  },
+  {
+    category: 'accepted',
     name: 'a header of spaces only',
     client: tls(direct, '     '),
     expected: accepted('corpus-direct-01'),
