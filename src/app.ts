@@ -5,6 +5,7 @@ import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { refuseRequestsWhileClosing } from './http/shutdown.js';
 import { type ServerCredentials, tlsContext } from './http/tls-context.js';
 
 export type { ServerCredentials };
@@ -55,6 +56,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     clientErrorHandler: clientErrorHandler(limits.maxHeaderSize),
     frameworkErrors,
+    // refuseRequestsWhileClosing answers them with Cumulocity's body instead.
+    return503OnClosing: false,
     trustProxy: false,
     ...(options.tls
       ? {
@@ -65,6 +68,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
             rejectUnauthorized: false,
             minVersion: 'TLSv1.2' as const,
             maxHeaderSize: limits.maxHeaderSize,
+            // Node enforces the request and headers timeouts on a sweep, every 30 s by default;
+            // sweep often enough that a slow client is cut close to its limit.
+            connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs, limits.requestTimeoutMs),
+            // A client that opens TCP and never completes the handshake is slow headers too.
+            handshakeTimeout: limits.headersTimeoutMs,
           },
         }
       : {}),
@@ -99,6 +107,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerJsonParsers(app);
   await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);
+  refuseRequestsWhileClosing(app);
 
   await app.register(deviceAccessTokenRoutes, {
     services,

@@ -100,6 +100,12 @@ export function resolveConfig(
       );
     }
   }
+  // Node silently swaps the two when the head may take longer than the whole request.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `--headers-timeout (${limits.headersTimeoutMs}) must not exceed --request-timeout (${limits.requestTimeoutMs})`,
+    );
+  }
   if (merged.adminSecret !== undefined && merged.adminSecret.length < 8) {
     throw new ConfigError('--admin-secret must have at least 8 characters');
   }

@@ -24,7 +24,12 @@ function credentials(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) return header;
   const cookie = request.headers.cookie?.match(/(?:^|;\s*)authorization=([^;]+)/)?.[1];
-  return cookie ? `Bearer ${decodeURIComponent(cookie)}` : undefined;
+  if (!cookie) return undefined;
+  try {
+    return `Bearer ${decodeURIComponent(cookie)}`;
+  } catch {
+    return `Bearer ${cookie}`; // broken percent-encoding: no token of ours, refused as such
+  }
 }
 
 /**

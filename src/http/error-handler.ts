@@ -90,16 +90,23 @@ export function registerErrorHandling(app: FastifyInstance): void {
   );
 }
 
+/** How long a refused client may go on sending before its connection is closed. */
+const LINGER_MS = 2000;
+
 /**
  * Requests Node's HTTP parser refuses before any route runs. The common one is
  * a PEM chain pasted into X-Ssl-Cert-Chain with its newlines: say how to send it.
  */
-export function clientErrorHandler(maxHeaderSize: number) {
+export function clientErrorHandler(maxHeaderSize: number, lingerMs = LINGER_MS) {
+  // Node's parser reports the same error again for every later chunk of a refused request.
+  const answered = new WeakSet<Socket>();
   return (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void => {
+    if (answered.has(socket)) return;
     if (!socket.writable) {
       socket.destroy();
       return;
     }
+    answered.add(socket);
     const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : '';
     let status = 400;
     let message = `The request could not be parsed (${error.code ?? 'malformed HTTP'}).`;
@@ -119,5 +126,10 @@ export function clientErrorHandler(maxHeaderSize: number) {
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${MEDIA.error}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
+    // A client still sending (a 1 MB header) reads the answer only if we keep reading what it
+    // sends: closing now would reset the connection and discard the answer. The parser's
+    // listener goes on consuming and discarding; the connection ends when the client closes,
+    // or after `lingerMs` at most.
+    setTimeout(() => socket.destroy(), lingerMs).unref();
   };
 }

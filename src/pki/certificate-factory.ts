@@ -119,18 +119,36 @@ export async function issueCertificate(params: IssueParams): Promise<Credential>
     extensions,
     signingAlgorithm: signingAlgorithm(specOf(signer), params.hash),
   };
+  const signingKey = await withHash(signer.privateKey, params.hash);
   const generated = params.issuer
     ? await x509.X509CertificateGenerator.create({
         ...common,
         subject: params.subject,
         issuer: issuerName(params.issuer),
         publicKey: keys.publicKey,
-        signingKey: signer.privateKey,
+        signingKey,
       })
-    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: params.subject, keys });
+    : await x509.X509CertificateGenerator.createSelfSigned({
+        ...common,
+        name: params.subject,
+        keys: { publicKey: keys.publicKey, privateKey: signingKey },
+      });
   const certificate = Certificate.fromDer(Buffer.from(generated.rawData));
   const issuers = params.issuer ? [params.issuer.certificate, ...params.issuer.issuers] : [];
   return { certificate, keys, issuers };
+}
+
+/**
+ * An RSA key signs with the hash it was made or imported with, whatever the
+ * algorithm asks: to sign with another hash, the key is imported again with it.
+ * ECDSA takes the hash per signature.
+ */
+async function withHash(key: CryptoKey, hash: IssueParams['hash']): Promise<CryptoKey> {
+  const algorithm = key.algorithm as RsaHashedKeyAlgorithm;
+  if (hash === undefined || algorithm.name !== 'RSASSA-PKCS1-v1_5' || algorithm.hash.name === hash)
+    return key;
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', key);
+  return webcrypto.subtle.importKey('pkcs8', pkcs8, { name: algorithm.name, hash }, false, ['sign']);
 }
 
 const issuerNames = new WeakMap<Certificate, x509.Name>();

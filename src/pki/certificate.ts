@@ -122,7 +122,7 @@ export class Certificate {
   readonly #issuerName: Name;
   #subject: string | undefined;
   #issuer: string | undefined;
-  #publicKey: KeyObject | undefined;
+  readonly #publicKey: KeyObject;
   #keyDescription: string | undefined;
   #x509: X509Certificate | undefined;
 
@@ -143,6 +143,13 @@ export class Certificate {
     this.spki = structure.spki;
     this.#subjectName = structure.subjectName;
     this.#issuerName = structure.issuerName;
+    try {
+      // Read now: a certificate whose key cannot be read cannot verify or be verified, and
+      // reading it later (key size, signatures) would fail in the middle of a chain check.
+      this.#publicKey = createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
+    } catch (error) {
+      throw new CertificateFormatError(`unsupported or malformed public key (${(error as Error).message})`);
+    }
     const basic = structure.extensions.find((e) => e.oid === OID.basicConstraints);
     const usage = structure.extensions.find((e) => e.oid === OID.keyUsage);
     try {
@@ -210,7 +217,6 @@ export class Certificate {
   }
 
   get publicKey(): KeyObject {
-    this.#publicKey ??= createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
     return this.#publicKey;
   }
 

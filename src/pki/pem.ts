@@ -8,8 +8,11 @@ export interface PemBlock {
   der: Buffer;
 }
 
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
 // Labels may have gained extra spaces on the way through a header; they are normalised.
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
+const LABEL = /^[A-Z0-9 ]+$/;
 const label = (text: string) => text.trim().replace(/\s+/g, ' ');
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -26,26 +29,35 @@ export function decodeBase64(text: string): Buffer {
 /**
  * Every PEM block in `text`, in order. Text between blocks must be whitespace;
  * a block's label must match its END line. Newlines may have been replaced by spaces.
+ *
+ * One pass with indexOf, never a regular expression over the whole text: a
+ * pattern that looks for each BEGIN's END rescans the rest of the text for every
+ * BEGIN, and a 64 KB header of BEGINs without END would cost a quarter second.
  */
 export function decodePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  let last = 0;
-  for (const match of text.matchAll(BLOCK)) {
-    const [whole, begin, body, end] = match as unknown as [string, string, string, string];
-    if (text.slice(last, match.index).trim() !== '') throw new PemError('unexpected text outside PEM blocks');
-    if (label(begin) !== label(end))
-      throw new PemError(`PEM block BEGIN ${label(begin)} ends with END ${label(end)}`);
-    blocks.push({ label: label(begin), der: decodeBase64(body) });
-    last = (match.index ?? 0) + whole.length;
+  const incomplete = () => new PemError('incomplete PEM block (no matching END line)');
+  let position = 0;
+  for (let begin = text.indexOf(BEGIN); begin >= 0; begin = text.indexOf(BEGIN, position)) {
+    if (text.slice(position, begin).trim() !== '') throw new PemError('unexpected text outside PEM blocks');
+    const beginLabelEnd = text.indexOf(DASHES, begin + BEGIN.length);
+    if (beginLabelEnd < 0) throw incomplete();
+    const end = text.indexOf(END, beginLabelEnd + DASHES.length);
+    if (end < 0) throw incomplete();
+    const endLabelEnd = text.indexOf(DASHES, end + END.length);
+    if (endLabelEnd < 0) throw incomplete();
+    const beginLabel = text.slice(begin + BEGIN.length, beginLabelEnd);
+    const endLabel = text.slice(end + END.length, endLabelEnd);
+    if (!LABEL.test(beginLabel) || !LABEL.test(endLabel)) throw new PemError('malformed PEM label');
+    if (label(beginLabel) !== label(endLabel))
+      throw new PemError(`PEM block BEGIN ${label(beginLabel)} ends with END ${label(endLabel)}`);
+    blocks.push({
+      label: label(beginLabel),
+      der: decodeBase64(text.slice(beginLabelEnd + DASHES.length, end)),
+    });
+    position = endLabelEnd + DASHES.length;
   }
-  const rest = text.slice(last).trim();
-  if (rest !== '') {
-    throw new PemError(
-      rest.includes('-----BEGIN')
-        ? 'incomplete PEM block (no matching END line)'
-        : 'unexpected text outside PEM blocks',
-    );
-  }
+  if (text.slice(position).trim() !== '') throw new PemError('unexpected text outside PEM blocks');
   return blocks;
 }
 

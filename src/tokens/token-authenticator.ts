@@ -84,6 +84,8 @@ export class TokenAuthenticator {
 
   /** Ends a token: from now on it is refused, also after a restart. */
   revoke(session: DeviceSession): void {
+    // A revoked token is refused before its signature matters: remembering it only costs memory.
+    this.#verified.delete(session.jwt);
     this.#store.insertRevocation({
       hash: session.hash,
       tenantId: session.tenant.id,
@@ -95,6 +97,7 @@ export class TokenAuthenticator {
 
   /** Ends a stored token without its bearer (a trainer revoking it in the dashboard): as its logout would. */
   revokeStored(token: TokenRecord): void {
+    this.#verified.delete(token.jwt);
     this.#store.insertRevocation({
       hash: token.hash,
       tenantId: token.tenantId,
@@ -102,6 +105,11 @@ export class TokenAuthenticator {
       revokedAt: this.#clock.now(),
       expiresAtSeconds: token.expiresAtSeconds,
     });
+  }
+
+  /** How many verified tokens are remembered (live tokens, at most 20,000). */
+  get remembered(): number {
+    return this.#verified.size;
   }
 
   /** Forgets remembered signatures: the signing key may have changed. */

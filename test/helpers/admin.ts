@@ -1,6 +1,6 @@
 import type { Test } from 'tap';
 import { basic } from './seeds.js';
-import { type ClientResponse, call, ERROR_TYPE, INFO, type TestServer } from './server.js';
+import { type ClientResponse, call, type Endpoint, ERROR_TYPE, INFO } from './server.js';
 
 export { ADMIN_PASSWORD, adminSeed, basic, type TenantSpec } from './seeds.js';
 
@@ -18,7 +18,7 @@ export interface AdminRequest {
 }
 
 /** One HTTPS request to an administration API, as a REST client sends it. */
-export function admin(server: TestServer, request: AdminRequest): Promise<ClientResponse> {
+export function admin(server: Endpoint, request: AdminRequest): Promise<ClientResponse> {
   const auth = request.auth === undefined ? basic('t100/admin') : request.auth;
   const body = request.json !== undefined ? JSON.stringify(request.json) : request.body;
   return call(server, {

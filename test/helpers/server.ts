@@ -103,6 +103,9 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   return { app, clock, store, port, serverCa: ca.certificate.pem, origin: `https://localhost:${port}`, stop };
 }
 
+/** Where a client connects: an in-process test server or a server process. */
+export type Endpoint = Pick<TestServer, 'port' | 'serverCa'>;
+
 export interface ClientOptions {
   method?: string;
   path: string;
@@ -112,6 +115,8 @@ export interface ClientOptions {
   body?: string | Buffer;
   /** Host header / SNI name; defaults to localhost. */
   host?: string;
+  /** OpenSSL cipher string; `DEFAULT@SECLEVEL=0` lets the client present weak certificates (MD5, SHA-1). */
+  ciphers?: string;
 }
 
 export interface ClientResponse {
@@ -124,7 +129,7 @@ export interface ClientResponse {
 }
 
 /** One HTTPS request over a fresh connection, with an optional client certificate. */
-export function call(server: TestServer, options: ClientOptions): Promise<ClientResponse> {
+export function call(server: Endpoint, options: ClientOptions): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
     const request = httpsRequest(
       {
@@ -136,6 +141,7 @@ export function call(server: TestServer, options: ClientOptions): Promise<Client
         ca: server.serverCa,
         ...(options.cert ? { cert: options.cert } : {}),
         ...(options.key ? { key: options.key } : {}),
+        ...(options.ciphers ? { ciphers: options.ciphers } : {}),
         headers: {
           ...(options.host ? { host: options.host } : { host: `localhost:${server.port}` }),
           ...options.headers,
@@ -166,14 +172,21 @@ export function call(server: TestServer, options: ClientOptions): Promise<Client
 
 /** POST /devicecontrol/deviceAccessToken as the docs' curl does it. */
 export function requestToken(
-  server: TestServer,
-  client: { cert?: string; key?: string; chainHeader?: string; headers?: Record<string, string> },
+  server: Endpoint,
+  client: {
+    cert?: string;
+    key?: string;
+    chainHeader?: string;
+    headers?: Record<string, string>;
+    ciphers?: string;
+  },
 ) {
   return call(server, {
     method: 'POST',
     path: '/devicecontrol/deviceAccessToken',
     ...(client.cert ? { cert: client.cert } : {}),
     ...(client.key ? { key: client.key } : {}),
+    ...(client.ciphers ? { ciphers: client.ciphers } : {}),
     headers: {
       accept: 'application/json',
       ...(client.chainHeader !== undefined ? { 'x-ssl-cert-chain': client.chainHeader } : {}),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { Certificate, CertificateFormatError } from '../../src/pki/certificate.js';
-import { issueCertificate } from '../../src/pki/certificate-factory.js';
+import { issueCertificate, type JsonName } from '../../src/pki/certificate-factory.js';
 import { x509 } from '../../src/pki/x509.js';
 import { DAY, rootCa } from '../helpers/pki.js';
 
@@ -101,7 +101,9 @@ t.test('malformed DER is refused with a reason, never a crash', async (t) => {
     const copy = Buffer.from(der);
     copy[i] = copy[i]! ^ 0xff;
     try {
-      Certificate.fromDer(copy);
+      const parsed = Certificate.fromDer(copy);
+      // What the chain check and the representations read must not throw later.
+      void [parsed.keyDescription, parsed.subject, parsed.issuer, parsed.commonNames, parsed.serialDecimal];
     } catch (error) {
       if (!(error instanceof CertificateFormatError))
         t.fail(`byte ${i}: ${(error as Error).name}: ${(error as Error).message}`);
@@ -109,6 +111,70 @@ t.test('malformed DER is refused with a reason, never a crash', async (t) => {
     }
   }
   t.ok(refused > 0, `${refused} of ${der.length} corruptions refused, none crashed`);
+});
+
+t.test('a certificate whose public key cannot be read is refused when parsed, not when used', async (t) => {
+  const ca = await rootCa(now);
+  const der = Buffer.from(ca.certificate.der);
+  const p256 = Buffer.from('06082a8648ce3d030107', 'hex');
+  const at = der.indexOf(p256);
+  t.ok(at > 0, 'the P-256 curve identifier is in the certificate');
+  der[at + p256.length - 1] = 0x09; // an EC curve nobody knows
+  t.throws(
+    () => Certificate.fromDer(der),
+    { name: 'CertificateFormatError', message: /^unsupported or malformed public key/ },
+    'refused with a parse error',
+  );
+});
+
+t.test('the hash option is honoured for RSA issuers too, not only ECDSA', async (t) => {
+  const rsa = await rootCa(now, 'RSA hash CA', { keySpec: { type: 'rsa', bits: 2048 } });
+  const ec = await rootCa(now, 'EC hash CA');
+  for (const [issuer, hash, name] of [
+    [rsa, 'SHA-1', 'SHA1withRSA'],
+    [rsa, 'SHA-384', 'SHA384withRSA'],
+    [rsa, undefined, 'SHA256withRSA'],
+    [ec, 'SHA-1', 'SHA1withECDSA'],
+  ] as const) {
+    const { certificate } = await issueCertificate({
+      issuer,
+      subject: [{ CN: [`hash-${hash}`] }],
+      ...(hash ? { hash } : {}),
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + DAY),
+    });
+    t.equal(certificate.algorithmName, name, `${issuer.certificate.keyDescription} with ${hash}: ${name}`);
+    t.ok(certificate.x509.verify(issuer.certificate.publicKey), 'and the signature verifies');
+  }
+  const selfSigned = await rootCa(now, 'RSA SHA-1 self-signed', {
+    keySpec: { type: 'rsa', bits: 2048 },
+    hash: 'SHA-1',
+  });
+  t.equal(selfSigned.certificate.algorithmName, 'SHA1withRSA', 'self-signed too');
+});
+
+t.test('CNs are read from the DER, not from an escaped rendering', async (t) => {
+  const ca = await rootCa(now);
+  const cases: [string, JsonName, string[]][] = [
+    ['a comma', [{ CN: ['Acme, Inc.'] }], ['Acme, Inc.']],
+    ['a quote', [{ CN: ['a"b'] }], ['a"b']],
+    ['a backslash (escaped in a JSON name)', [{ CN: ['a\\\\b'] }], ['a\\b']],
+    ['a control character', [{ CN: ['a\u0001b'] }], ['a\u0001b']],
+    ['a newline that looks like another attribute', [{ CN: ['a\nCN=admin'] }], ['a\nCN=admin']],
+    ['UTF-8', [{ CN: ['gerät-01'] }], ['gerät-01']],
+    ['two CNs in one RDN', [{ CN: ['a', 'b'] }], ['a', 'b']],
+    ['CN after O', [{ O: ['Acme'] }, { CN: ['dev-01'] }], ['dev-01']],
+    ['no CN', [{ O: ['Acme'] }], []],
+  ];
+  for (const [name, subject, expected] of cases) {
+    const { certificate } = await issueCertificate({
+      issuer: ca,
+      subject,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + DAY),
+    });
+    t.same(certificate.commonNames, expected, name);
+  }
 });
 
 t.test('the DER reading agrees with OpenSSL', async (t) => {
@@ -147,7 +213,7 @@ t.test('the DER reading agrees with OpenSSL', async (t) => {
   t.equal(rsa.certificate.keyDescription, 'RSA 3072');
   const other = await rootCa(now, 'Other');
   t.equal(other.certificate.signed(rsa.certificate), false, 'a wrong issuer does not verify');
-  // WebCrypto binds an RSA key to its hash, so SHA-1 is made with an EC issuer.
+  // SHA-1 with an EC issuer: the same rule for another key type.
   const sha1 = await issueCertificate({
     issuer: other,
     subject: [{ CN: ['sha1'] }],

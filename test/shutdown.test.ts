@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { admin } from './helpers/admin.js';
+import { rootCa } from './helpers/pki.js';
+import { startServerProcess } from './helpers/process.js';
+import { rawExchange } from './helpers/raw.js';
+import { basic, seedWith } from './helpers/seeds.js';
+import { INFO } from './helpers/server.js';
+
+/*
+ * SIGTERM on the real server process: requests in flight finish and are
+ * stored, a request arriving on a kept-alive connection meanwhile gets 503 with
+ * the Cumulocity body, new connections are refused, and the exit code is 0.
+ */
+const now = Date.now();
+const ca = await rootCa(now, 'Shutdown CA');
+
+/** Resolves 'refused' when nothing listens on the port any more. */
+function tryConnect(port: number): Promise<'refused' | 'accepted'> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve('accepted');
+    });
+    socket.on('error', () => resolve('refused'));
+  });
+}
+
+t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'c8y-shutdown-'));
+  writeFileSync(
+    join(dir, 'seed.json'),
+    JSON.stringify(seedWith([{ id: 't100', domain: 'localhost', pem: ca.certificate.pem }])),
+  );
+  const args = ['--data-dir', join(dir, 'data'), '--seed', join(dir, 'seed.json'), '--log-level', 'warn'];
+  const server = await startServerProcess(join(dir, 'certs'), args);
+  t.teardown(() => server.child.kill('SIGKILL'));
+
+  const auth = basic('t100/admin');
+  const IN_FLIGHT = 5;
+  let signalled: () => void = () => {};
+  const afterSignal = new Promise<void>((resolve) => {
+    signalled = resolve;
+  });
+  const body = (i: number) => JSON.stringify({ value: `in-flight-${i}` });
+  const requests = Array.from({ length: IN_FLIGHT }, (_, i) =>
+    rawExchange(server, {
+      send: (socket) => {
+        const json = body(i);
+        // The head and half the body now; the rest only after SIGTERM. Then, on the same
+        // connection, a second request that arrives while the server is closing.
+        socket.write(
+          `PUT /tenant/options/shutdown/key-${i} HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json.slice(0, 5)}`,
+        );
+        void afterSignal.then(() =>
+          setTimeout(() => {
+            socket.write(json.slice(5));
+            socket.write(
+              `GET /tenant/options/shutdown HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${auth}\r\n\r\n`,
+            );
+          }, 500),
+        );
+      },
+      timeoutMs: 15_000,
+    }),
+  );
+  // Let every request reach the server before the signal.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  server.child.kill('SIGTERM');
+  signalled();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.equal(await tryConnect(server.port), 'refused', 'a new connection after SIGTERM is refused');
+
+  const answers = await Promise.all(requests);
+  for (const [i, answer] of answers.entries()) {
+    t.match(answer.text, /^HTTP\/1\.1 200 /, `in-flight request ${i} finished with 200`);
+    const second = answer.text.slice(answer.text.indexOf('HTTP/1.1', 12));
+    t.match(second, /^HTTP\/1\.1 503 /, `the request after it on the same connection: 503`);
+    t.match(second, /\r\nConnection: close\r\n/i, 'and the connection is closed');
+    t.match(second, /content-type: application\/vnd\.com\.nsn\.cumulocity\.error\+json/i);
+    t.same(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4)), {
+      error: 'general/Service Unavailable',
+      message: 'The server is shutting down; retry on a new connection.',
+      info: INFO,
+    });
+  }
+  t.equal(await server.exited, 0, 'the process exits 0');
+
+  const again = await startServerProcess(join(dir, 'certs'), args);
+  t.teardown(() => again.child.kill('SIGKILL'));
+  const stored = await admin(again, { path: '/tenant/options/shutdown', auth });
+  t.same(
+    stored.json(),
+    Object.fromEntries(Array.from({ length: IN_FLIGHT }, (_, i) => [`key-${i}`, `in-flight-${i}`])),
+    'every request that finished during shutdown is stored',
+  );
+  again.child.kill('SIGTERM');
+  t.equal(await again.exited, 0);
+});
