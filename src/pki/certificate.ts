@@ -122,7 +122,7 @@ export class Certificate {
   readonly #issuerName: Name;
   #subject: string | undefined;
   #issuer: string | undefined;
-  readonly #publicKey: KeyObject;
+  #publicKey: KeyObject | undefined;
   #keyDescription: string | undefined;
   #x509: X509Certificate | undefined;
 
@@ -143,13 +143,6 @@ export class Certificate {
     this.spki = structure.spki;
     this.#subjectName = structure.subjectName;
     this.#issuerName = structure.issuerName;
-    try {
-      // Read now: a certificate whose key cannot be read cannot verify or be verified, and
-      // reading it later (key size, signatures) would fail in the middle of a chain check.
-      this.#publicKey = createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
-    } catch (error) {
-      throw new CertificateFormatError(`unsupported or malformed public key (${(error as Error).message})`);
-    }
     const basic = structure.extensions.find((e) => e.oid === OID.basicConstraints);
     const usage = structure.extensions.find((e) => e.oid === OID.keyUsage);
     try {
@@ -216,8 +209,30 @@ export class Certificate {
     return SIGNATURE_ALGORITHMS[this.signatureOid] ?? this.signatureOid;
   }
 
+  /**
+   * Built on first use: OpenSSL 3 takes about 200 µs to decode a key, and a
+   * leaf's key is never needed to check its chain. Throws CertificateFormatError
+   * when OpenSSL cannot read it.
+   */
   get publicKey(): KeyObject {
+    if (!this.#publicKey) {
+      try {
+        this.#publicKey = createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
+      } catch (error) {
+        throw new CertificateFormatError(`unsupported or malformed public key (${(error as Error).message})`);
+      }
+    }
     return this.#publicKey;
+  }
+
+  /**
+   * Reads the public key now, for a certificate that will sign others (an
+   * uploaded anchor, a presented issuer): one whose key cannot be read is then
+   * refused as unparsable instead of failing in the middle of a chain check.
+   */
+  withReadableKey(): this {
+    void this.publicKey;
+    return this;
   }
 
   /** e.g. "RSA 2048" or "EC P-256", read from the DER without building a key. */

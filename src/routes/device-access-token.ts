@@ -88,12 +88,25 @@ export async function deviceAccessTokenRoutes(
 
   /** Certificates from the TLS handshake and from X-Ssl-Cert-Chain; an unparsable one is a 400. */
   function readPresentedChain(request: FastifyRequest): PresentedChain {
-    const parse = (der: Buffer): Certificate => certificates.get(der);
+    // A leaf's key is never needed, and reading a key is costly; an issuer's key must be readable
+    // (certificates are cached, so each issuer's key is read once).
+    const parse = (ders: Buffer[], leaf: (certificate: Certificate) => boolean): Certificate[] =>
+      ders.map((der, position) => {
+        const certificate = certificates.get(der);
+        return position === 0 && leaf(certificate) ? certificate : certificate.withReadableKey();
+      });
     try {
-      const tls = peerCertificates(request).map(parse);
-      const headerValue = request.headers['x-ssl-cert-chain'];
-      const header = typeof headerValue === 'string' ? parseChainHeader(headerValue).map(parse) : [];
+      const tls = parse(peerCertificates(request), () => true);
       const forwarded = tls[0] !== undefined && config.trustedProxies.has(tls[0].fingerprint);
+      const headerValue = request.headers['x-ssl-cert-chain'];
+      // Without a proxy the header may start with the TLS leaf or with its issuer.
+      const header =
+        typeof headerValue === 'string'
+          ? parse(
+              parseChainHeader(headerValue),
+              (first) => forwarded || first.fingerprint === tls[0]?.fingerprint,
+            )
+          : [];
       return { tls, header, forwarded };
     } catch (error) {
       if (error instanceof PemError || error instanceof CertificateFormatError) {

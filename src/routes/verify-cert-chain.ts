@@ -90,7 +90,10 @@ export async function verifyCertChainRoutes(app: FastifyInstance, { services }: 
           `${source} holds ${ders.length} certificates; at most ${limit} are supported there${limit === MAX_HEADER_CHAIN ? ` (a file may hold ${MAX_FILE_CHAIN})` : ''}.`,
         );
       }
-      return { chain: ders.map((der) => certificates.get(der)), ...(tenantId ? { tenantId } : {}) };
+      const chain = ders.map((der, i) =>
+        i === 0 ? certificates.get(der) : certificates.get(der).withReadableKey(),
+      );
+      return { chain, ...(tenantId ? { tenantId } : {}) };
     } catch (error) {
       if (error instanceof PemError || error instanceof CertificateFormatError) {
         throw new BadRequest(RESOURCE, `Cannot parse X509 certificate. : ${error.message}`);

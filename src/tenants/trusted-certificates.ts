@@ -230,7 +230,7 @@ export function parseUpload(text: string): Certificate {
   try {
     const ders = text.includes('-----BEGIN') ? decodeCertificateBlocks(text) : [decodeBase64(text)];
     if (ders.length !== 1) throw new PemError(`expected one certificate, found ${ders.length}`);
-    return Certificate.fromDer(ders[0]!);
+    return Certificate.fromDer(ders[0]!).withReadableKey();
   } catch (error) {
     if (error instanceof PemError || error instanceof CertificateFormatError) {
       throw new UnprocessableEntity(INVALID, `Cannot parse certificate: ${error.message}.`);

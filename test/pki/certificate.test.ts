@@ -113,19 +113,26 @@ t.test('malformed DER is refused with a reason, never a crash', async (t) => {
   t.ok(refused > 0, `${refused} of ${der.length} corruptions refused, none crashed`);
 });
 
-t.test('a certificate whose public key cannot be read is refused when parsed, not when used', async (t) => {
-  const ca = await rootCa(now);
-  const der = Buffer.from(ca.certificate.der);
-  const p256 = Buffer.from('06082a8648ce3d030107', 'hex');
-  const at = der.indexOf(p256);
-  t.ok(at > 0, 'the P-256 curve identifier is in the certificate');
-  der[at + p256.length - 1] = 0x09; // an EC curve nobody knows
-  t.throws(
-    () => Certificate.fromDer(der),
-    { name: 'CertificateFormatError', message: /^unsupported or malformed public key/ },
-    'refused with a parse error',
-  );
-});
+t.test(
+  'a certificate whose public key cannot be read is refused as unparsable when its key is asked for',
+  async (t) => {
+    const ca = await rootCa(now);
+    const der = Buffer.from(ca.certificate.der);
+    const p256 = Buffer.from('06082a8648ce3d030107', 'hex');
+    const at = der.indexOf(p256);
+    t.ok(at > 0, 'the P-256 curve identifier is in the certificate');
+    der[at + p256.length - 1] = 0x09; // an EC curve nobody knows
+    const certificate = Certificate.fromDer(der);
+    t.ok(certificate.keyDescription, 'what is read from the DER alone is there');
+    t.throws(
+      () => certificate.withReadableKey(),
+      { name: 'CertificateFormatError', message: /^unsupported or malformed public key/ },
+      'refused with a parse error',
+    );
+    t.equal(ca.certificate.withReadableKey(), ca.certificate, 'a readable key passes');
+    t.equal(certificate.signed(ca.certificate), false, 'as an issuer it signs nothing, and does not throw');
+  },
+);
 
 t.test('the hash option is honoured for RSA issuers too, not only ECDSA', async (t) => {
   const rsa = await rootCa(now, 'RSA hash CA', { keySpec: { type: 'rsa', bits: 2048 } });

@@ -241,6 +241,13 @@ t.test('uploads the platform refuses', async (t) => {
       /^Cannot parse certificate: /,
     ],
     [
+      'a CA whose public key OpenSSL cannot read (an unknown curve)',
+      { status: 'ENABLED', certInPemFormat: unreadableKey(acme.certificate.der).toString('base64') },
+      422,
+      'tenants/Invalid Data',
+      /^Cannot parse certificate: unsupported or malformed public key/,
+    ],
+    [
       'two certificates in one upload',
       { status: 'ENABLED', certInPemFormat: acme.certificate.pem + rsa.certificate.pem },
       422,
@@ -610,3 +617,11 @@ t.test('who may call: Basic in both forms, 401, 403 across tenants and for devic
     'the certificate is still there',
   );
 });
+
+/** The DER with its P-256 curve identifier changed into one nobody knows. */
+function unreadableKey(der: Buffer): Buffer {
+  const copy = Buffer.from(der);
+  const p256 = Buffer.from('06082a8648ce3d030107', 'hex');
+  copy[copy.indexOf(p256) + p256.length - 1] = 0x09;
+  return copy;
+}
