@@ -82,4 +82,26 @@ await time('decisions.record', 20000, () =>
   }),
 );
 await time('der.toString(base64)', 20000, () => der.toString('base64'));
+
+// The steps of a new device's first request (scenario (a)): each call takes the next device.
+const { Certificate } = await import('../../src/pki/certificate.js');
+let k = 1;
+const next = () => fleet[k++ % fleet.length]!;
+await time('Certificate.fromDer (new certificate)', 5000, () => Certificate.fromDer(next()));
+const parsed = fleet.map((d) => Certificate.fromDer(d));
+k = 1;
+await time('verifier.verify (new leaf: EC P-256 signature)', 5000, () =>
+  s.verifier.verify({ tls: [parsed[k++ % parsed.length]!], header: [] }, s.trust.index(), {
+    now: Date.now(),
+    isRevoked: () => false,
+  }),
+);
+k = 1;
+await time('devices.resolve (auto-registration)', 5000, () =>
+  s.devices.resolve(parsed[k++ % parsed.length]!, v.anchor!),
+);
+let u = 0;
+await time('issuer.issue (new token: RS256, awaited)', 2000, () =>
+  s.issuer.issue({ tenantId: 't100', domain: 'localhost', userName: `device_new-${u++}` }, 3600),
+);
 await app.close();

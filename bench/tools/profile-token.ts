@@ -5,7 +5,8 @@
  * device per request, through a trusted proxy connection) and reports the
  * server's CPU time per request; with --prof it writes a CPU profile of the
  * server (node --cpu-prof) into the printed folder. With --reused every request
- * is the same device over its own TLS connection (scenario (b)).
+ * is the same device over its own TLS connection (scenario (b)); with --current-user
+ * that device's token on GET /user/currentUser (scenario (c)).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,8 @@ import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 
 const seconds = Number(process.argv[2] ?? 5);
-const reused = process.argv.includes('--reused');
+const currentUser = process.argv.includes('--current-user');
+const reused = currentUser || process.argv.includes('--reused');
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-profile-'));
 const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
@@ -87,26 +89,64 @@ const serverCa = readFileSync(join(dir, 'certs', 'dev-ca.pem'), 'utf8');
 const tls = reused
   ? { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa }
   : { cert: proxy.certificate.pem, key: await exportPrivateKeyPem(proxy.keys.privateKey), ca: serverCa };
-const cpu = () => {
+const ticks = () => {
   const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 };
+const cpu = () => {
+  const { user, system } = ticks();
+  return user + system;
+};
+const ticksBefore = ticks();
+let bearer = '';
+if (currentUser) {
+  const { request } = await import('node:https');
+  bearer = await new Promise<string>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: 19999,
+        servername: 'localhost',
+        method: 'POST',
+        path: '/devicecontrol/deviceAccessToken',
+        ...tls,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve((JSON.parse(body) as { accessToken: string }).accessToken));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
 let i = 0;
 const before = cpu();
 const started = performance.now();
 const result = await keepAlive({
-  url: 'https://localhost:19999/devicecontrol/deviceAccessToken',
   connections: 16,
   seconds,
   tls,
-  method: 'POST',
-  headers: { accept: 'application/json' },
+  ...(currentUser
+    ? { url: 'https://localhost:19999/user/currentUser', headers: { authorization: `Bearer ${bearer}` } }
+    : {
+        url: 'https://localhost:19999/devicecontrol/deviceAccessToken',
+        method: 'POST' as const,
+        headers: { accept: 'application/json' },
+      }),
   ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
 });
 const used = cpu() - before;
 console.log(JSON.stringify(result));
 console.log(
   `server: ${(used / ((performance.now() - started) / 1000)).toFixed(2)} cores, ${Math.round((used * 1e6) / result.requests)} µs CPU per request`,
+);
+const ticksAfter = ticks();
+console.log(
+  `server: ${Math.round(((ticksAfter.user - ticksBefore.user) * 1e6) / result.requests)} µs user, ${Math.round(((ticksAfter.system - ticksBefore.system) * 1e6) / result.requests)} µs system per request`,
 );
 server.kill('SIGTERM');
 await new Promise((resolve) => server.on('exit', resolve));
