@@ -9,7 +9,7 @@
  * that device's token on GET /user/currentUser (scenario (c)).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -98,6 +98,23 @@ const cpu = () => {
   return user + system;
 };
 const ticksBefore = ticks();
+/** CPU seconds per thread name (main thread, libuv pool, V8 and others). */
+const threads = () => {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${server.pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8');
+      // libuv's pool threads carry the process's name: tell the main thread by its id.
+      const name =
+        tid === String(server.pid) ? 'main thread' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))} threads`;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {}
+  }
+  return byName;
+};
+const threadsBefore = threads();
+const clientBefore = process.cpuUsage();
 let bearer = '';
 if (currentUser) {
   const { request } = await import('node:https');
@@ -145,6 +162,12 @@ console.log(
   `server: ${(used / ((performance.now() - started) / 1000)).toFixed(2)} cores, ${Math.round((used * 1e6) / result.requests)} µs CPU per request`,
 );
 const ticksAfter = ticks();
+const client = process.cpuUsage(clientBefore);
+console.log(`load generator: ${Math.round((client.user + client.system) / result.requests)} µs CPU per request`);
+for (const [name, seconds] of threads()) {
+  const used = seconds - (threadsBefore.get(name) ?? 0);
+  if (used > 0) console.log(`  ${name}: ${Math.round((used * 1e6) / result.requests)} µs per request`);
+}
 console.log(
   `server: ${Math.round(((ticksAfter.user - ticksBefore.user) * 1e6) / result.requests)} µs user, ${Math.round(((ticksAfter.system - ticksBefore.system) * 1e6) / result.requests)} µs system per request`,
 );
