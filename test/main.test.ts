@@ -88,33 +88,6 @@ t.test('npm start on a fresh directory prints a curl command that works when pas
   t.match(script.stdout, /^\/\/ The dashboard page/);
 });
 
-t.test('the server exits 0 on SIGTERM', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'c8y-term-'));
-  const child = spawn(
-    'node',
-    [
-      'dist/main.js',
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--certs-dir',
-      join(dir, 'certs'),
-      '--ephemeral',
-    ],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  t.teardown(() => child.kill('SIGKILL'));
-  await readUntil(child, (text) => text.includes('listening on'));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  t.equal(await exited, 0);
-});
-
 t.test('bad options are one line on stderr and exit 2', async (t) => {
   const cases: [string[], RegExp][] = [
     [

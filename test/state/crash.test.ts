@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { DATABASE_FILE } from '../../src/store/sqlite-store.js';
 import { device, rootCa } from '../helpers/pki.js';
+import { type ServerProcess, startServerProcess } from '../helpers/process.js';
 import { basic, seedWith } from '../helpers/seeds.js';
 
 /*
@@ -16,7 +16,6 @@ import { basic, seedWith } from '../helpers/seeds.js';
  * restarted; afterwards every acknowledged change is in the state, and the
  * database passes SQLite's integrity check without any repair.
  */
-const root = new URL('../..', import.meta.url).pathname;
 const now = Date.now();
 /** Kills at random moments; the loop runs until the last restart, however slow the machine. */
 const KILLS = 4;
@@ -32,53 +31,19 @@ writeFileSync(
 const devices = await Promise.all(Array.from({ length: 80 }, (_, i) => device(ca, now, `crash-${i}`)));
 const uploads = await Promise.all(Array.from({ length: 80 }, (_, i) => rootCa(now, `Uploaded CA ${i}`)));
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  serverCa: string;
-}
+type Running = ServerProcess;
 
-function startServer(): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [
-      'dist/main.js',
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--certs-dir',
-      join(dir, 'certs'),
-      '--data-dir',
-      dataDir,
-      '--seed',
-      join(dir, 'seed.json'),
-      '--admin-secret',
-      SECRET,
-      '--log-level',
-      'warn',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const port = /listening on https:\/\/localhost:(\d+)/.exec(out)?.[1];
-      if (port) {
-        resolve({
-          child,
-          port: Number(port),
-          serverCa: readFileSync(join(dir, 'certs', 'dev-ca.pem'), 'utf8'),
-        });
-      }
-    });
-    child.on('exit', (code, signal) =>
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}`)),
-    );
-  });
-}
+const startServer = () =>
+  startServerProcess(join(dir, 'certs'), [
+    '--data-dir',
+    dataDir,
+    '--seed',
+    join(dir, 'seed.json'),
+    '--admin-secret',
+    SECRET,
+    '--log-level',
+    'warn',
+  ]);
 
 function https(
   server: Running,
