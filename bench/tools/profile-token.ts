@@ -106,7 +106,9 @@ const threads = () => {
       const stat = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8');
       // libuv's pool threads carry the process's name: tell the main thread by its id.
       const name =
-        tid === String(server.pid) ? 'main thread' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))} threads`;
+        tid === String(server.pid)
+          ? 'main thread'
+          : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))} threads`;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {}
@@ -163,7 +165,9 @@ console.log(
 );
 const ticksAfter = ticks();
 const client = process.cpuUsage(clientBefore);
-console.log(`load generator: ${Math.round((client.user + client.system) / result.requests)} µs CPU per request`);
+console.log(
+  `load generator: ${Math.round((client.user + client.system) / result.requests)} µs CPU per request`,
+);
 for (const [name, seconds] of threads()) {
   const used = seconds - (threadsBefore.get(name) ?? 0);
   if (used > 0) console.log(`  ${name}: ${Math.round((used * 1e6) / result.requests)} µs per request`);
