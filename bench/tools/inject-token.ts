@@ -6,40 +6,13 @@
  * device per request (scenario (a)); otherwise the same device asks again (b).
  */
 import { Session } from 'node:inspector/promises';
-import { buildApp } from '../../src/app.js';
-import { systemClock } from '../../src/clock.js';
-import { resolveConfig } from '../../src/config.js';
-import { decodeCertificateBlocks } from '../../src/pki/pem.js';
-import { parseSeed } from '../../src/seed/seed.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { ca, devices } from '../fixtures.js';
+import { inProcessMock } from './in-process.js';
 
 const n = Number(process.argv[2] ?? 5000);
 const fresh = process.argv.includes('--new');
-const now = Date.now();
-const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
-const fleet = (await devices(deviceCa, 'fleet', 12_000, now, () => {})).map(
-  (d) => decodeCertificateBlocks(d.certPem)[0]!,
-);
-const seed = {
-  tenants: [
-    {
-      id: 't100',
-      domain: 'localhost',
-      trustedCertificates: [{ certInPemFormat: deviceCa.certPem, autoRegistrationEnabled: true }],
-    },
-  ],
-};
-let current = fleet[0]!;
-const app = await buildApp({
-  config: resolveConfig({ adminSecret: 'inject-secret' }),
-  clock: systemClock,
-  store: new SqliteStore(),
-  seed: { source: 'inject', load: () => parseSeed(seed, 'inject') },
-  peerCertificates: () => [current],
-});
-await app.services.state.initialize();
-await app.ready();
+let current: Buffer | undefined;
+const { app, fleet } = await inProcessMock(() => [current!]);
+current = fleet[0]!;
 const run = async (count: number) => {
   for (let i = 0; i < count; i++) {
     if (fresh) current = fleet[(i + 1) % fleet.length]!;

@@ -1,37 +1,12 @@
 /** node --import tsx bench/tools/pieces.ts: what each step of a repeated token request costs, measured side by side. */
-import { buildApp } from '../../src/app.js';
-import { systemClock } from '../../src/clock.js';
-import { resolveConfig } from '../../src/config.js';
-import { decodeCertificateBlocks } from '../../src/pki/pem.js';
-import { parseSeed } from '../../src/seed/seed.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { ca, devices } from '../fixtures.js';
+import { inProcessMock } from './in-process.js';
 
-const now = Date.now();
-const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
-const fleet = (await devices(deviceCa, 'fleet', 12_000, now, () => {})).map(
-  (d) => decodeCertificateBlocks(d.certPem)[0]!,
+let der: Buffer | undefined;
+const { app, fleet } = await inProcessMock(
+  () => [der!],
+  (app) => app.get('/_bench/static', async () => ({ accessToken: 'static' })),
 );
-const seed = {
-  tenants: [
-    {
-      id: 't100',
-      domain: 'localhost',
-      trustedCertificates: [{ certInPemFormat: deviceCa.certPem, autoRegistrationEnabled: true }],
-    },
-  ],
-};
-const der = fleet[0]!;
-const app = await buildApp({
-  config: resolveConfig({ adminSecret: 'pieces-secret' }),
-  clock: systemClock,
-  store: new SqliteStore(),
-  seed: { source: 'pieces', load: () => parseSeed(seed, 'pieces') },
-  peerCertificates: () => [der],
-});
-await app.services.state.initialize();
-app.get('/_bench/static', async () => ({ accessToken: 'static' }));
-await app.ready();
+der = fleet[0]!;
 const s = app.services;
 async function time(name: string, n: number, f: () => unknown) {
   for (let i = 0; i < Math.min(n, 500); i++) await f();
