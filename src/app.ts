@@ -10,12 +10,19 @@ import { type ServerCredentials, tlsContext } from './http/tls-context.js';
 
 export type { ServerCredentials };
 
+import { requirePrincipal } from './auth/principal.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
 import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
 import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
+import { eventRoutes } from './routes/events.js';
+import { identityRoutes } from './routes/identity.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { measurementRoutes } from './routes/measurements.js';
 import { mockControlRoutes } from './routes/mock-control.js';
+import { operationRoutes } from './routes/operations.js';
 import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
 import { tenantOptionRoutes } from './routes/tenant-options.js';
 import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
@@ -137,6 +144,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(crlRoutes, { services });
   await app.register(tenantOptionRoutes, { services });
   await app.register(bulkDeviceRequestRoutes, { services });
+
+  // The device data APIs: a device token or a tenant administrator (issue 15).
+  const data = { authenticate: requirePrincipal(services), responseBody: config.responseBody };
+  await app.register(inventoryRoutes, { ...data, inventory: services.inventory });
+  await app.register(identityRoutes, { ...data, identity: services.identity });
+  await app.register(measurementRoutes, { ...data, measurements: services.measurements });
+  await app.register(eventRoutes, { ...data, events: services.events });
+  await app.register(alarmRoutes, { ...data, alarms: services.alarms, inventory: services.inventory });
+  await app.register(operationRoutes, { ...data, operations: services.operations });
   return app;
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { DecisionLog } from './decisions/decision-log.js';
+import { createDeviceDataServices, type DeviceDataServices } from './device-data/services.js';
 import { CertificateCache } from './pki/certificate-cache.js';
 import { ChainVerifier } from './pki/chain-verifier.js';
 import { type SeedSource, StateControl } from './state/state-control.js';
@@ -24,7 +25,7 @@ export interface AppDeps {
 }
 
 /** The domain services over one store, shared by all routes. */
-export interface Services extends AppDeps {
+export interface Services extends AppDeps, DeviceDataServices {
   tenants: Tenants;
   options: TenantOptions;
   trust: TrustedCertificates;
@@ -42,6 +43,11 @@ export interface Services extends AppDeps {
 export async function createServices({ config, clock, store, seed }: AppDeps): Promise<Services> {
   const trust = new TrustedCertificates(store, clock);
   const keys = await SigningKeys.load(store, clock);
+  const devices = new Devices(store, clock);
+  const deviceData = createDeviceDataServices(store, clock, config.retention);
+  if (config.autoRegistrationInventory) {
+    devices.onAutoRegistered((device) => deviceData.deviceObjects.ensure(device.tenantId, device.externalId));
+  }
   const services: Omit<Services, 'state'> & { state?: StateControl } = {
     config,
     clock,
@@ -49,7 +55,8 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     tenants: new Tenants(store),
     options: new TenantOptions(store, config.lifespanBelowMinimum),
     trust,
-    devices: new Devices(store, clock),
+    devices,
+    ...deviceData,
     crl: new RevocationLists(store, clock),
     certificates: new CertificateCache(),
     verifier: new ChainVerifier(),

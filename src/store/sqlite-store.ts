@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { DEVICE_DATA_TABLES, SqliteDeviceData } from './sqlite-device-data.js';
 import type {
   CrlEntryRecord,
   DeviceRecord,
@@ -102,6 +103,7 @@ const TABLES = [
   'trusted_certificates',
   'crl_entries',
   'devices',
+  ...DEVICE_DATA_TABLES,
   'tokens',
   'revocations',
   'signing_keys',
@@ -111,6 +113,7 @@ const TABLES = [
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly deviceData: SqliteDeviceData;
 
   constructor(options: SqliteStoreOptions = {}) {
     let file = ':memory:';
@@ -124,6 +127,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
+    this.deviceData = new SqliteDeviceData(this.#db);
   }
 
   get schemaVersion(): number {
@@ -447,6 +451,7 @@ export class SqliteStore implements Store {
       tokens: this.#all('SELECT * FROM tokens ORDER BY issued_at, hash').map(token),
       revocations: this.#all('SELECT * FROM revocations ORDER BY revoked_at, hash').map(revocation),
       signingKeys: this.#all('SELECT * FROM signing_keys ORDER BY created_at').map(signingKey),
+      ...this.deviceData.exportTables(),
     }));
   }
 
@@ -462,6 +467,7 @@ export class SqliteStore implements Store {
       for (const t of tables.tokens) this.insertToken(t);
       for (const r of tables.revocations) this.insertRevocation(r);
       for (const k of tables.signingKeys) this.putSigningKey(k);
+      this.deviceData.importTables(tables);
     });
   }
 

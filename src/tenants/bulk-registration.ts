@@ -1,3 +1,4 @@
+import type { DeviceObjects } from '../device-data/device-objects.js';
 import { UnprocessableEntity } from '../errors.js';
 import type { CsvRow } from '../http/csv.js';
 import type { Store } from '../store/store.js';
@@ -26,13 +27,16 @@ const ERROR = 'devicecontrol/Unprocessable Entity';
  * Bulk registration from the platform's CSV (first line the column names,
  * `ID` required): rows with `AUTH_TYPE` `CERTIFICATES` register the device, so
  * a tenant without auto-registration gives it tokens. Each row succeeds or
- * fails on its own, with a reason. Other columns (TYPE, NAME, PATH, custom
- * properties) describe the device's inventory, which the mock does not keep.
+ * fails on its own, with a reason. Like the platform, it also creates the
+ * device's "elementary representation": a managed object named by `NAME`
+ * (default the ID), of `TYPE`, bound to external ID `IDTYPE` (default
+ * c8y_Serial); a device already bound keeps its object. Other columns (PATH,
+ * custom properties) are ignored.
  */
 export function registerDevices(
   rows: CsvRow[],
   tenantId: string,
-  { devices, store }: { devices: Devices; store: Store },
+  { devices, store, deviceObjects }: { devices: Devices; store: Store; deviceObjects: DeviceObjects },
 ): BulkRegistrationResult {
   const [header, ...data] = rows;
   if (!header)
@@ -43,6 +47,10 @@ export function registerDevices(
   const columns = header.cells.map((name) => name.trim());
   const column = (name: string) => columns.indexOf(name);
   const [id, authType, credentials] = [column('ID'), column('AUTH_TYPE'), column('CREDENTIALS')];
+  const cell = (row: CsvRow, name: string) => {
+    const index = column(name);
+    return index < 0 ? undefined : row.cells[index]?.trim() || undefined;
+  };
   if (id < 0) {
     throw new UnprocessableEntity(
       ERROR,
@@ -79,6 +87,11 @@ export function registerDevices(
       }
       const known = devices.get(tenantId, deviceId) !== undefined;
       devices.register(tenantId, deviceId, 'bulk');
+      deviceObjects.ensure(tenantId, deviceId, {
+        name: cell(row, 'NAME'),
+        type: cell(row, 'TYPE'),
+        idType: cell(row, 'IDTYPE'),
+      });
       result.numberOfSuccessful++;
       if (known) {
         result.credentialUpdatedList.push({ bulkNewDeviceStatus: 'CREDENTIAL_UPDATED', deviceId });

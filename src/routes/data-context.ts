@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { actorOf } from '../auth/actor.js';
+import type { Actor } from '../device-data/actor.js';
+import { origin } from '../http/links.js';
+import type { ResponseBodyPolicy } from '../http/response-body.js';
+
+/** What every device data route plugin is given besides its domain service. */
+export interface DataRouteOptions {
+  /**
+   * Sets `request.principal` or refuses with 401. It runs when the request
+   * arrives, before its body is read: a call without credentials is a 401
+   * before any 400, 404 or 415, as on the platform.
+   */
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  responseBody: ResponseBodyPolicy;
+}
+
+/** The actor and the origin of `self` links for an authenticated request. */
+export function callerOf(request: FastifyRequest): { actor: Actor; base: string } {
+  const principal = request.principal!;
+  return { actor: actorOf(principal), base: origin(request, principal.tenant.domain) };
+}
+
+export const routeOptions = (options: DataRouteOptions, resource: string): RouteShorthandOptions => ({
+  onRequest: options.authenticate,
+  config: { resource },
+});
+
+/** Registers a collection route also under its trailing-slash form (thin-edge posts to `/event/events/`). */
+export function bothForms(path: string): string[] {
+  return [path, `${path}/`];
+}
+
+export type Params<K extends string> = { Params: Record<K, string>; Querystring: Record<string, unknown> };
+
+export type App = FastifyInstance;
