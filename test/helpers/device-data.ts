@@ -69,3 +69,6 @@ export async function createDevice(server: Endpoint, auth: string, name: string,
   );
   return created.id!;
 }
+
+/** The instant data tests run at: certificates, tokens and creation times all use it. */
+export const T0 = Date.parse('2026-06-01T12:00:00.000Z');

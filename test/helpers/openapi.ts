@@ -14,7 +14,7 @@ import type { ClientResponse } from './server.js';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SPEC_FILE = join(REPO_ROOT, '..', 'shared', 'spec', 'c8y-oas-auth-subset.json');
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 interface MediaType {
   schema?: Json;
 }
@@ -28,13 +28,13 @@ interface Operation {
   security?: unknown[];
   responses: Record<string, Response>;
 }
-interface Spec {
+export interface Spec {
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Json>; responses: Record<string, Response> };
 }
 
 const ERROR_MEDIA = 'application/vnd.com.nsn.cumulocity.error+json';
-const errorContent = (): Record<string, MediaType> => ({
+export const errorContent = (): Record<string, MediaType> => ({
   [ERROR_MEDIA]: { schema: { $ref: '#/components/schemas/error' } },
 });
 
@@ -46,7 +46,7 @@ function operations(spec: Spec): Operation[] {
   );
 }
 
-function operation(spec: Spec, operationId: string): Operation {
+export function operation(spec: Spec, operationId: string): Operation {
   const found = operations(spec).find((o) => o.operationId === operationId);
   if (!found) throw new Error(`the spec has no operation ${operationId}`);
   return found;
@@ -162,8 +162,8 @@ export const SPEC_CORRECTIONS: readonly SpecCorrection[] = [
 ];
 
 /** The spec with `$ref`'d responses inlined and the corrections applied. */
-function loadSpec(): Spec {
-  const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec;
+function loadSpec(file: string, corrections: readonly SpecCorrection[]): Spec {
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as Spec;
   for (const op of operations(spec)) {
     for (const [status, response] of Object.entries(op.responses)) {
       if (response.$ref) {
@@ -172,16 +172,18 @@ function loadSpec(): Spec {
       }
     }
   }
-  for (const correction of SPEC_CORRECTIONS) correction.apply(spec);
+  for (const correction of corrections) correction.apply(spec);
   return spec;
 }
 
 export class OpenApiValidator {
-  readonly #spec = loadSpec();
+  readonly #spec: Spec;
   readonly #ajv = new Ajv({ strict: false, allErrors: true });
   readonly #compiled = new Map<string, ValidateFunction>();
 
-  constructor() {
+  /** Another spec file (the device data subset) is validated with its own corrections. */
+  constructor(file = SPEC_FILE, corrections: readonly SpecCorrection[] = SPEC_CORRECTIONS) {
+    this.#spec = loadSpec(file, corrections);
     addFormats.default(this.#ajv);
     // OpenAPI formats with no JSON Schema meaning.
     for (const format of ['password', 'phone', 'binary']) this.#ajv.addFormat(format, true);
