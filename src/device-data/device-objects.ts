@@ -28,6 +28,25 @@ export class DeviceObjects {
     this.#inventory = inventory;
   }
 
+  /**
+   * The managed object that stands for a registered device: the one its
+   * `c8y_Serial` names, else the first device object its user owns, else the
+   * first object its user owns (a device that never bound its serial).
+   */
+  objectOf(tenantId: string, externalId: string): ManagedObjectRecord | undefined {
+    const data = this.#store.deviceData;
+    const bound = data.getExternalId(tenantId, DEFAULT_ID_TYPE, externalId);
+    const named = bound && this.#inventory.peek(tenantId, bound.managedObjectId);
+    if (named) return named;
+    const owned = this.ownedBy(tenantId, deviceUserName(externalId));
+    return owned.find((record) => 'c8y_IsDevice' in record.fragments) ?? owned[0];
+  }
+
+  /** Everything a user owns (a device user: its device, child devices, additions). */
+  ownedBy(tenantId: string, userName: string): ManagedObjectRecord[] {
+    return this.#store.deviceData.findManagedObjects({ tenantId, owner: userName }, { limit: 200, offset: 0 });
+  }
+
   /** The device's managed object: the one its external ID names, or a new one. Idempotent. */
   ensure(
     tenantId: string,

@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
 import type { Services } from '../services.js';
 import { type Asset, loadAssets, UI_DIR } from './assets.js';
+import { uiDeviceDataRoutes } from './device-data-api.js';
 import { uiEventRoutes } from './events.js';
 import { UiSessions } from './sessions.js';
 import { uiApiRoutes } from './ui-api.js';
-import { uiAuthRoutes } from './ui-auth.js';
+import { requireSession, uiAuthRoutes } from './ui-auth.js';
 
 export interface DashboardOptions {
   services: Services;
@@ -49,4 +50,15 @@ export async function dashboardRoutes(app: FastifyInstance, { services, assetsDi
   await app.register(uiAuthRoutes, { services, sessions });
   await app.register(uiApiRoutes, { services, sessions });
   await app.register(uiEventRoutes, { services, sessions });
+  await app.register(uiDeviceDataRoutes, {
+    session: requireSession(sessions, services),
+    clock: services.clock,
+    tenants: services.tenants,
+    deviceObjects: services.deviceObjects,
+    inventory: services.inventory,
+    measurements: services.measurements,
+    events: services.events,
+    alarms: services.alarms,
+    operations: services.operations,
+  });
 }
