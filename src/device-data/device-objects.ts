@@ -44,7 +44,10 @@ export class DeviceObjects {
 
   /** Everything a user owns (a device user: its device, child devices, additions). */
   ownedBy(tenantId: string, userName: string): ManagedObjectRecord[] {
-    return this.#store.deviceData.findManagedObjects({ tenantId, owner: userName }, { limit: 200, offset: 0 });
+    return this.#store.deviceData.findManagedObjects(
+      { tenantId, owner: userName },
+      { limit: 200, offset: 0 },
+    );
   }
 
   /** The device's managed object: the one its external ID names, or a new one. Idempotent. */

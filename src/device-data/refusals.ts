@@ -1,4 +1,4 @@
-import { C8yError, Conflict, NotFound, UnprocessableEntity } from '../errors.js';
+import { Conflict, NotFound, UnprocessableEntity } from '../errors.js';
 
 /**
  * The platform's refusals of the device data APIs, in its words. Sources:
@@ -45,5 +45,3 @@ export const refuse = {
       `Deleting ${resource === 'measurement' ? 'measurements' : `${resource}s`} needs at least one of the query parameters ${names.join(', ')}.`,
     ),
 } as const;
-
-export const isC8yError = (error: unknown): error is C8yError => error instanceof C8yError;

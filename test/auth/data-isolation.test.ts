@@ -100,7 +100,11 @@ t.test("nobody outside t100, and no device but the owner, changes t100's data", 
     { method: 'PUT', path: `/devicecontrol/operations/${operation}`, json: { status: 'FAILED' } },
   ];
   // ROLE_INVENTORY_CREATE "includes linking your object to another object" (c8y-docs): checked last.
-  const link: DataRequest = { method: 'POST', path: `/inventory/managedObjects/${id}/childDevices`, json: { name: 'linked' } };
+  const link: DataRequest = {
+    method: 'POST',
+    path: `/inventory/managedObjects/${id}/childDevices`,
+    json: { name: 'linked' },
+  };
   const collections: DataRequest[] = [
     { method: 'DELETE', path: `/measurement/measurements?source=${id}` },
     { method: 'DELETE', path: `/event/events?source=${id}` },
@@ -158,7 +162,11 @@ t.test("nobody outside t100, and no device but the owner, changes t100's data", 
 
   t.equal(snapshot(server), before, 'nothing changed');
   const linked = await data(server, { ...link, auth: neighbour });
-  t.equal(linked.status, 201, 'a device may link a new object of its own under another device, as the docs say');
+  t.equal(
+    linked.status,
+    201,
+    'a device may link a new object of its own under another device, as the docs say',
+  );
   const owned = expectJson(await data(server, { path: `/inventory/managedObjects/${id}`, auth: owner }), 200);
   t.equal(owned.name, 'Owned by t100');
 });
