@@ -11,7 +11,14 @@ import { collectionJson, type DataQuery, readDataQuery } from '../http/data-quer
 import { alarmJson } from '../http/data-representations.js';
 import { MEDIA } from '../http/media-types.js';
 import { sendWritten } from '../http/response-body.js';
-import { bothForms, callerOf, type DataRouteOptions, type Params, routeOptions } from './data-context.js';
+import {
+  bothForms,
+  callerOf,
+  type DataRouteOptions,
+  type Params,
+  routeOptions,
+  unknownPathsUnder,
+} from './data-context.js';
 
 const RESOURCE = 'alarm';
 const COLLECTION = '/alarm/alarms';
@@ -37,6 +44,7 @@ const filterOf = (query: DataQuery): AlarmFilter => ({
 export async function alarmRoutes(app: FastifyInstance, options: AlarmRouteOptions) {
   const { alarms, inventory, responseBody } = options;
   const route = routeOptions(options, RESOURCE);
+  unknownPathsUnder(app, '/alarm', options);
   const json = (base: string, record: AlarmRecord) =>
     alarmJson(base, record, inventory.peek(record.tenantId, record.sourceId)?.name ?? null);
 

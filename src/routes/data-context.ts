@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { actorOf } from '../auth/actor.js';
 import type { Actor } from '../device-data/actor.js';
+import { NotFound } from '../errors.js';
 import { origin } from '../http/links.js';
 import type { ResponseBodyPolicy } from '../http/response-body.js';
 
@@ -33,4 +34,15 @@ export function bothForms(path: string): string[] {
 
 export type Params<K extends string> = { Params: Record<K, string>; Querystring: Record<string, unknown> };
 
-export type App = FastifyInstance;
+/**
+ * Any other path under an API's prefix: authenticated first, then the usual
+ * 404, so a call without credentials is a 401 there too, as on the platform.
+ */
+export function unknownPathsUnder(app: FastifyInstance, prefix: string, options: DataRouteOptions): void {
+  app.all(`${prefix}/*`, routeOptions(options, 'general'), async (request) => {
+    throw new NotFound(
+      'general',
+      `No resource at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`,
+    );
+  });
+}

@@ -4,7 +4,14 @@ import { collectionJson, type DataQuery, readDataQuery } from '../http/data-quer
 import { eventJson } from '../http/data-representations.js';
 import { MEDIA } from '../http/media-types.js';
 import { sendWritten } from '../http/response-body.js';
-import { bothForms, callerOf, type DataRouteOptions, type Params, routeOptions } from './data-context.js';
+import {
+  bothForms,
+  callerOf,
+  type DataRouteOptions,
+  type Params,
+  routeOptions,
+  unknownPathsUnder,
+} from './data-context.js';
 
 const RESOURCE = 'event';
 const COLLECTION = '/event/events';
@@ -28,6 +35,7 @@ const filterOf = (query: DataQuery): EventFilter => ({
 export async function eventRoutes(app: FastifyInstance, options: EventRouteOptions) {
   const { events, responseBody } = options;
   const route = routeOptions(options, RESOURCE);
+  unknownPathsUnder(app, '/event', options);
 
   for (const path of bothForms(COLLECTION)) {
     app.post<Params<never>>(path, route, async (request, reply) => {

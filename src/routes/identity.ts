@@ -3,7 +3,13 @@ import type { Identity } from '../device-data/identity.js';
 import { externalIdJson, externalIdsJson, externalIdUrl } from '../http/data-representations.js';
 import { MEDIA } from '../http/media-types.js';
 import { sendWritten } from '../http/response-body.js';
-import { callerOf, type DataRouteOptions, type Params, routeOptions } from './data-context.js';
+import {
+  callerOf,
+  type DataRouteOptions,
+  type Params,
+  routeOptions,
+  unknownPathsUnder,
+} from './data-context.js';
 
 const RESOURCE = 'identity';
 
@@ -15,6 +21,7 @@ export interface IdentityRouteOptions extends DataRouteOptions {
 export async function identityRoutes(app: FastifyInstance, options: IdentityRouteOptions) {
   const { identity, responseBody } = options;
   const route = routeOptions(options, RESOURCE);
+  unknownPathsUnder(app, '/identity', options);
   const ofObject = '/identity/globalIds/:id/externalIds';
   const single = '/identity/externalIds/:type/:externalId';
 

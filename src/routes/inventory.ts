@@ -5,7 +5,14 @@ import { collectionJson, readDataQuery } from '../http/data-query.js';
 import { managedObjectJson, managedObjectUrl, referenceJson } from '../http/data-representations.js';
 import { cumulocityMediaName, MEDIA } from '../http/media-types.js';
 import { sendWritten } from '../http/response-body.js';
-import { bothForms, callerOf, type DataRouteOptions, type Params, routeOptions } from './data-context.js';
+import {
+  bothForms,
+  callerOf,
+  type DataRouteOptions,
+  type Params,
+  routeOptions,
+  unknownPathsUnder,
+} from './data-context.js';
 
 const RESOURCE = 'inventory';
 const COLLECTION = '/inventory/managedObjects';
@@ -18,6 +25,7 @@ export interface InventoryRouteOptions extends DataRouteOptions {
 export async function inventoryRoutes(app: FastifyInstance, options: InventoryRouteOptions) {
   const { inventory, responseBody } = options;
   const route = routeOptions(options, RESOURCE);
+  unknownPathsUnder(app, '/inventory', options);
 
   for (const path of bothForms(COLLECTION)) {
     app.post<Params<never>>(path, route, async (request, reply) => {

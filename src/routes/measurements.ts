@@ -4,7 +4,14 @@ import { collectionJson, type DataQuery, readDataQuery } from '../http/data-quer
 import { measurementJson } from '../http/data-representations.js';
 import { cumulocityMediaName, MEDIA } from '../http/media-types.js';
 import { sendWritten } from '../http/response-body.js';
-import { bothForms, callerOf, type DataRouteOptions, type Params, routeOptions } from './data-context.js';
+import {
+  bothForms,
+  callerOf,
+  type DataRouteOptions,
+  type Params,
+  routeOptions,
+  unknownPathsUnder,
+} from './data-context.js';
 
 const RESOURCE = 'measurement';
 const COLLECTION = '/measurement/measurements';
@@ -26,6 +33,7 @@ const filterOf = (query: DataQuery): MeasurementFilter => ({
 export async function measurementRoutes(app: FastifyInstance, options: MeasurementRouteOptions) {
   const { measurements, responseBody } = options;
   const route = routeOptions(options, RESOURCE);
+  unknownPathsUnder(app, '/measurement', options);
 
   for (const path of bothForms(COLLECTION)) {
     app.post<Params<never>>(path, route, async (request, reply) => {

@@ -4,7 +4,14 @@ import { collectionJson, type DataQuery, readDataQuery } from '../http/data-quer
 import { operationJson } from '../http/data-representations.js';
 import { MEDIA } from '../http/media-types.js';
 import { sendWritten } from '../http/response-body.js';
-import { bothForms, callerOf, type DataRouteOptions, type Params, routeOptions } from './data-context.js';
+import {
+  bothForms,
+  callerOf,
+  type DataRouteOptions,
+  type Params,
+  routeOptions,
+  unknownPathsUnder,
+} from './data-context.js';
 
 const RESOURCE = 'devicecontrol';
 const COLLECTION = '/devicecontrol/operations';
@@ -26,6 +33,7 @@ const filterOf = (query: DataQuery): OperationFilter => ({
 export async function operationRoutes(app: FastifyInstance, options: OperationRouteOptions) {
   const { operations, responseBody } = options;
   const route = routeOptions(options, RESOURCE);
+  unknownPathsUnder(app, '/devicecontrol/operations', options);
 
   for (const path of bothForms(COLLECTION)) {
     app.post<Params<never>>(path, route, async (request, reply) => {

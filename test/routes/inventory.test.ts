@@ -496,3 +496,27 @@ t.test('external IDs on creation; deleting an object takes its data, cascade its
   });
   assertError(t, bad, 400, 'inventory/Bad Request', /cascade must be true or false/);
 });
+
+t.test('any other path under the data APIs: 401 without credentials, then 404', async (t) => {
+  const { server, device } = await setUp(t);
+  for (const path of [
+    '/inventory/managedObjects/1/childDevices/2',
+    '/inventory/somethingElse',
+    '/identity/search',
+    '/measurement/measurements/1/series',
+    '/event/events/1/binaries',
+    '/alarm/alarms/1/count',
+    '/devicecontrol/operations/1/extra',
+  ]) {
+    const anonymous = await data(server, { path });
+    assertError(
+      t,
+      anonymous,
+      401,
+      'security/Unauthorized',
+      'Full authentication is required to access this resource',
+    );
+    const known = await data(server, { path, auth: device });
+    assertError(t, known, 404, 'general/Not Found', `No resource at GET ${path}.`);
+  }
+});
