@@ -92,7 +92,7 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     keys,
     issuer,
     authenticator,
-    tokens: new Tokens(store, clock, authenticator),
+    tokens: new Tokens({ store, clock, authenticator }),
     decisions,
     chains,
     login: new DeviceLogin({

@@ -81,12 +81,7 @@ export class DeviceLogin {
 
   /** Checks the certificates and resolves the device; nothing is recorded (the door decides when). */
   authenticate(attempt: LoginAttempt): Authentication {
-    const decision: DecisionDraft = {
-      door: attempt.door,
-      outcome: 'refused',
-      status: 401,
-      remoteAddress: attempt.remoteAddress,
-    };
+    const decision = draft(attempt, 401);
     try {
       const presented = this.#read(attempt);
       const verdict = this.#deps.chains.verify(presented);
@@ -124,31 +119,26 @@ export class DeviceLogin {
   /** Authenticates and issues the token; the decision is recorded whatever happens. */
   async login(attempt: LoginAttempt): Promise<LoginVerdict> {
     const { decisions } = this.#deps;
-    let draft: DecisionDraft = {
-      door: attempt.door,
-      outcome: 'refused',
-      status: 500,
-      remoteAddress: attempt.remoteAddress,
-    };
+    let decision = draft(attempt, 500);
     try {
       const authentication = this.authenticate(attempt);
-      draft = authentication.decision;
-      if (!authentication.ok) return { ...authentication, decision: decisions.record(draft) };
+      decision = authentication.decision;
+      if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };
       const token = await this.issueToken(authentication.session);
       const outcome = token.reused ? 'reused' : 'issued';
       const { record } = token;
-      const decision = decisions.record({
-        ...draft,
+      const recorded = decisions.record({
+        ...decision,
         outcome,
         status: 200,
         token: { hash: record.hash, issuedAt: record.issuedAtSeconds, expiresAt: record.expiresAtSeconds },
       });
-      return { ok: true, outcome, session: authentication.session, token, decision };
+      return { ok: true, outcome, session: authentication.session, token, decision: recorded };
     } catch (error) {
       if (error instanceof C8yError)
-        return { ...refusal(error), decision: decisions.record(refused(draft, error)) };
+        return { ...refusal(error), decision: decisions.record(refused(decision, error)) };
       // Not a refusal but a fault (the store, the signer): on the record, then to the door's error handler.
-      decisions.record({ ...draft, status: 500, reason: `internal error: ${(error as Error).message}` });
+      decisions.record({ ...decision, status: 500, reason: `internal error: ${(error as Error).message}` });
       throw error;
     }
   }
@@ -179,6 +169,14 @@ export class DeviceLogin {
     }
   }
 }
+
+/** A decision that stays a refusal with `status` unless the login gets further. */
+const draft = ({ door, remoteAddress }: LoginAttempt, status: number): DecisionDraft => ({
+  door,
+  outcome: 'refused',
+  status,
+  remoteAddress,
+});
 
 const refusal = (error: C8yError): LoginRefusal => ({ ok: false, error, rule: error.rule });
 

@@ -18,12 +18,11 @@ export interface StoredToken {
 export class Tokens {
   readonly #store: Store;
   readonly #clock: Clock;
+  /** Revokes as a logout does, forgetting the token's remembered signature. */
   readonly #authenticator: TokenAuthenticator;
 
-  constructor(store: Store, clock: Clock, authenticator: TokenAuthenticator) {
-    this.#store = store;
-    this.#clock = clock;
-    this.#authenticator = authenticator;
+  constructor(deps: { store: Store; clock: Clock; authenticator: TokenAuthenticator }) {
+    ({ store: this.#store, clock: this.#clock, authenticator: this.#authenticator } = deps);
   }
 
   /** A token this mock issued and still keeps, by the hash of its compact form. */

@@ -19,8 +19,8 @@ export interface DashboardOptions extends DashboardServices {
  * live decision stream under /_mock/ui/api/, behind a sign-in.
  */
 export async function dashboardRoutes(app: FastifyInstance, services: DashboardOptions) {
-  const { assetsDir, clock, tenants, trust, options, devices, tokens, authenticator, decisions } = services;
-  const { chains, state, adminSecret, sessions } = services;
+  const { assetsDir, adminSecret, ...api } = services;
+  const { clock, tenants, decisions, state, sessions } = api;
   const dir = assetsDir ?? UI_DIR;
   const assets = loadAssets(dir);
   const resource = { config: { resource: 'dashboard' } };
@@ -48,18 +48,6 @@ export async function dashboardRoutes(app: FastifyInstance, services: DashboardO
   });
 
   await app.register(uiAuthRoutes, { tenants, state, adminSecret, sessions });
-  await app.register(uiApiRoutes, {
-    clock,
-    tenants,
-    trust,
-    options,
-    devices,
-    tokens,
-    authenticator,
-    decisions,
-    chains,
-    state,
-    sessions,
-  });
+  await app.register(uiApiRoutes, api);
   await app.register(uiEventRoutes, { clock, tenants, decisions, sessions });
 }
