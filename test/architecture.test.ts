@@ -56,8 +56,8 @@ function violations(tree: Tree): string[] {
   const domain = DOMAIN.map((folder) => `${folder}/`);
 
   for (const { from, to, local } of imports) {
-    if (local && under(from, ['routes/', 'ui/']) && to.startsWith('store/')) {
-      found.push(`${from} imports ${to}: routes and the dashboard talk to domain services, not the store`);
+    if (local && under(from, ['routes/', 'ui/', 'http/', 'auth/', 'app.ts']) && to.startsWith('store/')) {
+      found.push(`${from} imports ${to}: the HTTP side talks to domain services, not the store`);
     }
     if (under(from, domain)) {
       if (!local && NOT_FOR_THE_DOMAIN.some((name) => to === name || to.startsWith(name))) {
@@ -168,6 +168,11 @@ t.test('each rule fails on a tree that breaks it', async (t) => {
       'the dashboard reads the store through a dynamic import',
       ['ui/views.ts', "const { x } = await import('../store/store.js');"],
       /^ui\/views\.ts imports store\/store\.ts/,
+    ],
+    [
+      'an HTTP helper reads a store type',
+      ['http/representations.ts', "import type { OptionRecord } from '../store/store.js';"],
+      /^http\/representations\.ts imports store\/store\.ts/,
     ],
     [
       'the domain imports fastify',
