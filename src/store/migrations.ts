@@ -86,4 +86,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE devices ADD COLUMN certificate_fingerprint TEXT;
   ALTER TABLE devices ADD COLUMN certificate_subject TEXT;
   `,
+  // 3: the key that signs the tenants' offline CRLs, kept so a CRL verifies across restarts
+  `
+  CREATE TABLE crl_signing_keys (
+    id INTEGER PRIMARY KEY,
+    private_key_pem TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -86,6 +86,13 @@ export interface SigningKeyRecord {
   createdAt: number;
 }
 
+/** The key that signs the offline CRLs of every tenant (ECDSA P-256). */
+export interface CrlSigningKeyRecord {
+  /** PKCS#8 PEM. */
+  privateKeyPem: string;
+  createdAt: number;
+}
+
 /** The whole state, table by table: what GET /_mock/state exports and PUT imports. */
 export interface StateTables {
   tenants: TenantRecord[];
@@ -97,6 +104,7 @@ export interface StateTables {
   tokens: TokenRecord[];
   revocations: RevocationRecord[];
   signingKeys: SigningKeyRecord[];
+  crlSigningKeys: CrlSigningKeyRecord[];
 }
 
 export interface Store {
@@ -148,6 +156,9 @@ export interface Store {
 
   getSigningKey(): SigningKeyRecord | undefined;
   putSigningKey(key: SigningKeyRecord): void;
+
+  getCrlSigningKey(): CrlSigningKeyRecord | undefined;
+  putCrlSigningKey(key: CrlSigningKeyRecord): void;
 
   exportTables(): StateTables;
   /** Replaces everything with `tables`, in one transaction. */

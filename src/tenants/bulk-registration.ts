@@ -1,9 +1,19 @@
-import { UnprocessableEntity } from '../errors.js';
-import type { CsvRow } from '../http/csv.js';
 import type { Store } from '../store/store.js';
 import { type Devices, externalIdProblem } from './devices.js';
 
 type Status = 'CREATED' | 'FAILED' | 'CREDENTIAL_UPDATED';
+
+/** One device row of a bulk registration, as the file reader found it. */
+export interface BulkRegistrationRow {
+  /** 1-based line number in the file, and the line as written: the answer quotes both. */
+  line: number;
+  raw: string;
+  deviceId: string;
+  authType: string;
+  credentials: string;
+  /** What is wrong with the row's form (e.g. its number of values), found by the reader. */
+  formProblem?: string | undefined;
+}
 
 /** The platform's BulkNewDeviceRequest answer. */
 export interface BulkRegistrationResult {
@@ -20,85 +30,64 @@ export interface BulkRegistrationResult {
   }[];
 }
 
-const ERROR = 'devicecontrol/Unprocessable Entity';
-
 /**
- * Bulk registration from the platform's CSV (first line the column names,
- * `ID` required): rows with `AUTH_TYPE` `CERTIFICATES` register the device, so
- * a tenant without auto-registration gives it tokens. Each row succeeds or
- * fails on its own, with a reason. Other columns (TYPE, NAME, PATH, custom
- * properties) describe the device's inventory, which the mock does not keep.
+ * Bulk registration: rows with `AUTH_TYPE` `CERTIFICATES` register the device,
+ * so a tenant without auto-registration gives it tokens. Each row succeeds or
+ * fails on its own, with a reason; all rows are written in one transaction.
  */
-export function registerDevices(
-  rows: CsvRow[],
-  tenantId: string,
-  { devices, store }: { devices: Devices; store: Store },
-): BulkRegistrationResult {
-  const [header, ...data] = rows;
-  if (!header)
-    throw new UnprocessableEntity(
-      ERROR,
-      'The CSV file is empty; its first line must name the columns (ID;AUTH_TYPE;…).',
-    );
-  const columns = header.cells.map((name) => name.trim());
-  const column = (name: string) => columns.indexOf(name);
-  const [id, authType, credentials] = [column('ID'), column('AUTH_TYPE'), column('CREDENTIALS')];
-  if (id < 0) {
-    throw new UnprocessableEntity(
-      ERROR,
-      `The first line of the CSV file must name the columns and include ID; found ${columns.map((c) => JSON.stringify(c)).join(', ')}.`,
-    );
-  }
-  if (data.length === 0)
-    throw new UnprocessableEntity(ERROR, 'The CSV file has column names but no device rows.');
+export class BulkRegistration {
+  readonly #store: Store;
+  readonly #devices: Devices;
 
-  const result: BulkRegistrationResult = {
-    numberOfAll: data.length,
-    numberOfCreated: 0,
-    numberOfFailed: 0,
-    numberOfSuccessful: 0,
-    credentialUpdatedList: [],
-    failedCreationList: [],
-  };
-  store.transaction(() => {
-    for (const row of data) {
-      const deviceId = row.cells[id] ?? '';
-      const problem = rowProblem(row, columns.length, deviceId, {
-        authType: authType < 0 ? '' : (row.cells[authType] ?? ''),
-        credentials: credentials < 0 ? '' : (row.cells[credentials] ?? ''),
-      });
-      if (problem) {
-        result.numberOfFailed++;
-        result.failedCreationList.push({
-          bulkNewDeviceStatus: 'FAILED',
-          ...(deviceId ? { deviceId } : {}),
-          failureReason: `Line ${row.line}: ${problem}`,
-          line: row.raw,
-        });
-        continue;
+  constructor(store: Store, devices: Devices) {
+    this.#store = store;
+    this.#devices = devices;
+  }
+
+  register(tenantId: string, rows: readonly BulkRegistrationRow[]): BulkRegistrationResult {
+    const result: BulkRegistrationResult = {
+      numberOfAll: rows.length,
+      numberOfCreated: 0,
+      numberOfFailed: 0,
+      numberOfSuccessful: 0,
+      credentialUpdatedList: [],
+      failedCreationList: [],
+    };
+    this.#store.transaction(() => {
+      for (const row of rows) {
+        const { deviceId } = row;
+        const problem = rowProblem(row);
+        if (problem) {
+          result.numberOfFailed++;
+          result.failedCreationList.push({
+            bulkNewDeviceStatus: 'FAILED',
+            ...(deviceId ? { deviceId } : {}),
+            failureReason: `Line ${row.line}: ${problem}`,
+            line: row.raw,
+          });
+          continue;
+        }
+        const known = this.#devices.get(tenantId, deviceId) !== undefined;
+        this.#devices.register(tenantId, deviceId, 'bulk');
+        result.numberOfSuccessful++;
+        if (known) {
+          result.credentialUpdatedList.push({ bulkNewDeviceStatus: 'CREDENTIAL_UPDATED', deviceId });
+        } else {
+          result.numberOfCreated++;
+        }
       }
-      const known = devices.get(tenantId, deviceId) !== undefined;
-      devices.register(tenantId, deviceId, 'bulk');
-      result.numberOfSuccessful++;
-      if (known) {
-        result.credentialUpdatedList.push({ bulkNewDeviceStatus: 'CREDENTIAL_UPDATED', deviceId });
-      } else {
-        result.numberOfCreated++;
-      }
-    }
-  });
-  return result;
+    });
+    return result;
+  }
 }
 
-function rowProblem(
-  row: CsvRow,
-  columnCount: number,
-  deviceId: string,
-  { authType, credentials }: { authType: string; credentials: string },
-): string | undefined {
-  if (row.cells.length !== columnCount) {
-    return `the line has ${row.cells.length} values but the first line names ${columnCount} columns.`;
-  }
+function rowProblem({
+  deviceId,
+  authType,
+  credentials,
+  formProblem,
+}: BulkRegistrationRow): string | undefined {
+  if (formProblem) return formProblem;
   if (deviceId === '') return 'ID is empty.';
   const idProblem = externalIdProblem([deviceId]);
   if (idProblem) return `${idProblem.replace('the leaf certificate CN', 'the ID')}.`;

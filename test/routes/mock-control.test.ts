@@ -173,7 +173,7 @@ t.test('export and import the whole state, also into another mock', async (t) =>
     schemaVersion: number;
     tables: Record<string, unknown[]>;
   };
-  t.match(snapshot, { format: 'c8y-mtls-mock-state', schemaVersion: 2 });
+  t.match(snapshot, { format: 'c8y-mtls-mock-state', schemaVersion: 3 });
   t.equal(snapshot.tables.tenants?.length, 1);
   t.equal(snapshot.tables.signingKeys?.length, 1);
 
