@@ -17,7 +17,7 @@ import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 
@@ -143,7 +143,10 @@ function ensureEngine(): void {
   }
   if (!existsSync(ENGINE_SCRIPT)) {
     // An engine with a registry in reach pulls the base image at the build.
-    if (answers) return ok('a Docker engine answers');
+    if (answers) {
+      ok('a Docker engine answers');
+      return;
+    }
     throw new Error(`no Docker engine answers and ${ENGINE_SCRIPT} is not there to start one`);
   }
   log(`# ${answers ? `no ${BASE_IMAGE} here` : 'no Docker engine answers'}: ${ENGINE_SCRIPT}`);
@@ -299,14 +302,41 @@ class ComposeFlow {
       const container = this.containerOf(service);
       const health = container ? this.health(container) : undefined;
       if (container && health?.status === 'healthy') {
-        const pass = health.log.find((probe) => probe.ExitCode === 0);
-        const end = pass ? Date.parse(pass.End) : Date.now();
-        return { container, ms: end - Date.parse(health.startedAt) };
+        const healthyAt = this.healthyAt(container, health.startedAt);
+        return { container, ms: healthyAt - Date.parse(health.startedAt) };
       }
       if (health?.status === 'unhealthy') throw new CheckFailed(`${service} became unhealthy`);
       await sleep(250);
     }
     throw new CheckFailed(`${service} not healthy within ${seconds(timeoutMs)}`);
+  }
+
+  /**
+   * When the container turned healthy, by the engine's event. Its health log keeps the last five
+   * probes only: on a slow machine the first passing one may be gone before it is read.
+   */
+  healthyAt(container: string, startedAt: string): number {
+    const events = run(
+      'docker',
+      [
+        'events',
+        '--since',
+        startedAt,
+        '--until',
+        (Date.now() / 1000).toFixed(3),
+        '--filter',
+        `container=${container}`,
+        '--filter',
+        'event=health_status',
+        '--format',
+        '{{.Status}} {{.TimeNano}}',
+      ],
+      { capture: true, allowFail: true },
+    ).stdout;
+    const nanos = /^health_status: healthy (\d+)$/m.exec(events)?.[1];
+    if (nanos) return Number(BigInt(nanos) / 1_000_000n);
+    const pass = this.health(container).log.find((probe) => probe.ExitCode === 0);
+    return pass ? Date.parse(pass.End) : Date.now();
   }
 
   logs(service: string): string {
