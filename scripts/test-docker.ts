@@ -10,7 +10,7 @@
  *  4. the mock runs as a non-root user and was healthy within 10 s of its start
  *  5. the device's token verifies against the JWKS the mock publishes
  *  6. a new mock container on the same volumes: the state is kept, the logged-out token stays refused
- *  7. the image's size, against an aim
+ *  7. the image's size: what the mock adds to its base image, against an aim
  * Everything is torn down (`down -v`) at the end, also when a step fails or on Ctrl-C.
  */
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
@@ -32,7 +32,12 @@ const DEVICE_IMAGE = 'c8y-mtls-mock-device:test';
 const MOCK = { service: 'c8y-mock', adminSecret: 'qa-only-not-a-secret', domain: 'c8y-mock' };
 const DEVICE_ID = 'qa-device-0001';
 const HEALTHY_WITHIN_MS = 10_000;
-const SIZE_AIM_MB = 300;
+/**
+ * What the mock adds to its base image (production dependencies, dist/, ui/): 52 MB on Node 24.
+ * The base image's own size depends on where it came from (the official image, or the one
+ * docker-engine.sh makes from Debian's minbase: 317 MB), so it is reported, not judged.
+ */
+const LAYERS_AIM_MB = 75;
 
 class CheckFailed extends Error {}
 
@@ -463,9 +468,9 @@ function reportSize(): void {
   const bytes = Number(output('docker', ['image', 'inspect', '--format', '{{.Size}}', IMAGE]));
   const base = Number(output('docker', ['image', 'inspect', '--format', '{{.Size}}', BASE_IMAGE]));
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  const line = `image ${IMAGE}: ${mb(bytes)} with the base image (${BASE_IMAGE} ${mb(base)}, the mock's layers ${mb(bytes - base)})`;
-  if (bytes / 1e6 < SIZE_AIM_MB) ok(`${line}, under the ${SIZE_AIM_MB} MB aim`);
-  else log(`# ${line}: over the ${SIZE_AIM_MB} MB aim`);
+  const line = `image ${IMAGE}: ${mb(bytes)}: the mock's layers ${mb(bytes - base)} on ${BASE_IMAGE} ${mb(base)}`;
+  if ((bytes - base) / 1e6 < LAYERS_AIM_MB) ok(`${line}; the layers under the ${LAYERS_AIM_MB} MB aim`);
+  else log(`# ${line}; the layers over the ${LAYERS_AIM_MB} MB aim`);
 }
 
 // --- main ---------------------------------------------------------------------------------------
