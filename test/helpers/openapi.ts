@@ -85,7 +85,7 @@ export interface SpecCorrection {
 
 /**
  * Every place the spec is known to be wrong or incomplete, and how the
- * validation works around it. The README repeats this list.
+ * validation works around it. docs/apis.md repeats this list.
  */
 export const SPEC_CORRECTIONS: readonly SpecCorrection[] = [
   {
