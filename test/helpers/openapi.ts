@@ -7,12 +7,14 @@ import type { Test } from 'tap';
 import type { ClientResponse } from './server.js';
 
 /**
- * Validates the mock's responses against the official OpenAPI subset in
- * `shared/spec/`, which CI lays beside the repository; the path is resolved
- * from this file, never from a machine's absolute path.
+ * Validates the mock's responses against the official OpenAPI subset, kept in
+ * the repository as a fixture (test/fixtures/openapi/README.md says where it
+ * came from); the path is resolved from this file, never from a machine's
+ * absolute path.
  */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SPEC_FILE = join(REPO_ROOT, '..', 'shared', 'spec', 'c8y-oas-auth-subset.json');
+export const OPENAPI_FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'openapi');
+export const SPEC_FILE = join(OPENAPI_FIXTURES, 'c8y-oas-auth-subset.json');
 
 type Json = Record<string, unknown>;
 interface MediaType {
@@ -83,7 +85,7 @@ export interface SpecCorrection {
 
 /**
  * Every place the spec is known to be wrong or incomplete, and how the
- * validation works around it. The README repeats this list.
+ * validation works around it. docs/apis.md repeats this list.
  */
 export const SPEC_CORRECTIONS: readonly SpecCorrection[] = [
   {

@@ -8,7 +8,7 @@ import { basic, seedWith } from '../helpers/seeds.js';
 import { call, ERROR_TYPE, INFO, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 /*
- * The limits of README's options table, each against a real server over TLS:
+ * The limits of the options table (docs/configuration.md), each against a real server over TLS:
  * what a client that breaks it receives, on the wire.
  */
 const now = Date.now();
