@@ -30,6 +30,8 @@ export interface Attribute {
   oid: string;
   /** The decoded string, raw (not escaped). */
   value: string;
+  /** The ASN.1 tag of the value (UTF8String, PrintableString, ...). */
+  tag: number;
 }
 
 /** A distinguished name in DER order: relative names, each one or more attributes. */
@@ -72,9 +74,43 @@ export function decodeName(der: Buffer, name: DerElement): Name {
     return children(der, rdn).map((pair) => {
       const [type, value] = children(der, pair);
       if (!type || type.tag !== TAG.OID || !value) throw new DerError('malformed attribute in a name');
-      return { oid: decodeOid(content(der, type)), value: decodeString(value.tag, content(der, value)) };
+      return {
+        oid: decodeOid(content(der, type)),
+        value: decodeString(value.tag, content(der, value)),
+        tag: value.tag,
+      };
     });
   });
+}
+
+/** The directory string types RFC 5280 7.1 compares after case folding and space folding (OpenSSL's). */
+const CASE_FOLDED = new Set([0x0c, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e]);
+/** ASCII white space, as OpenSSL's isspace() sees it. */
+const SPACES = /[ \t\n\v\f\r]+/g;
+
+/**
+ * A key under which two names are equal when RFC 5280 7.1 says they match:
+ * strings compared without case (ASCII, as OpenSSL folds it) and with white
+ * space trimmed and runs of it folded to one, whatever string type encodes
+ * them; the attributes of a relative name in any order. A CA whose subject is
+ * a PrintableString "Acme CA" thus issues certificates naming "ACME  CA" in a
+ * UTF8String, as OpenSSL and Java's X500Principal see it.
+ */
+export function canonicalName(name: Name): string {
+  return JSON.stringify(
+    name.map((rdn) =>
+      rdn
+        .map((a) =>
+          CASE_FOLDED.has(a.tag)
+            ? `${a.oid}=${a.value
+                .replace(SPACES, ' ')
+                .replace(/^ | $/g, '')
+                .replace(/[A-Z]+/g, (c) => c.toLowerCase())}`
+            : `${a.oid}#${a.tag}#${a.value}`,
+        )
+        .sort(),
+    ),
+  );
 }
 
 export function commonNames(name: Name): string[] {
