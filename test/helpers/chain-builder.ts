@@ -465,12 +465,12 @@ export function buildChain(spec: ChainSpec, keys: KeyPool, now: number, id: numb
   const built: BuiltCertificate[] = new Array(count);
   for (let position = count - 1; position >= 0; position--) {
     const certificateSpec = spec.certificates[position]!;
-    const role = position === 0 ? 'Device' : position === count - 1 ? 'Root CA' : 'Issuing CA';
-    const name: NameParts = {
-      cn: `${role} ${id} ${position}`,
-      o: 'c8y-mtls-mock differential',
-      type: 'utf8',
-    };
+    // The leaf's CN is a valid device ID; CAs' names have spaces for the name-matching cases.
+    const cn =
+      position === 0
+        ? `device-${id}`
+        : `${position === count - 1 ? 'Root CA' : 'Issuing CA'} ${id} ${position}`;
+    const name: NameParts = { cn, o: 'c8y-mtls-mock differential', type: 'utf8' };
     const key = keys.get(certificateSpec.key, position);
     const issuer = position === count - 1 ? { name, key } : built[position + 1]!;
     built[position] = buildCertificate(certificateSpec, name, key, issuer, now);
