@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import type {
   CertificateSpec,
@@ -9,7 +10,7 @@ import type {
   Purpose,
   Validity,
 } from './chain-spec.js';
-import { KU } from './chain-spec.js';
+import { KEY_KINDS, KU } from './chain-spec.js';
 
 /*
  * Turns a ChainSpec into DER certificates. The certificates are encoded here
@@ -30,34 +31,43 @@ interface KeyPair {
 }
 
 /**
- * Keys made once per run, on first use: RSA key generation takes up to a
- * second, and which key signs does not change a verdict. `count` keys of each
- * kind let every certificate of a chain have its own; decoys take the last one.
+ * Keys made once per run: RSA key generation takes up to a second, and which
+ * key signs does not change a verdict. `count` keys of each kind let every
+ * certificate of a chain have its own; decoys take the last one.
  */
 export class KeyPool {
-  readonly #keys = new Map<KeyKind, KeyPair[]>();
+  private constructor(
+    readonly count: number,
+    readonly keys: ReadonlyMap<KeyKind, readonly KeyPair[]>,
+  ) {}
 
-  constructor(readonly count = 6) {}
+  /** All keys (of the given kinds) at once, on the thread pool: both cores generate RSA keys. */
+  static async generate(count = 6, only: readonly KeyKind[] = KEY_KINDS): Promise<KeyPool> {
+    const kinds = await Promise.all(
+      only.map(
+        async (kind) =>
+          [kind, await Promise.all(Array.from({ length: count }, () => makeKey(kind)))] as const,
+      ),
+    );
+    return new KeyPool(count, new Map(kinds));
+  }
 
   get(kind: KeyKind, index: number): KeyPair {
-    let keys = this.#keys.get(kind);
-    if (!keys) {
-      keys = [];
-      this.#keys.set(kind, keys);
-    }
-    const slot = index % this.count;
-    keys[slot] ??= makeKey(kind);
-    return keys[slot];
+    const keys = this.keys.get(kind);
+    if (!keys) throw new Error(`no ${kind} keys in this pool`);
+    return keys[index % this.count]!;
   }
 }
 
-function makeKey(kind: KeyKind): KeyPair {
+const generate = promisify(generateKeyPair);
+
+async function makeKey(kind: KeyKind): Promise<KeyPair> {
   const { privateKey, publicKey } =
     kind === 'ed25519'
-      ? generateKeyPairSync('ed25519')
+      ? await generate('ed25519')
       : kind.startsWith('rsa')
-        ? generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(4)) })
-        : generateKeyPairSync('ec', { namedCurve: `P-${kind.slice(4)}` });
+        ? await generate('rsa', { modulusLength: Number(kind.slice(4)) })
+        : await generate('ec', { namedCurve: `P-${kind.slice(4)}` });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const parsed = asn1js.fromBER(spki).result as asn1js.Sequence;
   const bits = parsed.valueBlock.value[1] as asn1js.BitString;

@@ -150,7 +150,7 @@ t.test('a wrong signature is named', async (t) => {
 });
 
 // --- rules that agree with OpenSSL (issue 17) ---------------------------------------------------
-const keys = new KeyPool();
+const keys = await KeyPool.generate(6, ['ec-p256', 'rsa-2048', 'ed25519']);
 let chainId = 0;
 /** The mock's verdict on a chain made by the differential test's builder, sent whole, its last CA trusted. */
 const judge = (spec: ChainSpec) => {

@@ -49,7 +49,7 @@ const closedRoot = await rootCa(now, 'Corpus No Auto-registration Root');
 
 // Chains with the differential test's builder (identifiers that lie, extensions twice, critical
 // extensions, usages, names in other encodings), each under its own root, all trusted by t1000.
-const builderKeys = new KeyPool();
+const builderKeys = await KeyPool.generate(3, ['ec-p256', 'rsa-2048']);
 let builderId = 9000;
 const built = (leaf: Partial<CertificateSpec>, ...cas: Partial<CertificateSpec>[]): BuiltChain =>
   buildChain(simpleChain(leaf, ...cas), builderKeys, now, builderId++);
