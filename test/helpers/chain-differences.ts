@@ -46,6 +46,10 @@ export const DIFFERENCES = {
     side: 'mock refuses',
     why: 'a critical certificatePolicies whose policies carry qualifiers: RFC 5280 4.2.1.4 says to reject it unless the qualifiers are processed, and Java does; OpenSSL does not process policies by default',
   },
+  'unknown-extension-twice': {
+    side: 'mock refuses',
+    why: 'an extension OpenSSL does not know, twice in one certificate: RFC 5280 4.2 forbids any repeat and Java\'s certificate parser refuses it ("Duplicate extensions not allowed"), so the platform answers 400; OpenSSL only notices repeats of the extensions it knows',
+  },
   'unused-certificate-unparsable': {
     side: 'mock refuses',
     why: "a certificate the device sends but the path does not need (above the trusted one) that cannot be parsed (an extension twice, differing signature algorithms): the platform parses all of X-Ssl-Cert-Chain and answers 400, as Java's CertificateFactory refuses such a certificate; OpenSSL never looks at certificates it does not use",
@@ -123,12 +127,24 @@ function unparsable(certificate: ChainSpec['certificates'][number]): boolean {
   );
 }
 
+/** An extension OpenSSL has no name for, repeated (and nothing else the mock cannot parse). */
+function unknownTwice(certificate: ChainSpec['certificates'][number]): boolean {
+  return (
+    certificate.version === 3 &&
+    certificate.duplicate === 'unknown' &&
+    certificate.unknown !== null &&
+    certificate.algorithm !== 'outer-differs'
+  );
+}
+
 /** Why the mock refused a chain OpenSSL accepts, failed check by failed check. */
 function explainMock(failed: MockVerdict['failed'][number], spec: ChainSpec): DifferenceId | undefined {
   if (failed.rule === 'parse') {
     const used = spec.certificates.slice(0, spec.anchor + 1);
     const unused = spec.presentation.withAboveAnchor ? spec.certificates.slice(spec.anchor + 1) : [];
-    return !used.some(unparsable) && unused.some(unparsable) ? 'unused-certificate-unparsable' : undefined;
+    if (used.some((c) => unparsable(c) && !unknownTwice(c))) return undefined;
+    if (used.some(unknownTwice)) return 'unknown-extension-twice';
+    return unused.some(unparsable) ? 'unused-certificate-unparsable' : undefined;
   }
   const certificate = failed.position === null ? undefined : spec.certificates[failed.position];
   if (!certificate) return undefined;
