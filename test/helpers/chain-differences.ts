@@ -30,6 +30,10 @@ export const DIFFERENCES = {
     side: 'openssl refuses',
     why: "a certificate whose authorityKeyIdentifier does not match its issuer's subjectKeyIdentifier: OpenSSL then does not take the issuer; RFC 5280 6.1 and Java's validation do not use the identifiers, and the issuer's signature verifies",
   },
+  'ambiguous-issuer': {
+    side: 'openssl refuses',
+    why: "two certificates sent with the issuer's name, the child without an authorityKeyIdentifier to tell them apart: OpenSSL takes the first and does not try the other when its signature fails; the mock takes the one whose signature verifies, as RFC 4158 path building and Java's path builder do",
+  },
   'leaf-ca': {
     side: 'mock refuses',
     why: 'a leaf with basicConstraints CA:true: OpenSSL and Java accept it; the mock keeps its rule leaf-not-ca (a device certificate that can issue certificates is a PKI mistake the platform docs never show)',
@@ -117,6 +121,11 @@ function explainOpenssl(error: OpensslError, spec: ChainSpec): DifferenceId | un
   }
   if (UNABLE_TO_GET_ISSUER.has(error.code) && certificate.authorityKeyId?.matches === false)
     return 'authority-key-id-mismatch';
+  // The decoy (a self-signed certificate with the name of the CA at its position) taken for the CA.
+  const { decoy } = spec.presentation;
+  const child = decoy === null ? undefined : spec.certificates[decoy - 1];
+  if (error.depth === decoy && child && (child.version === 1 || child.authorityKeyId === null))
+    return 'ambiguous-issuer';
   return undefined;
 }
 
