@@ -229,12 +229,18 @@ export class Certificate {
     this.#issuerName = structure.issuerName;
     this.subjectCanonical = canonicalName(structure.subjectName);
     this.issuerCanonical = canonicalName(structure.issuerName);
-    const find = (oid: string) => structure.extensions.find((e) => e.oid === oid);
-    const basic = find(OID.basicConstraints);
-    const usage = find(OID.keyUsage);
-    const purposes = find(OID.extKeyUsage);
-    const netscape = find(OID.netscapeCertType);
-    const policies = find(OID.certificatePolicies);
+    let basic: Extension | undefined;
+    let usage: Extension | undefined;
+    let purposes: Extension | undefined;
+    let netscape: Extension | undefined;
+    let policies: Extension | undefined;
+    for (const extension of structure.extensions) {
+      if (extension.oid === OID.basicConstraints) basic = extension;
+      else if (extension.oid === OID.keyUsage) usage = extension;
+      else if (extension.oid === OID.extKeyUsage) purposes = extension;
+      else if (extension.oid === OID.netscapeCertType) netscape = extension;
+      else if (extension.oid === OID.certificatePolicies) policies = extension;
+    }
     let extension = '';
     try {
       extension = 'basicConstraints';
