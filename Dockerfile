@@ -1,21 +1,19 @@
-# c8y-mtls-mock as an image for QA pipelines: see README.md, "QA pipelines (docker compose)".
+# c8y-mtls-mock as an image for QA pipelines: see docs/qa-pipelines.md.
 #   docker build -t c8y-mtls-mock .
 # (add --network host on machines where containers cannot have a network of their own).
 #
-# BUILD_BASE is the build stage's image: node:20-bookworm-slim, or an image made from it that
-# adds Node's C headers under /usr/local/include/node where node-gyp cannot download them
-# (npm run test:docker makes one when the local base image lacks them).
-ARG BUILD_BASE=node:20-bookworm-slim
+# Both stages are node:24-bookworm-slim, the current LTS. The build stage compiles better-sqlite3
+# against the image's own headers (/usr/local/include/node), so no download is needed.
 
 # --- build: compile better-sqlite3 and the TypeScript, then drop the dev dependencies ---
-FROM ${BUILD_BASE} AS build
+FROM node:24-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here; better-sqlite3 is then
-# compiled on its own, against the image's headers when it has them (no download needed).
+# compiled on its own, against the image's headers (no download needed).
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && if [ -f /usr/local/include/node/node.h ]; then export npm_config_nodedir=/usr/local; fi \
  && npm rebuild better-sqlite3 \
@@ -28,7 +26,7 @@ RUN npm run build \
  && chmod +x dist/main.js
 
 # --- runtime: production dependencies and the compiled code, as the unprivileged user node ---
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     C8Y_MOCK_PORT=8443 \
     C8Y_MOCK_HOST=0.0.0.0 \
@@ -37,11 +35,7 @@ ENV NODE_ENV=production \
     C8Y_MOCK_LOG_FORMAT=json
 # /certs: development CA and server certificate (share it read-only with clients that must trust
 # the mock); /data: the embedded database; /pki: a place for files made with `certs` commands.
-# chmod: a locally made base image (docker-engine.sh's debootstrap root) can have / at 0700,
-# which locks every user but root out of the whole file system; the official image has 0755.
-# BuildKit keeps this change; the classic builder drops changes to / itself.
-RUN chmod 755 / \
- && mkdir -p /certs /data /pki && chown 1000:1000 /certs /data /pki \
+RUN mkdir -p /certs /data /pki && chown 1000:1000 /certs /data /pki \
  && ln -s /app/dist/main.js /usr/local/bin/c8y-mtls-mock
 WORKDIR /app
 COPY --from=build /app/package.json ./

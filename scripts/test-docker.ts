@@ -1,35 +1,43 @@
 /**
  * `npm run test:docker`: the image and the compose flow of docker/, end to end, on this machine.
  *
- *  1. a Docker engine: ../shared/tools/docker-engine.sh when none answers
- *  2. images c8y-mtls-mock:test and c8y-mtls-mock-device:test, built with --network host
+ *  1. a Docker engine and the base image node:24-bookworm-slim: ../shared/tools/docker-engine.sh
+ *     when no engine answers or the image is missing (it builds the image locally)
+ *  2. the base image has Node 24 and its C headers; images c8y-mtls-mock:test and
+ *     c8y-mtls-mock-device:test, built on it with --network host; the image's / is 0755
  *  3. docker/compose.yaml with the host-network override: `up -d c8y-mock` (pki runs first),
- *     then the README's pipeline command `run --rm device`, whose exit code is the verdict
+ *     then docs/qa-pipelines.md's pipeline command `run --rm device`, whose exit code is the verdict
  *  4. the mock runs as a non-root user and was healthy within 10 s of its start
  *  5. the device's token verifies against the JWKS the mock publishes
  *  6. a new mock container on the same volumes: the state is kept, the logged-out token stays refused
- *  7. the image's size
+ *  7. the image's size: what the mock adds to its base image, against an aim
  * Everything is torn down (`down -v`) at the end, also when a step fails or on Ctrl-C.
  */
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ENGINE_SCRIPT = resolve(ROOT, '../shared/tools/docker-engine.sh');
-const BASE_IMAGE = 'node:20-bookworm-slim';
-const HEADERS_BASE_IMAGE = 'c8y-mtls-mock-build-base:node20';
+/** The Dockerfiles' base image: the current Node.js LTS. */
+const BASE_IMAGE = 'node:24-bookworm-slim';
+const BASE_NODE_MAJOR = '24';
 const IMAGE = 'c8y-mtls-mock:test';
 const DEVICE_IMAGE = 'c8y-mtls-mock-device:test';
 /** From docker/compose.yaml. */
 const MOCK = { service: 'c8y-mock', adminSecret: 'qa-only-not-a-secret', domain: 'c8y-mock' };
 const DEVICE_ID = 'qa-device-0001';
 const HEALTHY_WITHIN_MS = 10_000;
-const SIZE_AIM_MB = 300;
+/**
+ * What the mock adds to its base image (production dependencies, dist/, ui/): 52 MB on Node 24.
+ * The base image's own size depends on where it came from (the official image, or the one
+ * docker-engine.sh makes from Debian's minbase: 317 MB), so it is reported, not judged.
+ */
+const LAYERS_AIM_MB = 75;
 
 class CheckFailed extends Error {}
 
@@ -130,17 +138,27 @@ function https(
 
 // --- 1. the engine ------------------------------------------------------------------------------
 
+const hasBaseImage = () => succeeds('docker', ['image', 'inspect', BASE_IMAGE]);
+
 function ensureEngine(): void {
-  if (succeeds('docker', ['info'])) {
-    ok('a Docker engine answers');
+  const answers = succeeds('docker', ['info']);
+  if (answers && hasBaseImage()) {
+    ok(`a Docker engine answers and has ${BASE_IMAGE}`);
     return;
   }
   if (!existsSync(ENGINE_SCRIPT)) {
+    // An engine with a registry in reach pulls the base image at the build.
+    if (answers) {
+      ok('a Docker engine answers');
+      return;
+    }
     throw new Error(`no Docker engine answers and ${ENGINE_SCRIPT} is not there to start one`);
   }
-  log(`# no Docker engine answers: ${ENGINE_SCRIPT}`);
-  run('bash', [ENGINE_SCRIPT]);
+  log(`# ${answers ? `no ${BASE_IMAGE} here` : 'no Docker engine answers'}: ${ENGINE_SCRIPT}`);
+  // Only the base image the Dockerfiles use (the script's default also builds Node 20's).
+  run('bash', [ENGINE_SCRIPT], { env: { ...process.env, DOCKER_NODE_MAJORS: BASE_NODE_MAJOR } });
   check(succeeds('docker', ['info']), 'a Docker engine answers after docker-engine.sh');
+  check(hasBaseImage(), `${BASE_IMAGE} is there after docker-engine.sh`);
 }
 
 /** docker-compose (v1) where installed, else the `docker compose` plugin (v2). */
@@ -174,72 +192,47 @@ function buildClient(): { docker: string; env: NodeJS.ProcessEnv; builder: strin
 }
 
 /**
- * The build stage compiles better-sqlite3, which needs Node's C headers. The official base image
- * has them in /usr/local/include/node; a locally made one may not, and node-gyp cannot download
- * them here. Then an image made from the base plus this machine's headers builds instead.
+ * The build stage compiles better-sqlite3 against the base image's C headers (node-gyp cannot
+ * download them here): the official image has them in /usr/local/include/node, and so has the
+ * image docker-engine.sh makes. A base image of another Node major would build an image that
+ * the documentation does not describe.
  */
-function buildBase(client: ReturnType<typeof buildClient>): string {
-  const has = succeeds('docker', [
-    'run',
-    '--rm',
-    '--network',
-    'host',
-    '--user',
-    '0',
-    '--entrypoint',
-    '/bin/sh',
-    BASE_IMAGE,
-    '-c',
-    'test -f /usr/local/include/node/node.h',
-  ]);
-  if (has) return BASE_IMAGE;
-  const headers = resolve(dirname(process.execPath), '..', 'include', 'node');
-  if (!existsSync(join(headers, 'node.h'))) {
-    throw new Error(`${BASE_IMAGE} has no Node headers and neither has this machine (${headers})`);
-  }
-  const imageVersion = output('docker', [
-    'image',
-    'inspect',
-    '--format',
-    '{{range .Config.Env}}{{println .}}{{end}}',
-    BASE_IMAGE,
-  ]).match(/^NODE_VERSION=(\d+)\./m)?.[1];
-  const hostMajor = process.versions.node.split('.')[0];
-  if (imageVersion !== hostMajor) {
-    throw new Error(
-      `${BASE_IMAGE} has Node ${imageVersion}, this machine ${hostMajor}: its headers would not fit`,
-    );
-  }
-  log(`# ${BASE_IMAGE} has no Node headers: ${HEADERS_BASE_IMAGE} adds this machine's (${headers})`);
-  run(client.docker, ['build', '--network', 'host', '-q', '-t', HEADERS_BASE_IMAGE, '-f', '-', headers], {
-    env: client.env,
-    input: `FROM ${BASE_IMAGE}\nCOPY . /usr/local/include/node/\n`,
-    capture: true,
-  });
-  return HEADERS_BASE_IMAGE;
+function checkBase(): void {
+  const probe = run(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--user',
+      '0',
+      '--entrypoint',
+      '/bin/sh',
+      BASE_IMAGE,
+      '-c',
+      'node --version; test -f /usr/local/include/node/node.h && echo headers',
+    ],
+    { capture: true, allowFail: true },
+  );
+  const [version = '', headers] = probe.stdout.trim().split('\n');
+  check(
+    version.startsWith(`v${BASE_NODE_MAJOR}.`),
+    `${BASE_IMAGE} runs Node ${version}`,
+    `expected Node ${BASE_NODE_MAJOR}${probe.stderr ? ` (${probe.stderr.trim()})` : ''}`,
+  );
+  check(headers === 'headers', `${BASE_IMAGE} has Node's C headers in /usr/local/include/node`);
 }
 
 function buildImages(): void {
   const client = buildClient();
-  const base = buildBase(client);
+  checkBase();
   log(`# building ${IMAGE} and ${DEVICE_IMAGE} with ${client.builder}, --network host`);
   const started = Date.now();
-  run(
-    client.docker,
-    [
-      'build',
-      '--network',
-      'host',
-      '--build-arg',
-      `BUILD_BASE=${base}`,
-      '--progress',
-      'plain',
-      '-t',
-      IMAGE,
-      '.',
-    ],
-    { env: client.env, capture: true },
-  );
+  run(client.docker, ['build', '--network', 'host', '--progress', 'plain', '-t', IMAGE, '.'], {
+    env: client.env,
+    capture: true,
+  });
   run(
     client.docker,
     ['build', '--network', 'host', '--progress', 'plain', '-t', DEVICE_IMAGE, 'docker/device'],
@@ -249,6 +242,9 @@ function buildImages(): void {
     },
   );
   ok(`images built in ${seconds(Date.now() - started)}`);
+  // The user node reaches nothing if / is closed to it (locally made base images once had 0700).
+  const rootMode = output('docker', ['run', '--rm', '--entrypoint', 'stat', IMAGE, '-c', '%a', '/']);
+  check(rootMode === '755', `${IMAGE}'s / is mode 755`, `it is ${rootMode}`);
 }
 
 // --- 3.–6. the compose flow ---------------------------------------------------------------------
@@ -311,14 +307,41 @@ class ComposeFlow {
       const container = this.containerOf(service);
       const health = container ? this.health(container) : undefined;
       if (container && health?.status === 'healthy') {
-        const pass = health.log.find((probe) => probe.ExitCode === 0);
-        const end = pass ? Date.parse(pass.End) : Date.now();
-        return { container, ms: end - Date.parse(health.startedAt) };
+        const healthyAt = this.healthyAt(container, health.startedAt);
+        return { container, ms: healthyAt - Date.parse(health.startedAt) };
       }
       if (health?.status === 'unhealthy') throw new CheckFailed(`${service} became unhealthy`);
       await sleep(250);
     }
     throw new CheckFailed(`${service} not healthy within ${seconds(timeoutMs)}`);
+  }
+
+  /**
+   * When the container turned healthy, by the engine's event. Its health log keeps the last five
+   * probes only: on a slow machine the first passing one may be gone before it is read.
+   */
+  healthyAt(container: string, startedAt: string): number {
+    const events = run(
+      'docker',
+      [
+        'events',
+        '--since',
+        startedAt,
+        '--until',
+        (Date.now() / 1000).toFixed(3),
+        '--filter',
+        `container=${container}`,
+        '--filter',
+        'event=health_status',
+        '--format',
+        '{{.Status}} {{.TimeNano}}',
+      ],
+      { capture: true, allowFail: true },
+    ).stdout;
+    const nanos = /^health_status: healthy (\d+)$/m.exec(events)?.[1];
+    if (nanos) return Number(BigInt(nanos) / 1_000_000n);
+    const pass = this.health(container).log.find((probe) => probe.ExitCode === 0);
+    return pass ? Date.parse(pass.End) : Date.now();
   }
 
   logs(service: string): string {
@@ -376,7 +399,7 @@ async function composeFlow(flow: ComposeFlow): Promise<void> {
     mock.ms <= HEALTHY_WITHIN_MS,
     `${MOCK.service} healthy ${seconds(mock.ms)} after its container started (at most ${seconds(HEALTHY_WITHIN_MS)})`,
   );
-  // The README's pipeline command: the device's exit code is the verdict.
+  // docs/qa-pipelines.md's pipeline command: the device's exit code is the verdict.
   const [command, args] = flow.args('run', '--rm', '-T', 'device');
   const device = runAsync(command, args, flow.env);
   const { code, out } = await device;
@@ -445,9 +468,9 @@ function reportSize(): void {
   const bytes = Number(output('docker', ['image', 'inspect', '--format', '{{.Size}}', IMAGE]));
   const base = Number(output('docker', ['image', 'inspect', '--format', '{{.Size}}', BASE_IMAGE]));
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  const line = `image ${IMAGE}: ${mb(bytes)} with the base image (${BASE_IMAGE} ${mb(base)}, the mock's layers ${mb(bytes - base)})`;
-  if (bytes / 1e6 < SIZE_AIM_MB) ok(`${line}, under the ${SIZE_AIM_MB} MB aim`);
-  else log(`# ${line}: over the ${SIZE_AIM_MB} MB aim`);
+  const line = `image ${IMAGE}: ${mb(bytes)}: the mock's layers ${mb(bytes - base)} on ${BASE_IMAGE} ${mb(base)}`;
+  if ((bytes - base) / 1e6 < LAYERS_AIM_MB) ok(`${line}; the layers under the ${LAYERS_AIM_MB} MB aim`);
+  else log(`# ${line}; the layers over the ${LAYERS_AIM_MB} MB aim`);
 }
 
 // --- main ---------------------------------------------------------------------------------------

@@ -1,16 +1,14 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { RequestAuth } from './auth/principal.js';
+import type { Limits } from './config.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import type { ResponseBodyPolicy } from './http/response-body.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { refuseRequestsWhileClosing } from './http/shutdown.js';
-import { type ServerCredentials, tlsContext } from './http/tls-context.js';
-
-export type { ServerCredentials };
-
-import { requirePrincipal } from './auth/principal.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
 import { crlRoutes } from './routes/crl.js';
@@ -27,15 +25,24 @@ import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
 import { tenantOptionRoutes } from './routes/tenant-options.js';
 import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
 import { verifyCertChainRoutes } from './routes/verify-cert-chain.js';
-import { type AppDeps, createServices, type Services } from './services.js';
+import type { Services } from './services.js';
+import { followTrust } from './tls/follow-trust.js';
+import type { ServerCredentials } from './tls/tls-context.js';
 import { dashboardRoutes } from './ui/dashboard.js';
 
-export interface BuildOptions extends AppDeps {
-  logger?: Logger;
+export interface BuildOptions {
+  /** The domain services, built once by `createServices`. */
+  services: Services;
+  limits: Limits;
+  /** Whether POST/PUT answers of the device data APIs carry the object without an Accept header. */
+  responseBody: ResponseBodyPolicy;
+  logger?: Logger | undefined;
   /** Serve HTTPS with these credentials, asking every client for a certificate. */
-  tls?: ServerCredentials;
+  tls?: ServerCredentials | undefined;
   /** Where client certificates come from (default: the TLS handshake). */
-  peerCertificates?: PeerCertificates;
+  peerCertificates?: PeerCertificates | undefined;
+  /** Where the dashboard's files are (default: the package's ui/ folder). */
+  assetsDir?: string | undefined;
 }
 
 const PRUNE_INTERVAL_MS = 60_000;
@@ -47,13 +54,12 @@ declare module 'fastify' {
 }
 
 /**
- * Builds the application from its dependencies. Pure: it reads no environment,
- * opens no port, and every test builds its own.
+ * Builds the HTTP application over the domain services. Pure: it reads no
+ * environment, opens no port, and every test builds its own. Each plugin is
+ * handed the services it uses.
  */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
-  const services = await createServices(options);
-  const { config } = services;
-  const { limits } = config;
+  const { services, limits } = options;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One line per request, written by the onResponse hook below.
@@ -69,7 +75,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ...(options.tls
       ? {
           https: {
-            ...secureContextOptions(tlsContext(options.tls, services.trust.index().enabledCertificates())),
+            key: options.tls.key,
+            cert: options.tls.cert,
             requestCert: true,
             // Refusals are the application's, with Cumulocity's error bodies.
             rejectUnauthorized: false,
@@ -89,18 +96,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.server.maxConnections = limits.maxConnections;
   if (options.tls) {
-    const credentials = options.tls;
-    // Also before listening: a seed applied between build and listen must reach the first handshake.
-    const unsubscribe = services.trust.onChange((index) => {
-      const context = tlsContext(credentials, index.enabledCertificates());
-      if (!context.complete) {
-        app.log.warn(
-          `the names of ${index.size} trusted certificates do not fit in a TLS handshake (about 64 KiB); no acceptable CAs are advertised, so clients send any certificate`,
-        );
-      }
-      (app.server as import('node:https').Server).setSecureContext(secureContextOptions(context));
-    });
-    app.addHook('onClose', async () => unsubscribe());
+    // Before listening too: a seed applied between build and listen must reach the first handshake.
+    const unfollow = followTrust(
+      app.server as import('node:https').Server,
+      options.tls,
+      services.trust,
+      app.log,
+    );
+    app.addHook('onClose', async () => unfollow());
   }
 
   app.addHook('onResponse', async (request, reply) => {
@@ -116,18 +119,64 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerErrorHandling(app);
   refuseRequestsWhileClosing(app);
 
+  const { clock, tenants, trust, options: tenantOptions, devices, crl, tokens, authenticator } = services;
+  const { decisions, chains, login, state, keys, adminSecret, uiSessions } = services;
+  const { inventory, identity, measurements, events, alarms, operations, deviceObjects } = services;
+  const auth = new RequestAuth({ tenants, authenticator });
+
+  // Devices and whoever holds a token.
   await app.register(deviceAccessTokenRoutes, {
-    services,
+    login,
     peerCertificates: options.peerCertificates ?? tlsPeerCertificates,
   });
-  await app.register(currentUserRoutes, { services });
-  await app.register(currentTenantRoutes, { services });
-  await app.register(mockControlRoutes, { services });
-  await app.register(dashboardRoutes, { services });
+  await app.register(currentUserRoutes, { auth, authenticator });
+  await app.register(currentTenantRoutes, { auth });
+  await app.register(mockControlRoutes, { adminSecret, state, decisions, keys, tenants, trust });
+  await app.register(dashboardRoutes, {
+    clock,
+    tenants,
+    trust,
+    options: tenantOptions,
+    devices,
+    tokens,
+    authenticator,
+    decisions,
+    chains,
+    state,
+    adminSecret,
+    sessions: uiSessions,
+    deviceObjects,
+    inventory,
+    measurements,
+    events,
+    alarms,
+    operations,
+    assetsDir: options.assetsDir,
+  });
 
-  // Expired tokens and their revocations can go: an expired token is refused anyway.
+  // Tenant administration (HTTP Basic as a tenant administrator).
+  await app.register(trustedCertificateRoutes, { auth, trust });
+  await app.register(proofOfPossessionRoutes, {
+    auth,
+    trust,
+    proofOfPossession: services.proofOfPossession,
+  });
+  await app.register(verifyCertChainRoutes, { auth, tenants, chains });
+  await app.register(crlRoutes, { auth, crl });
+  await app.register(tenantOptionRoutes, { auth, options: tenantOptions });
+  await app.register(bulkDeviceRequestRoutes, { auth, bulkRegistration: services.bulkRegistration });
+
+  // The device data APIs: a device token or a tenant administrator (issue 15).
+  const data = { auth, responseBody: options.responseBody };
+  await app.register(inventoryRoutes, { ...data, inventory });
+  await app.register(identityRoutes, { ...data, identity });
+  await app.register(measurementRoutes, { ...data, measurements });
+  await app.register(eventRoutes, { ...data, events });
+  await app.register(alarmRoutes, { ...data, alarms, inventory });
+  await app.register(operationRoutes, { ...data, operations });
+
   const prune = () => {
-    const removed = services.store.pruneExpired(Math.floor(services.clock.now() / 1000));
+    const removed = tokens.pruneExpired();
     if (removed > 0) app.log.debug({ removed }, 'pruned expired tokens and revocations');
   };
   let pruner: NodeJS.Timeout | undefined;
@@ -136,28 +185,5 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     pruner = setInterval(prune, PRUNE_INTERVAL_MS).unref();
   });
   app.addHook('onClose', async () => clearInterval(pruner));
-
-  // Tenant administration (HTTP Basic as a tenant administrator).
-  await app.register(trustedCertificateRoutes, { services });
-  await app.register(proofOfPossessionRoutes, { services });
-  await app.register(verifyCertChainRoutes, { services });
-  await app.register(crlRoutes, { services });
-  await app.register(tenantOptionRoutes, { services });
-  await app.register(bulkDeviceRequestRoutes, { services });
-
-  // The device data APIs: a device token or a tenant administrator (issue 15).
-  const data = { authenticate: requirePrincipal(services), responseBody: config.responseBody };
-  await app.register(inventoryRoutes, { ...data, inventory: services.inventory });
-  await app.register(identityRoutes, { ...data, identity: services.identity });
-  await app.register(measurementRoutes, { ...data, measurements: services.measurements });
-  await app.register(eventRoutes, { ...data, events: services.events });
-  await app.register(alarmRoutes, { ...data, alarms: services.alarms, inventory: services.inventory });
-  await app.register(operationRoutes, { ...data, operations: services.operations });
   return app;
 }
-
-const secureContextOptions = ({ key, cert, ca }: { key: string; cert: string; ca: string[] }) => ({
-  key,
-  cert,
-  ca,
-});

@@ -1,4 +1,3 @@
-import type { RetentionLimits } from './device-data/services.js';
 import type { ResponseBodyPolicy } from './http/response-body.js';
 import type { BelowMinimumPolicy } from './tenants/tenant-options.js';
 
@@ -44,6 +43,13 @@ export interface Config {
   retention: RetentionLimits;
   /** A device auto-registered on its first token also gets its managed object and c8y_Serial. */
   autoRegistrationInventory: boolean;
+}
+
+/** How many of each a store keeps; beyond it the oldest go first. */
+export interface RetentionLimits {
+  maxMeasurements: number;
+  maxEvents: number;
+  maxAlarms: number;
 }
 
 export const DEFAULT_RETENTION: RetentionLimits = {

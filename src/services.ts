@@ -1,21 +1,37 @@
+import { AdminSecret } from './auth/admin-secret.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { DecisionLog } from './decisions/decision-log.js';
-import { createDeviceDataServices, type DeviceDataServices } from './device-data/services.js';
+import { Alarms } from './device-data/alarms.js';
+import { DeviceObjects } from './device-data/device-objects.js';
+import { Events } from './device-data/events.js';
+import { Identity } from './device-data/identity.js';
+import { Inventory } from './device-data/inventory.js';
+import { Measurements } from './device-data/measurements.js';
+import { Operations } from './device-data/operations.js';
+import { CertificateReader } from './login/certificate-reader.js';
+import { ChainCheck } from './login/chain-check.js';
+import { DeviceLogin } from './login/device-login.js';
 import { CertificateCache } from './pki/certificate-cache.js';
 import { ChainVerifier } from './pki/chain-verifier.js';
+import { Seeder } from './seed/seed.js';
 import { type SeedSource, StateControl } from './state/state-control.js';
 import type { Store } from './store/store.js';
+import { BulkRegistration } from './tenants/bulk-registration.js';
 import { RevocationLists } from './tenants/crl.js';
+import { CrlSigningKey } from './tenants/crl-signing-key.js';
 import { Devices } from './tenants/devices.js';
+import { ProofOfPossession } from './tenants/proof-of-possession.js';
 import { TenantOptions } from './tenants/tenant-options.js';
 import { Tenants } from './tenants/tenants.js';
 import { TrustedCertificates } from './tenants/trusted-certificates.js';
 import { SigningKeys } from './tokens/signing-key.js';
 import { TokenAuthenticator } from './tokens/token-authenticator.js';
 import { TokenIssuer } from './tokens/token-issuer.js';
+import { Tokens } from './tokens/tokens.js';
+import { UiSessions } from './ui/sessions.js';
 
-/** What the application is built from; only the entry file makes these from the environment. */
+/** What the services are built from; only the entry makes these from the environment. */
 export interface AppDeps {
   config: Config;
   clock: Clock;
@@ -24,47 +40,100 @@ export interface AppDeps {
   seed?: SeedSource | undefined;
 }
 
-/** The domain services over one store, shared by all routes. */
-export interface Services extends AppDeps, DeviceDataServices {
+/**
+ * The domain services over one store, each built once, here. A door or
+ * plugin is handed the few it uses; none is handed the store or the config.
+ */
+export interface Services {
+  clock: Clock;
   tenants: Tenants;
   options: TenantOptions;
   trust: TrustedCertificates;
   devices: Devices;
+  bulkRegistration: BulkRegistration;
   crl: RevocationLists;
-  certificates: CertificateCache;
-  verifier: ChainVerifier;
+  proofOfPossession: ProofOfPossession;
   keys: SigningKeys;
   issuer: TokenIssuer;
   authenticator: TokenAuthenticator;
+  tokens: Tokens;
   decisions: DecisionLog;
+  chains: ChainCheck;
+  login: DeviceLogin;
+  seeder: Seeder;
   state: StateControl;
+  adminSecret: AdminSecret;
+  uiSessions: UiSessions;
+  // The device data APIs (issue 15).
+  inventory: Inventory;
+  identity: Identity;
+  measurements: Measurements;
+  events: Events;
+  alarms: Alarms;
+  operations: Operations;
+  deviceObjects: DeviceObjects;
 }
 
+/** Builds every service in dependency order: each constructor gets finished objects only. */
 export async function createServices({ config, clock, store, seed }: AppDeps): Promise<Services> {
-  const trust = new TrustedCertificates(store, clock);
   const keys = await SigningKeys.load(store, clock);
+  const crlKey = await CrlSigningKey.load(store, clock);
+  const tenants = new Tenants(store);
+  const options = new TenantOptions(store, config.lifespanBelowMinimum);
+  const trust = new TrustedCertificates(store, clock);
   const devices = new Devices(store, clock);
-  const deviceData = createDeviceDataServices(store, clock, config.retention);
-  if (config.autoRegistrationInventory) {
-    devices.onAutoRegistered((device) => deviceData.deviceObjects.ensure(device.tenantId, device.externalId));
-  }
-  const services: Omit<Services, 'state'> & { state?: StateControl } = {
-    config,
+  const crl = new RevocationLists(store, clock, crlKey);
+  const issuer = new TokenIssuer(store, clock, keys);
+  const authenticator = new TokenAuthenticator(store, clock, keys, trust);
+  const decisions = new DecisionLog(clock, config.decisionLogSize);
+  const chains = new ChainCheck({
+    reader: new CertificateReader(new CertificateCache()),
+    verifier: new ChainVerifier(),
+    trust,
+    crl,
+    options,
     clock,
-    store,
-    tenants: new Tenants(store),
-    options: new TenantOptions(store, config.lifespanBelowMinimum),
+  });
+  const seeder = new Seeder({ store, clock, options, trust, devices });
+  const inventory = new Inventory(store, clock);
+  const deviceObjects = new DeviceObjects(store, inventory);
+  if (config.autoRegistrationInventory) {
+    devices.onAutoRegistered((device) => deviceObjects.ensure(device.tenantId, device.externalId));
+  }
+  return {
+    clock,
+    tenants,
+    options,
     trust,
     devices,
-    ...deviceData,
-    crl: new RevocationLists(store, clock),
-    certificates: new CertificateCache(),
-    verifier: new ChainVerifier(),
+    bulkRegistration: new BulkRegistration({ store, devices, deviceObjects }),
+    crl,
+    proofOfPossession: new ProofOfPossession(trust, clock),
     keys,
-    issuer: new TokenIssuer(store, clock, keys),
-    authenticator: new TokenAuthenticator(store, clock, keys, trust),
-    decisions: new DecisionLog(clock, config.decisionLogSize),
+    issuer,
+    authenticator,
+    tokens: new Tokens({ store, clock, authenticator }),
+    decisions,
+    chains,
+    login: new DeviceLogin({
+      chains,
+      devices,
+      tenants,
+      options,
+      issuer,
+      decisions,
+      trustedProxies: config.trustedProxies,
+    }),
+    seeder,
+    state: new StateControl({ store, clock, seeder, trust, keys, crlKey, authenticator, decisions }, seed),
+    adminSecret: new AdminSecret(config.adminSecret),
+    uiSessions: new UiSessions(clock),
+    inventory,
+    identity: new Identity(store, inventory),
+    measurements: new Measurements(store, inventory, { keep: config.retention.maxMeasurements }),
+    events: new Events(store, inventory, clock, { keep: config.retention.maxEvents }),
+    alarms: new Alarms(store, inventory, clock, { keep: config.retention.maxAlarms }),
+    operations: new Operations(store, inventory, clock),
+    deviceObjects,
   };
-  services.state = new StateControl(services as Services, seed);
-  return services as Services;
 }

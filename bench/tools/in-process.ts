@@ -4,6 +4,7 @@ import { systemClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { parseSeed } from '../../src/seed/seed.js';
+import { createServices } from '../../src/services.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ca, devices } from '../fixtures.js';
 
@@ -31,14 +32,20 @@ export async function inProcessMock(
       },
     ],
   };
-  const app = await buildApp({
-    config: resolveConfig({ adminSecret: 'in-process-secret' }),
+  const config = resolveConfig({ adminSecret: 'in-process-secret' });
+  const services = await createServices({
+    config,
     clock: systemClock,
     store: new SqliteStore(),
     seed: { source: 'in-process', load: () => parseSeed(seed, 'in-process') },
+  });
+  const app = await buildApp({
+    services,
+    limits: config.limits,
+    responseBody: config.responseBody,
     peerCertificates: presented,
   });
-  await app.services.state.initialize();
+  await services.state.initialize();
   extend(app);
   await app.ready();
   return { app, fleet };

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { ServerCredentials } from '../app.js';
 import type { Clock } from '../clock.js';
 import { readIfExists, writeGenerated } from '../files.js';
 import { commonName, createServerCertificate, exportPrivateKeyPem } from '../pki/certificate-factory.js';
+import type { ServerCredentials } from '../tls/tls-context.js';
 import { FILES } from './dev-certificate-files.js';
 import { firstCertificate, loadOrCreateCa } from './local-ca.js';
 

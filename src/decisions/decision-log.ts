@@ -1,7 +1,12 @@
 import type { Clock } from '../clock.js';
+import type { Certificate } from '../pki/certificate.js';
 import type { ChainStep } from '../pki/chain-verifier.js';
 
 export type Outcome = 'issued' | 'reused' | 'refused';
+export const OUTCOMES: readonly Outcome[] = ['issued', 'reused', 'refused'];
+
+/** The way a device came in: the REST token endpoint today; MQTT and EST enrollment later. */
+export type Door = 'rest' | 'mqtt' | 'est';
 
 export interface CertificateSummary {
   subject: string;
@@ -12,16 +17,27 @@ export interface CertificateSummary {
   notAfter: number;
 }
 
+export const certificateSummary = (certificate: Certificate): CertificateSummary => ({
+  subject: certificate.subject,
+  issuer: certificate.issuer,
+  serialHex: certificate.serialHex,
+  fingerprint: certificate.fingerprint,
+  notBefore: certificate.notBefore,
+  notAfter: certificate.notAfter,
+});
+
 export interface StepSummary {
   role: ChainStep['role'];
   certificate: CertificateSummary;
   checks: { rule: string; ok: boolean; message: string }[];
 }
 
-/** One authentication decision of the token endpoint. */
+/** One authentication decision of a device login. */
 export interface Decision {
   id: number;
   time: number;
+  /** Where the device came in. */
+  door: Door;
   outcome: Outcome;
   status: number;
   tenantId?: string | undefined;
@@ -37,6 +53,9 @@ export interface Decision {
   token?: { hash: string; issuedAt: number; expiresAt: number } | undefined;
   remoteAddress?: string | undefined;
 }
+
+/** A decision before the log numbers and dates it. */
+export type DecisionDraft = Omit<Decision, 'id' | 'time'>;
 
 export interface DecisionFilter {
   tenantId?: string | undefined;
@@ -61,7 +80,7 @@ export class DecisionLog {
     this.#capacity = capacity;
   }
 
-  record(entry: Omit<Decision, 'id' | 'time'>): Decision {
+  record(entry: DecisionDraft): Decision {
     const decision: Decision = { id: this.#next++, time: this.#clock.now(), ...entry };
     this.#ring.push(decision);
     if (this.#ring.length > this.#capacity) this.#ring.shift();

@@ -1,5 +1,5 @@
 import { isoDate } from '../clock.js';
-import type { OptionRecord } from '../store/store.js';
+import type { OptionRecord } from '../tenants/tenant-options.js';
 import type { TrustedCertificate } from '../tenants/trusted-certificates.js';
 
 /**

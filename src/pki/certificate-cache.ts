@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Certificate } from './certificate.js';
 
 /**
- * Parsed certificates by their bytes: a device presents the same certificate
- * on every request, and parsing costs more than the rest of the chain check.
+ * Parsed certificates by the SHA-256 of their bytes: a device presents the
+ * same certificate on every request, and parsing costs more than the rest of
+ * the chain check. A digest rather than the bytes themselves keeps the keys
+ * small (44 characters instead of some 1,300 per certificate); SHA-256 rather
+ * than SHA-1, whose collisions can be made: two certificates with one SHA-1
+ * would share one parse.
  */
 export class CertificateCache {
   readonly #cache: LRUCache<string, Certificate>;
@@ -13,7 +18,7 @@ export class CertificateCache {
   }
 
   get(der: Buffer): Certificate {
-    const key = der.toString('base64');
+    const key = createHash('sha256').update(der).digest('base64');
     let certificate = this.#cache.get(key);
     if (!certificate) {
       certificate = Certificate.fromDer(der);

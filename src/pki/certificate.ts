@@ -10,7 +10,7 @@ import {
   readElement,
   TAG,
 } from './der.js';
-import { commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
+import { canonicalName, commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
 
 /** Raised when bytes are not a certificate; the message says why. */
 export class CertificateFormatError extends Error {
@@ -28,16 +28,52 @@ const OID = {
   keyUsage: '2.5.29.15',
   extKeyUsage: '2.5.29.37',
   subjectAltName: '2.5.29.17',
-  issuerAltName: '2.5.29.18',
-  subjectKeyIdentifier: '2.5.29.14',
-  authorityKeyIdentifier: '2.5.29.35',
-  crlDistributionPoints: '2.5.29.31',
   certificatePolicies: '2.5.29.32',
-  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  netscapeCertType: '2.16.840.1.113730.1.1',
 } as const;
 
-/** Extensions whose meaning we process or that carry no constraint for a path check. */
-const HANDLED_EXTENSIONS = new Set<string>(Object.values(OID));
+/** Names of the extensions a refusal may mention. */
+export const EXTENSION_NAMES: Record<string, string> = {
+  '2.5.29.19': 'basicConstraints',
+  '2.5.29.15': 'keyUsage',
+  '2.5.29.37': 'extendedKeyUsage',
+  '2.5.29.17': 'subjectAltName',
+  '2.5.29.18': 'issuerAltName',
+  '2.5.29.14': 'subjectKeyIdentifier',
+  '2.5.29.35': 'authorityKeyIdentifier',
+  '2.5.29.31': 'crlDistributionPoints',
+  '2.5.29.32': 'certificatePolicies',
+  '2.5.29.30': 'nameConstraints',
+  '2.5.29.33': 'policyMappings',
+  '2.5.29.36': 'policyConstraints',
+  '2.5.29.54': 'inhibitAnyPolicy',
+  '1.3.6.1.5.5.7.1.1': 'authorityInfoAccess',
+  '2.16.840.1.113730.1.1': 'netscapeCertType',
+};
+
+/**
+ * The extensions the chain check processes, so they may be critical (RFC 5280
+ * 4.2: a critical extension that is not processed refuses the certificate).
+ * subjectAltName needs no processing: no rule reads it. certificatePolicies is
+ * processed with RFC 5280 6.1's default inputs (any policy, none required),
+ * where it never refuses a path, except for the qualifiers of a critical one
+ * (4.2.1.4). nameConstraints and the policy constraints are not processed, so
+ * a critical one refuses the certificate.
+ */
+const PROCESSED_EXTENSIONS = new Set<string>(Object.values(OID));
+
+const ANY_POLICY = '2.5.29.32.0';
+
+/** Extended key usages by OID, as refusals name them. */
+export const KEY_PURPOSES: Record<string, string> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth',
+  '1.3.6.1.5.5.7.3.2': 'clientAuth',
+  '1.3.6.1.5.5.7.3.3': 'codeSigning',
+  '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+  '2.5.29.37.0': 'anyExtendedKeyUsage',
+};
 
 /** Java (JCA) names, as the platform prints them in `algorithmName`. */
 const SIGNATURE_ALGORITHMS: Record<string, string> = {
@@ -55,7 +91,18 @@ const SIGNATURE_ALGORITHMS: Record<string, string> = {
   '1.3.101.113': 'Ed448',
 };
 
-/** keyUsage bit for keyCertSign (RFC 5280 4.2.1.3), counted from the most significant bit. */
+/** keyUsage bits (RFC 5280 4.2.1.3), counted from the most significant bit. */
+export const KEY_USAGES = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
 const KEY_CERT_SIGN = 5;
 
 /** node:crypto's digest for each signature algorithm verified here; others go to OpenSSL's X509 verify. */
@@ -71,6 +118,26 @@ const SIGNATURE_HASHES: Record<string, string | null> = {
   '1.2.840.10045.4.3.4': 'sha512',
   '1.3.101.112': null,
   '1.3.101.113': null,
+};
+
+/**
+ * The key types (node:crypto's names) that can make each signature: an ECDSA
+ * signature labelled SHA256withRSA must not verify with an EC key because
+ * node:crypto, given only a hash, would verify it anyway.
+ */
+const SIGNATURE_KEY_TYPES: Record<string, readonly string[]> = {
+  '1.2.840.113549.1.1.4': ['rsa'],
+  '1.2.840.113549.1.1.5': ['rsa'],
+  '1.2.840.113549.1.1.11': ['rsa'],
+  '1.2.840.113549.1.1.12': ['rsa'],
+  '1.2.840.113549.1.1.13': ['rsa'],
+  '1.2.840.113549.1.1.10': ['rsa', 'rsa-pss'],
+  '1.2.840.10045.4.1': ['ec'],
+  '1.2.840.10045.4.3.2': ['ec'],
+  '1.2.840.10045.4.3.3': ['ec'],
+  '1.2.840.10045.4.3.4': ['ec'],
+  '1.3.101.112': ['ed25519'],
+  '1.3.101.113': ['ed448'],
 };
 
 const KEY_ALGORITHMS = {
@@ -99,21 +166,37 @@ export class Certificate {
   readonly der: Buffer;
   /** Lowercase hex SHA-1 of the DER, as the platform's `fingerprint`. */
   readonly fingerprint: string;
+  /**
+   * Lowercase hex SHA-256 of the DER: what the chain check and its caches know
+   * a certificate by, since SHA-1 collisions can be made (the SHA-1
+   * `fingerprint` only names certificates, as the platform does).
+   */
+  readonly sha256: string;
   readonly version: number;
   /** Lowercase hex without leading zeros. */
   readonly serialHex: string;
   readonly signatureOid: string;
   readonly notBefore: number;
   readonly notAfter: number;
-  /** Hex of the DER-encoded names: keys for matching a certificate to its issuer. */
+  /** Hex of the DER-encoded names, as sent. */
   readonly subjectKey: string;
   readonly issuerKey: string;
+  /** The names as RFC 5280 7.1 compares them: keys for matching a certificate to its issuer. */
+  readonly subjectCanonical: string;
+  readonly issuerCanonical: string;
   readonly extensions: readonly Extension[];
   readonly isCa: boolean;
   readonly pathLen: number | undefined;
   /** The keyUsage bits, or undefined when the extension is absent. */
   readonly keyUsage: readonly boolean[] | undefined;
-  readonly unhandledCriticalExtensions: readonly string[];
+  /** The extendedKeyUsage OIDs, or undefined when the extension is absent. */
+  readonly extendedKeyUsage: readonly string[] | undefined;
+  /** The netscapeCertType bits (bit 0: SSL client), or undefined when absent. */
+  readonly netscapeCertType: readonly boolean[] | undefined;
+  /** Policies of a critical certificatePolicies extension that carry qualifiers. */
+  readonly criticalPolicyQualifiers: readonly string[];
+  /** Critical extensions the chain check does not process (OIDs). */
+  readonly unprocessedCriticalExtensions: readonly string[];
   /** The signed part, the signature, and the public key as found in the DER. */
   readonly tbs: Buffer;
   readonly signature: Buffer;
@@ -130,6 +213,7 @@ export class Certificate {
     this.der = der;
     const structure = readStructure(der);
     this.fingerprint = createHash('sha1').update(der).digest('hex');
+    this.sha256 = createHash('sha256').update(der).digest('hex');
     this.version = structure.version;
     this.serialHex = structure.serialHex;
     this.signatureOid = structure.signatureOid;
@@ -143,20 +227,42 @@ export class Certificate {
     this.spki = structure.spki;
     this.#subjectName = structure.subjectName;
     this.#issuerName = structure.issuerName;
-    const basic = structure.extensions.find((e) => e.oid === OID.basicConstraints);
-    const usage = structure.extensions.find((e) => e.oid === OID.keyUsage);
+    this.subjectCanonical = canonicalName(structure.subjectName);
+    this.issuerCanonical = canonicalName(structure.issuerName);
+    let basic: Extension | undefined;
+    let usage: Extension | undefined;
+    let purposes: Extension | undefined;
+    let netscape: Extension | undefined;
+    let policies: Extension | undefined;
+    for (const extension of structure.extensions) {
+      if (extension.oid === OID.basicConstraints) basic = extension;
+      else if (extension.oid === OID.keyUsage) usage = extension;
+      else if (extension.oid === OID.extKeyUsage) purposes = extension;
+      else if (extension.oid === OID.netscapeCertType) netscape = extension;
+      else if (extension.oid === OID.certificatePolicies) policies = extension;
+    }
+    let extension = '';
     try {
+      extension = 'basicConstraints';
       const constraints = basic ? readBasicConstraints(basic.value) : { ca: false, pathLen: undefined };
       this.isCa = constraints.ca;
       this.pathLen = constraints.pathLen;
+      extension = 'keyUsage';
       this.keyUsage = usage ? readBitString(usage.value) : undefined;
+      extension = 'extendedKeyUsage';
+      this.extendedKeyUsage = purposes ? readOidSequence(purposes.value) : undefined;
+      extension = 'netscapeCertType';
+      this.netscapeCertType = netscape ? readBitString(netscape.value) : undefined;
+      extension = 'certificatePolicies';
+      const qualified = policies ? readPolicies(policies.value) : [];
+      this.criticalPolicyQualifiers = policies?.critical ? qualified : [];
     } catch (error) {
       if (error instanceof DerError)
-        throw new CertificateFormatError(`malformed extension (${error.message})`);
+        throw new CertificateFormatError(`malformed ${extension} extension (${error.message})`);
       throw error;
     }
-    this.unhandledCriticalExtensions = structure.extensions
-      .filter((e) => e.critical && !HANDLED_EXTENSIONS.has(e.oid))
+    this.unprocessedCriticalExtensions = structure.extensions
+      .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
       .map((e) => e.oid);
   }
 
@@ -241,9 +347,23 @@ export class Certificate {
     return this.#keyDescription;
   }
 
-  /** Whether this certificate's key verifies `child`'s signature. */
+  /**
+   * Why this certificate's key cannot have made `child`'s signature, judged by
+   * the algorithm the signature names (RFC 5280 4.1.1.2); undefined when it can
+   * (or when the algorithm is left to OpenSSL). Throws CertificateFormatError
+   * when the key cannot be read.
+   */
+  keyMismatch(child: Certificate): string | undefined {
+    const types = SIGNATURE_KEY_TYPES[child.signatureOid];
+    const type = types && this.publicKey.asymmetricKeyType;
+    if (!types || (type && types.includes(type))) return undefined;
+    return `its signature algorithm ${child.algorithmName} does not fit the issuer's ${this.keyDescription} key`;
+  }
+
+  /** Whether this certificate's key verifies `child`'s signature, with the algorithm the signature names. */
   signed(child: Certificate): boolean {
     try {
+      if (this.keyMismatch(child)) return false;
       const hash = SIGNATURE_HASHES[child.signatureOid];
       if (hash === undefined) return child.x509.verify(this.publicKey);
       return verify(hash, child.tbs, { key: this.publicKey, dsaEncoding: 'der' }, child.signature);
@@ -252,8 +372,14 @@ export class Certificate {
     }
   }
 
+  /** RFC 5280 6.1: subject and issuer names match. */
   get selfIssued(): boolean {
-    return this.subjectKey === this.issuerKey;
+    return this.subjectCanonical === this.issuerCanonical;
+  }
+
+  /** Whether this certificate's issuer name matches `issuer`'s subject (RFC 5280 7.1). */
+  namesIssuer(issuer: Certificate): boolean {
+    return this.issuerCanonical === issuer.subjectCanonical;
   }
 
   get allowsCertificateSigning(): boolean {
@@ -387,7 +513,18 @@ function readStructure(der: Buffer): Structure {
       if (field.tag !== 0xa3) continue;
       if (version !== 3) throw new CertificateFormatError(`extensions in a version ${version} certificate`);
       const list = expectElement(der, field.contentStart, TAG.SEQUENCE, field.end);
-      for (const entry of children(der, list)) extensions.push(readExtension(der, entry));
+      for (const entry of children(der, list)) {
+        const extension = readExtension(der, entry);
+        // RFC 5280 4.2: "A certificate MUST NOT include more than one instance of a
+        // particular extension"; OpenSSL and Java refuse such certificates too.
+        if (extensions.some((e) => e.oid === extension.oid)) {
+          const name = EXTENSION_NAMES[extension.oid];
+          throw new CertificateFormatError(
+            `the ${name ? `${name} extension (${extension.oid})` : `extension ${extension.oid}`} appears more than once`,
+          );
+        }
+        extensions.push(extension);
+      }
     }
     return {
       version,
@@ -429,6 +566,42 @@ function readBasicConstraints(value: Buffer): { ca: boolean; pathLen: number | u
     else if (part.tag === TAG.INTEGER) pathLen = Number.parseInt(integerHex(content(value, part)), 16);
   }
   return { ca, pathLen };
+}
+
+/** A SEQUENCE OF OBJECT IDENTIFIER with at least one (extendedKeyUsage, RFC 5280 4.2.1.12). */
+function readOidSequence(value: Buffer): string[] {
+  const sequence = expectElement(value, 0, TAG.SEQUENCE);
+  if (sequence.end !== value.length) throw new DerError('trailing bytes');
+  const oids = children(value, sequence).map((element) => {
+    if (element.tag !== TAG.OID) throw new DerError('an entry is not an OBJECT IDENTIFIER');
+    return decodeOid(content(value, element));
+  });
+  if (oids.length === 0) throw new DerError('no entry');
+  return oids;
+}
+
+/**
+ * certificatePolicies (RFC 5280 4.2.1.4): checks its form and returns the
+ * policies that carry qualifiers.
+ */
+function readPolicies(value: Buffer): string[] {
+  const sequence = expectElement(value, 0, TAG.SEQUENCE);
+  if (sequence.end !== value.length) throw new DerError('trailing bytes');
+  const qualified: string[] = [];
+  const entries = children(value, sequence);
+  if (entries.length === 0) throw new DerError('no policy');
+  for (const information of entries) {
+    if (information.tag !== TAG.SEQUENCE) throw new DerError('a policy is not a SEQUENCE');
+    const [identifier, qualifiers, extra] = children(value, information);
+    if (identifier?.tag !== TAG.OID || extra) throw new DerError('malformed PolicyInformation');
+    const policy = decodeOid(content(value, identifier));
+    if (qualifiers) {
+      if (qualifiers.tag !== TAG.SEQUENCE || children(value, qualifiers).length === 0)
+        throw new DerError('malformed policyQualifiers');
+      qualified.push(policy === ANY_POLICY ? 'anyPolicy' : policy);
+    }
+  }
+  return qualified;
 }
 
 function readBitString(value: Buffer): boolean[] {

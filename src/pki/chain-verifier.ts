@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { isoDate } from '../clock.js';
-import type { Certificate } from './certificate.js';
+import { type Certificate, EXTENSION_NAMES, KEY_PURPOSES, KEY_USAGES } from './certificate.js';
 import type { Anchor, TrustIndex } from './trust-index.js';
 
 /** The platform's limit on certificates in a chain, anchor included (Cumulocity cloud). */
@@ -8,6 +8,10 @@ export const MAX_CHAIN_LENGTH = 10;
 
 const WEAK_SIGNATURES = new Set(['1.2.840.113549.1.1.4', '1.2.840.113549.1.1.5', '1.2.840.10045.4.1']);
 const MIN_RSA_BITS = 2048;
+const DIGITAL_SIGNATURE = 0;
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+const NETSCAPE_SSL_CLIENT = 0;
 
 /** Names of the rules, as they appear in refusals, the decision log and the dashboard. */
 export type ChainRule =
@@ -26,7 +30,11 @@ export type ChainRule =
   | 'leaf-not-ca'
   | 'signature-algorithm'
   | 'key-size'
-  | 'critical-extensions';
+  | 'critical-extensions'
+  | 'certificate-policies'
+  | 'leaf-key-usage'
+  | 'leaf-extended-key-usage'
+  | 'leaf-netscape-cert-type';
 
 export interface Check {
   rule: ChainRule;
@@ -71,8 +79,9 @@ export interface VerifyOptions {
 /**
  * Checks a presented chain against the trusted certificates of every tenant and
  * says, rule by rule, why it passed or failed. Signature results are cached by
- * the certificates' fingerprints; everything that can change (dates, anchor
- * status, CRL) is checked on every call.
+ * the certificates' SHA-256 (a SHA-1 collision must not inherit a verified
+ * signature); everything that can change (dates, anchor status, CRL) is
+ * checked on every call.
  */
 export class ChainVerifier {
   readonly #signatures = new LRUCache<string, boolean>({ max: 50_000 });
@@ -94,7 +103,7 @@ export class ChainVerifier {
     const { leaf, pool } = selected;
     checks.push(...selected.checks);
 
-    const presentedCount = new Set([...presented.tls, ...presented.header].map((c) => c.fingerprint)).size;
+    const presentedCount = new Set([...presented.tls, ...presented.header].map((c) => c.sha256)).size;
     if (presentedCount > MAX_CHAIN_LENGTH) {
       return refuse(
         'chain-length',
@@ -102,7 +111,7 @@ export class ChainVerifier {
       );
     }
 
-    const candidates = this.#findAnchors(leaf, pool, trust);
+    const { found: candidates, misses } = this.#findAnchors(leaf, pool, trust);
     const enabled = candidates.filter((c) => c.anchor.enabled);
     if (enabled.length === 0) {
       const path = this.#walkPool(leaf, pool);
@@ -120,10 +129,24 @@ export class ChainVerifier {
           disabled.anchor,
         );
       }
+      // A trusted issuer whose key cannot have made the signature it is named for: say so.
+      const mismatch = misses.find((m) => m.mismatch && m.anchor.enabled);
+      if (mismatch) {
+        return refuse(
+          'signature-algorithm',
+          `${mismatch.child.label}: ${mismatch.mismatch} (trusted certificate '${mismatch.anchor.name}', fingerprint ${mismatch.anchor.certificate.fingerprint}, of tenant ${mismatch.anchor.tenantId})`,
+          steps,
+        );
+      }
       const top = path[path.length - 1] ?? leaf;
+      const miss = misses[0];
       return refuse(
         'trusted-anchor',
-        `no tenant trusts this chain: no trusted certificate is, or issued, any of its ${path.length} certificate(s); the top one is ${top.label}, issued by '${top.issuer}'`,
+        `no tenant trusts this chain: no trusted certificate is, or issued, any of its ${path.length} certificate(s); the top one is ${top.label}, issued by '${top.issuer}'${
+          miss
+            ? `; trusted certificate '${miss.anchor.name}' (fingerprint ${miss.anchor.certificate.fingerprint}) of tenant ${miss.anchor.tenantId} has the name of the issuer of ${miss.child.label} but its key does not verify that signature`
+            : ''
+        }`,
         steps,
       );
     }
@@ -187,45 +210,56 @@ export class ChainVerifier {
     return { ok: true, anchor, leaf, steps, checks };
   }
 
-  /** Every trusted certificate that anchors the leaf, following issuers through the pool. */
+  /**
+   * Every trusted certificate that anchors the leaf, following issuers through
+   * the pool; and the trusted certificates that have an issuer's name but did
+   * not sign, for the refusal to name.
+   */
   #findAnchors(
     leaf: Certificate,
     pool: Certificate[],
     trust: TrustIndex,
-  ): { anchor: Anchor; path: Certificate[]; depth: number }[] {
+  ): {
+    found: { anchor: Anchor; path: Certificate[]; depth: number }[];
+    misses: { anchor: Anchor; child: Certificate; mismatch: string | undefined }[];
+  } {
     const found: { anchor: Anchor; path: Certificate[]; depth: number }[] = [];
+    const misses: { anchor: Anchor; child: Certificate; mismatch: string | undefined }[] = [];
     const path = this.#walkPool(leaf, pool);
     for (let i = 0; i < path.length; i++) {
       const certificate = path[i]!;
-      const itself = i > 0 ? trust.byFingerprint(certificate.fingerprint) : undefined;
+      const itself = i > 0 ? trust.bySha256(certificate.sha256) : undefined;
       if (itself) found.push({ anchor: itself, path: path.slice(0, i), depth: i });
       for (const anchor of trust.issuersOf(certificate)) {
         if (anchor === itself) continue;
-        if (this.#signedBy(certificate, anchor.certificate))
+        if (this.#signedBy(certificate, anchor.certificate)) {
           found.push({ anchor, path: path.slice(0, i + 1), depth: i + 1 });
+        } else {
+          misses.push({ anchor, child: certificate, mismatch: anchor.certificate.keyMismatch(certificate) });
+        }
       }
     }
-    return found;
+    return { found, misses };
   }
 
   /** Leaf, then each next issuer found among the presented certificates, without loops. */
   #walkPool(leaf: Certificate, pool: Certificate[]): Certificate[] {
     const path = [leaf];
-    const seen = new Set([leaf.fingerprint]);
+    const seen = new Set([leaf.sha256]);
     let current = leaf;
     while (path.length <= MAX_CHAIN_LENGTH && !current.selfIssued) {
-      const issuers = pool.filter((c) => c.subjectKey === current.issuerKey && !seen.has(c.fingerprint));
+      const issuers = pool.filter((c) => current.namesIssuer(c) && !seen.has(c.sha256));
       const next = issuers.find((c) => this.#signedBy(current, c)) ?? issuers[0];
       if (!next) break;
       path.push(next);
-      seen.add(next.fingerprint);
+      seen.add(next.sha256);
       current = next;
     }
     return path;
   }
 
   #signedBy(child: Certificate, issuer: Certificate): boolean {
-    const key = `${child.fingerprint}>${issuer.fingerprint}`;
+    const key = `${child.sha256}>${issuer.sha256}`;
     let ok = this.#signatures.get(key);
     if (ok === undefined) {
       try {
@@ -269,11 +303,24 @@ export class ChainVerifier {
       );
     }
 
-    if (certificate.unhandledCriticalExtensions.length > 0) {
+    if (certificate.unprocessedCriticalExtensions.length > 0) {
+      const names = certificate.unprocessedCriticalExtensions.map((oid) =>
+        EXTENSION_NAMES[oid] ? `${EXTENSION_NAMES[oid]} (${oid})` : oid,
+      );
       check(
         'critical-extensions',
         false,
-        `${certificate.label} has critical extension(s) this platform does not process: ${certificate.unhandledCriticalExtensions.join(', ')}`,
+        `${certificate.label} has critical extension(s) this platform does not process: ${names.join(', ')}`,
+      );
+    }
+
+    if (certificate.criticalPolicyQualifiers.length > 0) {
+      // RFC 5280 4.2.1.4: a critical certificatePolicies must be understood "including the
+      // optional qualifier", or the certificate rejected; Java's PKIX validation rejects them.
+      check(
+        'certificate-policies',
+        false,
+        `${certificate.label} has a critical certificatePolicies extension whose policies carry qualifiers (${certificate.criticalPolicyQualifiers.join(', ')}); qualifiers are not processed, so the extension must not be critical`,
       );
     }
 
@@ -284,6 +331,7 @@ export class ChainVerifier {
         `${certificate.label} is a CA certificate (basicConstraints CA:true); a device certificate must not be`,
       );
     }
+    if (role === 'leaf') checks.push(...leafChecks(certificate));
 
     if (index > 0) {
       // `certificate` issued path[index - 1]; (index - 1) CA certificates sit between it and the leaf.
@@ -328,6 +376,10 @@ export class ChainVerifier {
           `${certificate.label} is signed with ${certificate.algorithmName}, which is not accepted`,
         );
       }
+      const mismatch = issuer.keyMismatch(certificate);
+      if (mismatch) {
+        check('signature-algorithm', false, `${certificate.label}: ${mismatch} ${issuer.label}`);
+      }
       if (this.#signedBy(certificate, issuer)) {
         check(
           'signature',
@@ -344,6 +396,55 @@ export class ChainVerifier {
     }
     return { role, certificate, checks };
   }
+}
+
+/**
+ * What a TLS client certificate must allow, as Java's TLS checks it
+ * (sun.security.validator.EndEntityChecker, TLS client variant), which is what
+ * the platform's handshake refusals look like: when present, keyUsage must
+ * include digitalSignature (the key signs the handshake), extendedKeyUsage
+ * clientAuth or anyExtendedKeyUsage, and netscapeCertType the SSL client bit.
+ */
+function leafChecks(leaf: Certificate): Check[] {
+  const checks: Check[] = [];
+  const { keyUsage, extendedKeyUsage, netscapeCertType } = leaf;
+  if (keyUsage) {
+    const names = KEY_USAGES.filter((_, bit) => keyUsage[bit]).join(', ') || 'no usage';
+    checks.push(
+      keyUsage[DIGITAL_SIGNATURE]
+        ? { rule: 'leaf-key-usage', ok: true, message: `keyUsage ${names} includes digitalSignature` }
+        : {
+            rule: 'leaf-key-usage',
+            ok: false,
+            message: `${leaf.label} has keyUsage ${names} without digitalSignature; a TLS client certificate's key must be allowed to sign`,
+          },
+    );
+  }
+  if (extendedKeyUsage) {
+    const names = extendedKeyUsage.map((oid) => KEY_PURPOSES[oid] ?? oid).join(', ');
+    const allowed = extendedKeyUsage.some((oid) => oid === CLIENT_AUTH || oid === ANY_EXTENDED_KEY_USAGE);
+    checks.push(
+      allowed
+        ? {
+            rule: 'leaf-extended-key-usage',
+            ok: true,
+            message: `extendedKeyUsage ${names} allows TLS clients`,
+          }
+        : {
+            rule: 'leaf-extended-key-usage',
+            ok: false,
+            message: `${leaf.label} has extendedKeyUsage ${names} without clientAuth (1.3.6.1.5.5.7.3.2); a device certificate must allow TLS client authentication`,
+          },
+    );
+  }
+  if (netscapeCertType && !netscapeCertType[NETSCAPE_SSL_CLIENT]) {
+    checks.push({
+      rule: 'leaf-netscape-cert-type',
+      ok: false,
+      message: `${leaf.label} has a netscapeCertType extension without the SSL client bit`,
+    });
+  }
+  return checks;
 }
 
 type LeafSelection =
@@ -387,7 +488,7 @@ function selectLeaf({ tls, header, forwarded }: PresentedChain): LeafSelection {
     message: `client certificate ${tlsLeaf.label} presented in the TLS handshake`,
   };
   if (!first) return { leaf: tlsLeaf, pool: rest, checks: [present] };
-  if (first.fingerprint === tlsLeaf.fingerprint) {
+  if (first.sha256 === tlsLeaf.sha256) {
     return {
       leaf: tlsLeaf,
       pool: [...header.slice(1), ...rest],
@@ -401,7 +502,7 @@ function selectLeaf({ tls, header, forwarded }: PresentedChain): LeafSelection {
       ],
     };
   }
-  if (first.isCa || first.subjectKey === tlsLeaf.issuerKey) {
+  if (first.isCa || tlsLeaf.namesIssuer(first)) {
     return {
       leaf: tlsLeaf,
       pool: [...header, ...rest],

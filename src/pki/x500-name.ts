@@ -30,6 +30,8 @@ export interface Attribute {
   oid: string;
   /** The decoded string, raw (not escaped). */
   value: string;
+  /** The ASN.1 tag of the value (UTF8String, PrintableString, ...). */
+  tag: number;
 }
 
 /** A distinguished name in DER order: relative names, each one or more attributes. */
@@ -72,9 +74,50 @@ export function decodeName(der: Buffer, name: DerElement): Name {
     return children(der, rdn).map((pair) => {
       const [type, value] = children(der, pair);
       if (!type || type.tag !== TAG.OID || !value) throw new DerError('malformed attribute in a name');
-      return { oid: decodeOid(content(der, type)), value: decodeString(value.tag, content(der, value)) };
+      return {
+        oid: decodeOid(content(der, type)),
+        value: decodeString(value.tag, content(der, value)),
+        tag: value.tag,
+      };
     });
   });
+}
+
+/** The directory string types RFC 5280 7.1 compares after case folding and space folding. */
+const CASE_FOLDED = new Set([0x0c, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e]);
+/** White space to fold: any but a single inner space (ASCII, as OpenSSL's isspace() sees it). */
+const FOLDABLE_SPACE = /[\t\n\v\f\r]|^ | $| {2}/;
+const SPACES = /[ \t\n\v\f\r]+/g;
+
+/** Lower case as Java's X500Principal folds it (all of Unicode; OpenSSL folds only ASCII), spaces folded. */
+function folded(value: string): string {
+  const lower = value.toLowerCase();
+  return FOLDABLE_SPACE.test(lower) ? lower.replace(SPACES, ' ').replace(/^ | $/g, '') : lower;
+}
+
+/** One attribute, length-prefixed so that no value can run into the next. */
+function attributeKey(a: Attribute): string {
+  const value = CASE_FOLDED.has(a.tag) ? folded(a.value) : `#${a.tag}#${a.value}`;
+  return `${a.oid}=${value.length}:${value}`;
+}
+
+/**
+ * A key under which two names are equal when RFC 5280 7.1 says they match:
+ * strings compared without case and with white space trimmed and runs of it
+ * folded to one, whatever string type encodes them; the attributes of a
+ * relative name in any order. A CA whose subject is
+ * a PrintableString "Acme CA" thus issues certificates naming "ACME  CA" in a
+ * UTF8String, as OpenSSL and Java's X500Principal see it. Made for every
+ * certificate parsed, so the usual name (nothing to fold, one attribute per
+ * relative name) takes no regular expression replacement and no sort.
+ */
+export function canonicalName(name: Name): string {
+  let key = '';
+  for (const rdn of name) {
+    const part = rdn.length === 1 ? attributeKey(rdn[0]!) : rdn.map(attributeKey).sort().join('+');
+    key += `${part.length}/${part}`;
+  }
+  return key;
 }
 
 export function commonNames(name: Name): string[] {

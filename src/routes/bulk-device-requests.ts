@@ -1,19 +1,22 @@
 import type { FastifyInstance } from 'fastify';
-import { requireAdministrator } from '../auth/principal.js';
+import type { RequestAuth } from '../auth/principal.js';
 import { BadRequest } from '../errors.js';
 import { readCsv } from '../http/csv.js';
 import { MEDIA } from '../http/media-types.js';
 import { readUpload } from '../http/multipart.js';
-import type { Services } from '../services.js';
-import { registerDevices } from '../tenants/bulk-registration.js';
+import type { BulkRegistration } from '../tenants/bulk-registration.js';
+import { readBulkRegistration } from './bulk-registration-csv.js';
 
 const RESOURCE = 'devicecontrol';
 
 /** POST /devicecontrol/bulkNewDeviceRequests: register devices in advance from a CSV file. */
-export async function bulkDeviceRequestRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function bulkDeviceRequestRoutes(
+  app: FastifyInstance,
+  { auth, bulkRegistration }: { auth: RequestAuth; bulkRegistration: BulkRegistration },
+) {
   app.post(
     '/devicecontrol/bulkNewDeviceRequests',
-    { preHandler: requireAdministrator(services), config: { resource: RESOURCE } },
+    { preHandler: auth.administrator, config: { resource: RESOURCE } },
     async (request, reply) => {
       const { tenant } = request.principal!;
       if (!request.isMultipart()) {
@@ -22,7 +25,8 @@ export async function bulkDeviceRequestRoutes(app: FastifyInstance, { services }
       const { file } = await readUpload(request, RESOURCE);
       if (!file) throw new BadRequest(RESOURCE, 'Send the CSV file in the multipart field "file".');
       // The platform detects the separator: tab, semicolon or comma.
-      const result = registerDevices(readCsv(file, RESOURCE, [';', ',', '\t']), tenant.id, services);
+      const rows = readBulkRegistration(readCsv(file, RESOURCE, [';', ',', '\t']));
+      const result = bulkRegistration.register(tenant.id, rows);
       request.log.info(
         { tenant: tenant.id, created: result.numberOfCreated, failed: result.numberOfFailed },
         'bulk device registration',

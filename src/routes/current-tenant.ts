@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { requirePrincipal } from '../auth/principal.js';
+import type { RequestAuth } from '../auth/principal.js';
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
-import type { Services } from '../services.js';
 
 /** GET/HEAD /tenant/currentTenant: thin-edge probes a token's validity with HEAD here. */
-export async function currentTenantRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function currentTenantRoutes(app: FastifyInstance, { auth }: { auth: RequestAuth }) {
   app.get<{ Querystring: { withParent?: string } }>(
     '/tenant/currentTenant',
-    { preHandler: requirePrincipal(services), config: { resource: 'tenants' } },
+    { preHandler: auth.principal, config: { resource: 'tenants' } },
     async (request, reply) => {
       const { tenant } = request.principal!;
       const base = origin(request, tenant.domain);

@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { type Principal, requirePrincipal } from '../auth/principal.js';
+import type { Principal, RequestAuth } from '../auth/principal.js';
 import { isoDate } from '../clock.js';
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
-import type { Services } from '../services.js';
 import { ADMIN_ROLES, DEVICE_ROLES } from '../tenants/roles.js';
-
-export { ADMIN_ROLES, DEVICE_ROLES } from '../tenants/roles.js';
+import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
 
 /** GET/HEAD /user/currentUser and POST /user/logout. */
-export async function currentUserRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const authenticated = requirePrincipal(services);
+export async function currentUserRoutes(
+  app: FastifyInstance,
+  { auth, authenticator }: { auth: RequestAuth; authenticator: TokenAuthenticator },
+) {
+  const authenticated = auth.principal;
 
   app.get(
     '/user/currentUser',
@@ -28,7 +29,7 @@ export async function currentUserRoutes(app: FastifyInstance, { services }: { se
     async (request, reply) => {
       const principal = request.principal!;
       if (principal.kind === 'device') {
-        services.authenticator.revoke(principal);
+        authenticator.revoke(principal);
         request.log.info(
           { tenant: principal.tenant.id, device: principal.device.externalId },
           `token of ${principal.claims.sub} logged out`,

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { actorOf } from '../auth/actor.js';
+import type { RequestAuth } from '../auth/principal.js';
 import type { Actor } from '../device-data/actor.js';
 import { NotFound } from '../errors.js';
 import { origin } from '../http/links.js';
@@ -7,12 +8,8 @@ import type { ResponseBodyPolicy } from '../http/response-body.js';
 
 /** What every device data route plugin is given besides its domain service. */
 export interface DataRouteOptions {
-  /**
-   * Sets `request.principal` or refuses with 401. It runs when the request
-   * arrives, before its body is read: a call without credentials is a 401
-   * before any 400, 404 or 415, as on the platform.
-   */
-  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Who sent the request: a device token or a tenant administrator. */
+  auth: RequestAuth;
   responseBody: ResponseBodyPolicy;
 }
 
@@ -22,8 +19,13 @@ export function callerOf(request: FastifyRequest): { actor: Actor; base: string 
   return { actor: actorOf(principal), base: origin(request, principal.tenant.domain) };
 }
 
+/**
+ * Authentication runs when the request arrives, before its body is read: a
+ * call without credentials is a 401 before any 400, 404 or 415, as on the
+ * platform.
+ */
 export const routeOptions = (options: DataRouteOptions, resource: string): RouteShorthandOptions => ({
-  onRequest: options.authenticate,
+  onRequest: options.auth.principal,
   config: { resource },
 });
 

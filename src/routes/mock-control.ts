@@ -1,31 +1,40 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Outcome } from '../decisions/decision-log.js';
+import type { AdminSecret } from '../auth/admin-secret.js';
+import { type DecisionLog, OUTCOMES, type Outcome } from '../decisions/decision-log.js';
 import { BadRequest, Unauthorized } from '../errors.js';
 import { MEDIA } from '../http/media-types.js';
-import type { Services } from '../services.js';
+import type { StateControl } from '../state/state-control.js';
+import type { Tenants } from '../tenants/tenants.js';
+import type { TrustRegistry } from '../tenants/trusted-certificates.js';
+import type { SigningKeys } from '../tokens/signing-key.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-const OUTCOMES: readonly Outcome[] = ['issued', 'reused', 'refused'];
 /** A whole exported state can be large (thousands of certificates and tokens). */
 const STATE_BODY_LIMIT = 256 * 1024 * 1024;
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * The control API for test suites, outside Cumulocity's paths: public JWKS and
  * health; reset, state export/import and the decision log behind the admin secret.
  */
-export async function mockControlRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { config, state, decisions, keys, store } = services;
-  const expected = config.adminSecret === undefined ? undefined : digest(config.adminSecret);
+export interface MockControlOptions {
+  adminSecret: AdminSecret;
+  state: StateControl;
+  decisions: DecisionLog;
+  keys: SigningKeys;
+  tenants: Tenants;
+  trust: TrustRegistry;
+}
 
+export async function mockControlRoutes(
+  app: FastifyInstance,
+  { adminSecret, state, decisions, keys, tenants, trust }: MockControlOptions,
+) {
   const requireSecret = async (request: FastifyRequest) => {
     const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
-    if (!expected || !given || !timingSafeEqual(digest(given), expected)) {
+    if (!adminSecret.matches(given || undefined)) {
       throw new Unauthorized('The control API needs Authorization: Bearer <admin secret> (--admin-secret).', {
         reason: given ? 'wrong admin secret' : 'no admin secret given',
       });
@@ -39,12 +48,11 @@ export async function mockControlRoutes(app: FastifyInstance, { services }: { se
 
   app.get('/_mock/health', config_, async (_request, reply) => {
     try {
-      const tenants = store.listTenants().length;
       return reply.type(MEDIA.json).send({
         status: 'UP',
         version: pkg.version,
-        tenants,
-        trustedCertificates: services.trust.index().size,
+        tenants: tenants.count(),
+        trustedCertificates: trust.index().size,
       });
     } catch (error) {
       reply.log.error({ err: error }, 'health check failed');
@@ -57,7 +65,7 @@ export async function mockControlRoutes(app: FastifyInstance, { services }: { se
     request.log.info(`state reset to the seed ${state.seedSource}`);
     return reply
       .type(MEDIA.json)
-      .send({ status: 'reset', seed: state.seedSource, tenants: services.tenants.list().map((t) => t.id) });
+      .send({ status: 'reset', seed: state.seedSource, tenants: tenants.list().map((t) => t.id) });
   });
 
   app.get('/_mock/state', { ...config_, preHandler: requireSecret }, async (_request, reply) =>

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { requireAdministrator } from '../auth/principal.js';
+import type { RequestAuth } from '../auth/principal.js';
 import { BodyReader, type JsonObject } from '../http/fields.js';
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { pageOf, parsePaging } from '../http/paging.js';
 import { optionJson } from '../http/representations.js';
-import type { Services } from '../services.js';
-import type { OptionRecord } from '../store/store.js';
+import type { OptionRecord, TenantOptions } from '../tenants/tenant-options.js';
 
 const RESOURCE = 'options';
 
@@ -15,10 +14,12 @@ type OptionParams = { category: string; key: string };
 type Query = Record<string, string | string[] | undefined>;
 
 /** /tenant/options: the tenant's category/key/value settings, values always strings. */
-export async function tenantOptionRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { options } = services;
+export async function tenantOptionRoutes(
+  app: FastifyInstance,
+  { auth, options }: { auth: RequestAuth; options: TenantOptions },
+) {
   const body = new BodyReader(RESOURCE);
-  const routeOptions = { preHandler: requireAdministrator(services), config: { resource: RESOURCE } };
+  const routeOptions = { preHandler: auth.administrator, config: { resource: RESOURCE } };
 
   /**
    * Option values are strings; a JSON number or boolean is stored as its text

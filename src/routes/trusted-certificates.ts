@@ -1,33 +1,38 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertTenantAccess, requireAdministrator } from '../auth/principal.js';
+import type { RequestAuth } from '../auth/principal.js';
 import { BodyReader, type JsonObject } from '../http/fields.js';
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { booleanQuery, pageOf, parsePaging } from '../http/paging.js';
 import { trustedCertificateJson } from '../http/representations.js';
-import type { Services } from '../services.js';
-import type { TrustedCertificateInput, TrustedCertificatePatch } from '../tenants/trusted-certificates.js';
+import {
+  CERTIFICATE_STATUSES,
+  type TrustedCertificateInput,
+  type TrustedCertificatePatch,
+  type TrustedCertificates,
+} from '../tenants/trusted-certificates.js';
 
 const RESOURCE = 'tenants';
-const STATUSES = ['ENABLED', 'DISABLED'] as const;
 
 type TenantParams = { tenantId: string };
 type CertificateParams = { tenantId: string; fingerprint: string };
 type Query = Record<string, string | string[] | undefined>;
 
 /** /tenant/tenants/{tenantId}/trusted-certificates: whom a tenant trusts. */
-export async function trustedCertificateRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { trust } = services;
+export async function trustedCertificateRoutes(
+  app: FastifyInstance,
+  { auth, trust }: { auth: RequestAuth; trust: TrustedCertificates },
+) {
   const body = new BodyReader(RESOURCE);
-  const options = { preHandler: requireAdministrator(services), config: { resource: RESOURCE } };
+  const options = { preHandler: auth.administrator, config: { resource: RESOURCE } };
   const collection = '/tenant/tenants/:tenantId/trusted-certificates';
   const single = `${collection}/:fingerprint`;
 
   /** The tenant in the path, after the access check, and the origin for links. */
   const tenantOf = (request: FastifyRequest<{ Params: TenantParams }>) => {
     const { tenantId } = request.params;
-    assertTenantAccess(services, request.principal, tenantId);
-    return { tenantId, base: origin(request, services.tenants.get(tenantId)!.domain) };
+    const tenant = auth.assertTenantAccess(request.principal, tenantId);
+    return { tenantId, base: origin(request, tenant.domain) };
   };
 
   app.get<{ Params: TenantParams; Querystring: Query }>(collection, options, async (request, reply) => {
@@ -112,7 +117,7 @@ export async function trustedCertificateRoutes(app: FastifyInstance, { services 
     return {
       certInPemFormat: body.string(object, 'certInPemFormat', { required: true, nonEmpty: true })!,
       name: body.string(object, 'name', { nonEmpty: true }),
-      status: body.oneOf(object, 'status', STATUSES),
+      status: body.oneOf(object, 'status', CERTIFICATE_STATUSES),
       autoRegistrationEnabled: body.boolean(object, 'autoRegistrationEnabled'),
     };
   }
@@ -121,7 +126,7 @@ export async function trustedCertificateRoutes(app: FastifyInstance, { services 
   function patchInput(object: JsonObject): TrustedCertificatePatch {
     return {
       name: body.string(object, 'name', { nonEmpty: true }),
-      status: body.oneOf(object, 'status', STATUSES),
+      status: body.oneOf(object, 'status', CERTIFICATE_STATUSES),
       autoRegistrationEnabled: body.boolean(object, 'autoRegistrationEnabled'),
     };
   }

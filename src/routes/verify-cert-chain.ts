@@ -1,26 +1,34 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertOwnTenant, requireAdministrator } from '../auth/principal.js';
+import { assertOwnTenant, type RequestAuth } from '../auth/principal.js';
 import { BadRequest, NotFound, UNAUTHORIZED, Unauthorized } from '../errors.js';
 import { MEDIA } from '../http/media-types.js';
 import { readUpload } from '../http/multipart.js';
-import { type Certificate, CertificateFormatError } from '../pki/certificate.js';
+import { UnreadableChain } from '../login/certificate-reader.js';
+import type { ChainCheck } from '../login/chain-check.js';
+import type { Certificate } from '../pki/certificate.js';
 import { parseCommaSeparatedChainHeader } from '../pki/chain-header.js';
 import { decodeCertificateBlocks, PemError } from '../pki/pem.js';
-import { TrustIndex } from '../pki/trust-index.js';
-import type { Services } from '../services.js';
+import type { Tenants } from '../tenants/tenants.js';
 
 const RESOURCE = 'Device Certificates';
 /** Platform documentation: "For file upload, the max chain length support is 10 and for a header it is 5." */
 const MAX_FILE_CHAIN = 10;
 const MAX_HEADER_CHAIN = 5;
 
-/** POST /tenant/trusted-certificates/verify-cert-chain: would this chain get a device token from this tenant? */
-export async function verifyCertChainRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { verifier, trust, tenants, certificates, clock, options, crl } = services;
+export interface VerifyCertChainOptions {
+  auth: RequestAuth;
+  tenants: Tenants;
+  chains: ChainCheck;
+}
 
+/** POST /tenant/trusted-certificates/verify-cert-chain: would this chain get a device token from this tenant? */
+export async function verifyCertChainRoutes(
+  app: FastifyInstance,
+  { auth, tenants, chains }: VerifyCertChainOptions,
+) {
   app.post(
     '/tenant/trusted-certificates/verify-cert-chain',
-    { preHandler: requireAdministrator(services), config: { resource: RESOURCE } },
+    { preHandler: auth.administrator, config: { resource: RESOURCE } },
     async (request, reply) => {
       const presented = await readChain(request);
       const tenantId = presented.tenantId ?? request.principal!.tenant.id;
@@ -29,12 +37,7 @@ export async function verifyCertChainRoutes(app: FastifyInstance, { services }: 
       }
       assertOwnTenant(request.principal, tenantId);
       // The same rules as the token endpoint, with only this tenant's trusted certificates as anchors.
-      const anchors = new TrustIndex([...trust.index().anchors()].filter((a) => a.tenantId === tenantId));
-      const verdict = verifier.verify({ tls: [], header: presented.chain, forwarded: true }, anchors, {
-        now: clock.now(),
-        isRevoked: (tenant, certificate) =>
-          options.crlOfflineCheck(tenant) && crl.isRevoked(tenant, certificate.serialHex),
-      });
+      const verdict = chains.verifyForwarded(presented.chain, tenantId);
       if (!verdict.ok || !verdict.leaf) {
         throw new Unauthorized(UNAUTHORIZED.chain, {
           rule: verdict.rule,
@@ -62,43 +65,46 @@ export async function verifyCertChainRoutes(app: FastifyInstance, { services }: 
     let ders: Buffer[];
     let limit: number;
     let source: string;
-    try {
-      if (request.isMultipart()) {
-        const { file, fields } = await readUpload(request, RESOURCE);
-        if (fields.tenantId?.trim()) tenantId = fields.tenantId.trim();
-        if (!file || file.length === 0) {
-          throw new BadRequest(RESOURCE, 'Send the certificate chain (PEM) in the multipart field "file".');
-        }
-        const text = file.toString('latin1');
-        ders = text.includes('-----BEGIN') ? decodeCertificateBlocks(text) : [file];
-        [limit, source] = [MAX_FILE_CHAIN, 'the file'];
-      } else {
-        const header = request.headers['x-cumulocity-client-cert-chain'];
-        if (typeof header !== 'string' || header.trim() === '') {
-          throw new BadRequest(
-            RESOURCE,
-            'Send the certificate chain in the X-Cumulocity-Client-Cert-Chain header (PEM certificates separated by ",") or as a multipart file.',
-          );
-        }
-        ders = parseCommaSeparatedChainHeader(header);
-        [limit, source] = [MAX_HEADER_CHAIN, 'X-Cumulocity-Client-Cert-Chain'];
+    if (request.isMultipart()) {
+      const { file, fields } = await readUpload(request, RESOURCE);
+      if (fields.tenantId?.trim()) tenantId = fields.tenantId.trim();
+      if (!file || file.length === 0) {
+        throw new BadRequest(RESOURCE, 'Send the certificate chain (PEM) in the multipart field "file".');
       }
-      if (ders.length === 0) throw new PemError('no PEM certificate found');
-      if (ders.length > limit) {
+      const text = file.toString('latin1');
+      ders = text.includes('-----BEGIN') ? readable(() => decodeCertificateBlocks(text)) : [file];
+      [limit, source] = [MAX_FILE_CHAIN, 'the file'];
+    } else {
+      const header = request.headers['x-cumulocity-client-cert-chain'];
+      if (typeof header !== 'string' || header.trim() === '') {
         throw new BadRequest(
           RESOURCE,
-          `${source} holds ${ders.length} certificates; at most ${limit} are supported there${limit === MAX_HEADER_CHAIN ? ` (a file may hold ${MAX_FILE_CHAIN})` : ''}.`,
+          'Send the certificate chain in the X-Cumulocity-Client-Cert-Chain header (PEM certificates separated by ",") or as a multipart file.',
         );
       }
-      const chain = ders.map((der, i) =>
-        i === 0 ? certificates.get(der) : certificates.get(der).withReadableKey(),
-      );
-      return { chain, ...(tenantId ? { tenantId } : {}) };
-    } catch (error) {
-      if (error instanceof PemError || error instanceof CertificateFormatError) {
-        throw new BadRequest(RESOURCE, `Cannot parse X509 certificate. : ${error.message}`);
-      }
-      throw error;
+      ders = readable(() => parseCommaSeparatedChainHeader(header));
+      [limit, source] = [MAX_HEADER_CHAIN, 'X-Cumulocity-Client-Cert-Chain'];
     }
+    if (ders.length === 0) throw unparsable('no PEM certificate found');
+    if (ders.length > limit) {
+      throw new BadRequest(
+        RESOURCE,
+        `${source} holds ${ders.length} certificates; at most ${limit} are supported there${limit === MAX_HEADER_CHAIN ? ` (a file may hold ${MAX_FILE_CHAIN})` : ''}.`,
+      );
+    }
+    const chain = readable(() => chains.reader.chain(ders));
+    return { chain, ...(tenantId ? { tenantId } : {}) };
+  }
+}
+
+const unparsable = (message: string) =>
+  new BadRequest(RESOURCE, `Cannot parse X509 certificate. : ${message}`);
+
+function readable<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof PemError || error instanceof UnreadableChain) throw unparsable(error.message);
+    throw error;
   }
 }

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
+import type { Clock } from '../clock.js';
 import { C8yError } from '../errors.js';
-import type { Services } from '../services.js';
-import { externalIdProblem } from '../tenants/devices.js';
+import type { Store } from '../store/store.js';
+import { type Devices, externalIdProblem } from '../tenants/devices.js';
 import { hashPassword } from '../tenants/passwords.js';
+import type { TenantOptions } from '../tenants/tenant-options.js';
+import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
 
 const TrustedCertificateSeed = Type.Object(
   {
@@ -155,71 +158,94 @@ function formatErrors(errors: ErrorObject[]): string {
 
 export const SEEDED_META_KEY = 'seeded-from';
 
-/**
- * Writes a seed through the same rules as the APIs, so a bad certificate or
- * option in a seed is refused as it would be over HTTP. With `replace`, the
- * current state goes first (the signing key stays, so issued tokens still
- * verify offline). All in one transaction: a crash leaves the old state or the
- * new one, never a mix.
- */
-export async function applySeed(
-  seed: Seed,
-  services: Services,
-  source: string,
-  options: { replace?: boolean } = {},
-): Promise<void> {
-  const hashes = new Map<string, string>();
-  for (const tenant of seed.tenants) {
-    for (const user of tenant.users ?? [])
-      hashes.set(`${tenant.id}/${user.userName}`, await hashPassword(user.password));
-  }
-  const { store, clock } = services;
-  try {
-    store.transaction(() => {
-      if (options.replace) {
-        const key = store.getSigningKey();
-        store.clear();
-        if (key) store.putSigningKey(key);
-      }
-      seed.tenants.forEach((tenant, t) => {
-        const at = `${source}: tenants[${t}]`;
-        store.insertTenant({ id: tenant.id, domain: tenant.domain, createdAt: clock.now() });
-        for (const user of tenant.users ?? []) {
-          store.putUser({
-            tenantId: tenant.id,
-            userName: user.userName,
-            passwordHash: hashes.get(`${tenant.id}/${user.userName}`)!,
-          });
-        }
-        for (const [o, option] of (tenant.options ?? []).entries()) {
-          fieldContext(`${at}.options[${o}].value`, () =>
-            services.options.set({ tenantId: tenant.id, ...option }),
-          );
-        }
-        for (const [c, certificate] of (tenant.trustedCertificates ?? []).entries()) {
-          fieldContext(`${at}.trustedCertificates[${c}]`, () =>
-            services.trust.add(tenant.id, {
-              name: certificate.name,
-              certInPemFormat: certificate.certInPemFormat!,
-              status: certificate.status,
-              autoRegistrationEnabled: certificate.autoRegistrationEnabled,
-            }),
-          );
-        }
-        for (const device of tenant.devices ?? [])
-          services.devices.register(tenant.id, device.externalId, 'seed');
-      });
-      store.setMeta(SEEDED_META_KEY, source);
-    });
-  } finally {
-    // The trusted certificates' index saw writes that may have been rolled back.
-    services.trust.reload();
-  }
+/** What a seed is written through: the store, and the services whose rules it passes. */
+export interface SeederDeps {
+  store: Store;
+  clock: Clock;
+  options: TenantOptions;
+  trust: TrustedCertificates;
+  devices: Devices;
 }
 
-/** Whether the store already holds state (a restart keeps what the APIs changed). */
-export const isSeeded = (services: Services): boolean =>
-  services.store.getMeta(SEEDED_META_KEY) !== undefined;
+/** Writes seeds into the store. */
+export class Seeder {
+  readonly #deps: SeederDeps;
+
+  constructor(deps: SeederDeps) {
+    this.#deps = deps;
+  }
+
+  /** Whether the store already holds state (a restart keeps what the APIs changed). */
+  isSeeded(): boolean {
+    return this.#deps.store.getMeta(SEEDED_META_KEY) !== undefined;
+  }
+
+  /** The seed a store was last seeded from, as it was named then. */
+  seededFrom(): string | undefined {
+    return this.#deps.store.getMeta(SEEDED_META_KEY);
+  }
+
+  /**
+   * Writes a seed through the same rules as the APIs, so a bad certificate or
+   * option in a seed is refused as it would be over HTTP. With `replace`, the
+   * current state goes first, but the keys stay (the token key, so issued
+   * tokens still verify offline; the CRL key, so downloaded CRLs still
+   * verify). All in one transaction: a crash leaves the old state or the new
+   * one, never a mix.
+   */
+  async apply(seed: Seed, source: string, options: { replace?: boolean } = {}): Promise<void> {
+    const hashes = new Map<string, string>();
+    for (const tenant of seed.tenants) {
+      for (const user of tenant.users ?? [])
+        hashes.set(`${tenant.id}/${user.userName}`, await hashPassword(user.password));
+    }
+    const { store, trust } = this.#deps;
+    try {
+      store.transaction(() => {
+        if (options.replace) {
+          const signingKey = store.getSigningKey();
+          const crlSigningKey = store.getCrlSigningKey();
+          store.clear();
+          if (signingKey) store.putSigningKey(signingKey);
+          if (crlSigningKey) store.putCrlSigningKey(crlSigningKey);
+        }
+        seed.tenants.forEach((tenant, t) => {
+          this.#writeTenant(tenant, `${source}: tenants[${t}]`, hashes);
+        });
+        store.setMeta(SEEDED_META_KEY, source);
+      });
+    } finally {
+      // The trusted certificates' index saw writes that may have been rolled back.
+      trust.reload();
+    }
+  }
+
+  #writeTenant(tenant: Seed['tenants'][number], at: string, hashes: Map<string, string>): void {
+    const { store, clock, options, trust, devices } = this.#deps;
+    store.insertTenant({ id: tenant.id, domain: tenant.domain, createdAt: clock.now() });
+    for (const user of tenant.users ?? []) {
+      store.putUser({
+        tenantId: tenant.id,
+        userName: user.userName,
+        passwordHash: hashes.get(`${tenant.id}/${user.userName}`)!,
+      });
+    }
+    for (const [o, option] of (tenant.options ?? []).entries()) {
+      fieldContext(`${at}.options[${o}].value`, () => options.set({ tenantId: tenant.id, ...option }));
+    }
+    for (const [c, certificate] of (tenant.trustedCertificates ?? []).entries()) {
+      fieldContext(`${at}.trustedCertificates[${c}]`, () =>
+        trust.add(tenant.id, {
+          name: certificate.name,
+          certInPemFormat: certificate.certInPemFormat!,
+          status: certificate.status,
+          autoRegistrationEnabled: certificate.autoRegistrationEnabled,
+        }),
+      );
+    }
+    for (const device of tenant.devices ?? []) devices.register(tenant.id, device.externalId, 'seed');
+  }
+}
 
 function fieldContext<T>(field: string, fn: () => T): T {
   try {

@@ -77,6 +77,10 @@ const Tables = Type.Object(
     signingKeys: row(
       Type.Object({ kid: text, privateKeyPem: text, createdAt: ms }, { additionalProperties: false }),
     ),
+    // Added in schema 3; absent in older exports.
+    crlSigningKeys: Type.Optional(
+      row(Type.Object({ privateKeyPem: text, createdAt: ms }, { additionalProperties: false })),
+    ),
     // Added in schema 4; absent in older exports.
     ...DeviceDataSnapshot,
   },
@@ -129,6 +133,7 @@ export function fromSnapshot(data: unknown, schemaVersion: number): StateTables 
   }
   return {
     ...snapshot.tables,
+    crlSigningKeys: snapshot.tables.crlSigningKeys ?? [],
     trustedCertificates: snapshot.tables.trustedCertificates.map((c) => ({
       ...c,
       certDer: Buffer.from(c.certDer, 'base64'),

@@ -1,7 +1,12 @@
 import type { Clock } from '../clock.js';
+import type { DecisionLog } from '../decisions/decision-log.js';
 import { UnprocessableEntity } from '../errors.js';
-import { applySeed, isSeeded, type Seed } from '../seed/seed.js';
-import type { Services } from '../services.js';
+import type { Seed, Seeder } from '../seed/seed.js';
+import type { Store } from '../store/store.js';
+import type { CrlSigningKey } from '../tenants/crl-signing-key.js';
+import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
+import type { SigningKeys } from '../tokens/signing-key.js';
+import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
 import { fromSnapshot, type Snapshot, toSnapshot } from './snapshot.js';
 
 /** Where the seed comes from: read again on every reset, so an edited seed file takes effect. */
@@ -11,16 +16,26 @@ export interface SeedSource {
   load(): Seed;
 }
 
+export interface StateControlDeps {
+  store: Store;
+  clock: Clock;
+  seeder: Seeder;
+  /** What is derived from the store and must be rebuilt when the store is replaced. */
+  trust: TrustedCertificates;
+  keys: SigningKeys;
+  crlKey: CrlSigningKey;
+  authenticator: TokenAuthenticator;
+  decisions: DecisionLog;
+}
+
 /** The state as a whole: seeding a new store, reset to the seed, export and import. */
 export class StateControl {
-  readonly #services: Services;
+  readonly #deps: StateControlDeps;
   readonly #seed: SeedSource | undefined;
-  readonly #clock: Clock;
 
-  constructor(services: Services, seed: SeedSource | undefined) {
-    this.#services = services;
+  constructor(deps: StateControlDeps, seed: SeedSource | undefined) {
+    this.#deps = deps;
     this.#seed = seed;
-    this.#clock = services.clock;
   }
 
   get seedSource(): string | undefined {
@@ -29,8 +44,8 @@ export class StateControl {
 
   /** Applies the seed to a store that has never been seeded; a restart keeps existing state. */
   async initialize(): Promise<boolean> {
-    if (!this.#seed || isSeeded(this.#services)) return false;
-    await applySeed(this.#seed.load(), this.#services, this.#seed.source);
+    if (!this.#seed || this.#deps.seeder.isSeeded()) return false;
+    await this.#deps.seeder.apply(this.#seed.load(), this.#seed.source);
     return true;
   }
 
@@ -40,18 +55,25 @@ export class StateControl {
         'state/Unprocessable Entity',
         'This mock was started without a seed to reset to.',
       );
-    await applySeed(this.#seed.load(), this.#services, this.#seed.source, { replace: true });
+    await this.#deps.seeder.apply(this.#seed.load(), this.#seed.source, { replace: true });
     await this.#reloaded();
   }
 
   export(): Snapshot {
-    const { store } = this.#services;
-    return toSnapshot(store.exportTables(), store.schemaVersion, new Date(this.#clock.now()).toISOString());
+    const { store, clock } = this.#deps;
+    return toSnapshot(store.exportTables(), store.schemaVersion, new Date(clock.now()).toISOString());
   }
 
+  /**
+   * Replaces the state with an export. The export carries both keys (its
+   * tokens and CRLs then verify here); one from before the CRL key was kept
+   * (schema 2) leaves this mock's CRL key in place.
+   */
   async import(data: unknown): Promise<void> {
-    const { store } = this.#services;
+    const { store } = this.#deps;
     const tables = fromSnapshot(data, store.schemaVersion);
+    const current = store.getCrlSigningKey();
+    if (tables.crlSigningKeys.length === 0 && current) tables.crlSigningKeys = [current];
     try {
       store.importTables(tables);
     } catch (error) {
@@ -66,9 +88,10 @@ export class StateControl {
 
   /** Everything derived from the store is rebuilt; remembered token signatures are forgotten. */
   async #reloaded(): Promise<void> {
-    const { trust, keys, authenticator, decisions } = this.#services;
+    const { trust, keys, crlKey, authenticator, decisions } = this.#deps;
     trust.reload();
     await keys.reload();
+    await crlKey.reload();
     authenticator.forget();
     decisions.clear();
   }

@@ -86,8 +86,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE devices ADD COLUMN certificate_fingerprint TEXT;
   ALTER TABLE devices ADD COLUMN certificate_subject TEXT;
   `,
-  // 3: PLACEHOLDER, reserved for the CRL signing key (branch login); replaced at merge.
-  '',
+  // 3: the key that signs the tenants' offline CRLs, kept so a CRL verifies across restarts
+  `
+  CREATE TABLE crl_signing_keys (
+    id INTEGER PRIMARY KEY,
+    private_key_pem TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
   // 4: the device data APIs: inventory, identity, measurements, events, alarms, operations.
   // Ids grow with every insert (AUTOINCREMENT): the oldest rows are the lowest ids, and a
   // deleted id is never given again. Data and references go with their managed object.

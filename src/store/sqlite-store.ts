@@ -5,6 +5,7 @@ import { MIGRATIONS } from './migrations.js';
 import { DEVICE_DATA_TABLES, SqliteDeviceData } from './sqlite-device-data.js';
 import type {
   CrlEntryRecord,
+  CrlSigningKeyRecord,
   DeviceRecord,
   OptionRecord,
   RevocationRecord,
@@ -95,6 +96,11 @@ const signingKey = (r: Row): SigningKeyRecord => ({
   createdAt: r.created_at as number,
 });
 
+const crlSigningKey = (r: Row): CrlSigningKeyRecord => ({
+  privateKeyPem: r.private_key_pem as string,
+  createdAt: r.created_at as number,
+});
+
 /** Tables in the order their rows can be inserted (parents first). */
 const TABLES = [
   'tenants',
@@ -107,6 +113,7 @@ const TABLES = [
   'tokens',
   'revocations',
   'signing_keys',
+  'crl_signing_keys',
   'meta',
 ] as const;
 
@@ -438,6 +445,19 @@ export class SqliteStore implements Store {
     );
   }
 
+  getCrlSigningKey(): CrlSigningKeyRecord | undefined {
+    const row = this.#get('SELECT * FROM crl_signing_keys ORDER BY created_at DESC, id DESC LIMIT 1');
+    return row && crlSigningKey(row);
+  }
+
+  putCrlSigningKey(k: CrlSigningKeyRecord): void {
+    this.#run(
+      'INSERT INTO crl_signing_keys (private_key_pem, created_at) VALUES (?, ?)',
+      k.privateKeyPem,
+      k.createdAt,
+    );
+  }
+
   exportTables(): StateTables {
     return this.transaction(() => ({
       tenants: this.#all('SELECT * FROM tenants ORDER BY id').map(tenant),
@@ -451,6 +471,7 @@ export class SqliteStore implements Store {
       tokens: this.#all('SELECT * FROM tokens ORDER BY issued_at, hash').map(token),
       revocations: this.#all('SELECT * FROM revocations ORDER BY revoked_at, hash').map(revocation),
       signingKeys: this.#all('SELECT * FROM signing_keys ORDER BY created_at').map(signingKey),
+      crlSigningKeys: this.#all('SELECT * FROM crl_signing_keys ORDER BY created_at, id').map(crlSigningKey),
       ...this.deviceData.exportTables(),
     }));
   }
@@ -467,6 +488,7 @@ export class SqliteStore implements Store {
       for (const t of tables.tokens) this.insertToken(t);
       for (const r of tables.revocations) this.insertRevocation(r);
       for (const k of tables.signingKeys) this.putSigningKey(k);
+      for (const k of tables.crlSigningKeys) this.putCrlSigningKey(k);
       this.deviceData.importTables(tables);
     });
   }

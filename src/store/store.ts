@@ -88,6 +88,13 @@ export interface SigningKeyRecord {
   createdAt: number;
 }
 
+/** The key that signs the offline CRLs of every tenant (ECDSA P-256). */
+export interface CrlSigningKeyRecord {
+  /** PKCS#8 PEM. */
+  privateKeyPem: string;
+  createdAt: number;
+}
+
 /** The whole state, table by table: what GET /_mock/state exports and PUT imports. */
 export interface StateTables extends DeviceDataTables {
   tenants: TenantRecord[];
@@ -99,6 +106,7 @@ export interface StateTables extends DeviceDataTables {
   tokens: TokenRecord[];
   revocations: RevocationRecord[];
   signingKeys: SigningKeyRecord[];
+  crlSigningKeys: CrlSigningKeyRecord[];
 }
 
 export interface Store {
@@ -150,6 +158,9 @@ export interface Store {
 
   getSigningKey(): SigningKeyRecord | undefined;
   putSigningKey(key: SigningKeyRecord): void;
+
+  getCrlSigningKey(): CrlSigningKeyRecord | undefined;
+  putCrlSigningKey(key: CrlSigningKeyRecord): void;
 
   /** Inventory, identity, measurements, events, alarms and operations: same database, same transactions. */
   readonly deviceData: DeviceDataStore;

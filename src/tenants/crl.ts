@@ -1,25 +1,40 @@
 import type { Clock } from '../clock.js';
+import { encodeCrl } from '../pki/crl-encoder.js';
 import type { CrlEntryRecord, Store } from '../store/store.js';
-import type { CrlInput } from './crl-input.js';
+import type { CrlSigningKey } from './crl-signing-key.js';
 
-/** Normalises a serial given in hex (any case, optional 0x, leading zeros) to the stored form. */
+export type { CrlEntryRecord };
+
+/** One revocation, as an upload gives it. */
+export interface CrlInput {
+  /** Hex, in any of the forms `normalizeSerialHex` reads. */
+  serialHex: string;
+  /** Milliseconds; undefined means "now". */
+  revocationDate: number | undefined;
+}
+
+/** How long a downloaded CRL says it is current ([INF]). */
+const NEXT_UPDATE_MS = 24 * 60 * 60_000;
+
+/** A serial given in hex (any case, optional 0x, leading zeros) in its stored form. */
 export function normalizeSerialHex(serial: string): string {
-  const hex = serial
+  return serial
     .trim()
     .toLowerCase()
     .replace(/^0x/, '')
     .replace(/^0+(?=.)/, '');
-  return hex;
 }
 
 /** The offline certificate revocation list of each tenant: serial numbers, irreversible. */
 export class RevocationLists {
   readonly #store: Store;
   readonly #clock: Clock;
+  readonly #signingKey: CrlSigningKey;
 
-  constructor(store: Store, clock: Clock) {
+  constructor(store: Store, clock: Clock, signingKey: CrlSigningKey) {
     this.#store = store;
     this.#clock = clock;
+    this.#signingKey = signingKey;
   }
 
   entries(tenantId: string): CrlEntryRecord[] {
@@ -28,6 +43,21 @@ export class RevocationLists {
 
   isRevoked(tenantId: string, serialHex: string): boolean {
     return this.#store.getCrlEntry(tenantId, serialHex) !== undefined;
+  }
+
+  /**
+   * The tenant's list as a DER X.509 v2 CRL. The platform's signer is not
+   * public and clients only parse the list; the mock signs with its own key.
+   */
+  encoded(tenantId: string): Promise<Buffer> {
+    const now = this.#clock.now();
+    return encodeCrl({
+      issuer: [{ CN: [tenantId] }, { O: ['c8y-mtls-mock offline CRL'] }],
+      entries: this.entries(tenantId),
+      thisUpdate: now,
+      nextUpdate: now + NEXT_UPDATE_MS,
+      signingKey: this.#signingKey.current,
+    });
   }
 
   /**

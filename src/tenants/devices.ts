@@ -11,7 +11,16 @@ const FORBIDDEN = /[\s/\\:+$]/u;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 
-export const deviceUserName = (externalId: string): string => `device_${externalId}`;
+export type { DeviceRecord };
+
+/** A device's user is its external ID behind this prefix (`device_<CN>`). */
+const DEVICE_USER_PREFIX = 'device_';
+
+export const deviceUserName = (externalId: string): string => `${DEVICE_USER_PREFIX}${externalId}`;
+
+/** The external ID of a device user; a name without the prefix is returned as it is. */
+export const externalIdOf = (userName: string): string =>
+  userName.startsWith(DEVICE_USER_PREFIX) ? userName.slice(DEVICE_USER_PREFIX.length) : userName;
 
 /** Why a certificate's CN cannot name a device, or undefined when it can. */
 export function externalIdProblem(commonNames: readonly string[]): string | undefined {

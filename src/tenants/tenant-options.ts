@@ -1,6 +1,8 @@
 import { NotFound, UnprocessableEntity } from '../errors.js';
 import type { OptionRecord, Store } from '../store/store.js';
 
+export type { OptionRecord };
+
 export const LIFESPAN = { category: 'oauth.internal', key: 'device-token.lifespan.seconds' } as const;
 export const CRL_OFFLINE = { category: 'configuration', key: 'crl.offline.check.enabled' } as const;
 export const DEFAULT_LIFESPAN_SECONDS = 3600;

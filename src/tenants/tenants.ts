@@ -2,6 +2,19 @@ import { UNAUTHORIZED, Unauthorized } from '../errors.js';
 import type { Store, TenantRecord } from '../store/store.js';
 import { PasswordVerifier } from './passwords.js';
 
+export type { TenantRecord };
+
+/**
+ * A user's login as the platform writes it: `<tenantId>/<user>`, or `<user>`
+ * alone (the tenant is then the one whose domain the request was sent to).
+ */
+export function splitLogin(login: string): { tenantId: string | undefined; userName: string } {
+  const slash = login.indexOf('/');
+  return slash >= 0
+    ? { tenantId: login.slice(0, slash), userName: login.slice(slash + 1) }
+    : { tenantId: undefined, userName: login };
+}
+
 /** Tenants and their administrators. */
 export class Tenants {
   readonly #store: Store;
@@ -17,6 +30,19 @@ export class Tenants {
 
   get(id: string): TenantRecord | undefined {
     return this.#store.getTenant(id);
+  }
+
+  count(): number {
+    return this.#store.listTenants().length;
+  }
+
+  /** The names of a tenant's administrators. */
+  userNames(tenantId: string): string[] {
+    return this.#store.listUsers(tenantId).map((user) => user.userName);
+  }
+
+  hasUser(tenantId: string, userName: string): boolean {
+    return this.#store.getUser(tenantId, userName) !== undefined;
   }
 
   /** The tenant whose domain is the request's host (port ignored), if any. */

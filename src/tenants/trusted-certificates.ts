@@ -5,6 +5,20 @@ import { decodeBase64, decodeCertificateBlocks, PemError } from '../pki/pem.js';
 import { type Anchor, TrustIndex } from '../pki/trust-index.js';
 import type { CertificateStatus, Store, TrustedCertificateRecord } from '../store/store.js';
 
+export type { CertificateStatus };
+export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = ['ENABLED', 'DISABLED'];
+
+/**
+ * What the chain check and every TLS listener follow: the anchors of all
+ * tenants, and news of each change (a second listener subscribes as the first).
+ */
+export interface TrustRegistry {
+  /** All tenants' anchors, or one tenant's. */
+  index(tenantId?: string): TrustIndex;
+  /** Called with the new index of all anchors after every change; returns the unsubscribe. */
+  onChange(listener: (index: TrustIndex) => void): () => void;
+}
+
 export interface TrustedCertificateInput {
   name?: string | undefined;
   certInPemFormat: string;
@@ -31,12 +45,13 @@ const INVALID = 'tenants/Invalid Data';
  * index the chain check uses. Parsed certificates are kept across changes, so a
  * change rebuilds the index in milliseconds even with thousands of anchors.
  */
-export class TrustedCertificates {
+export class TrustedCertificates implements TrustRegistry {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #parsed = new Map<string, Certificate>();
   readonly #listeners = new Set<(index: TrustIndex) => void>();
   #index: TrustIndex | undefined;
+  readonly #tenantIndexes = new Map<string, TrustIndex>();
   #notifying = false;
 
   constructor(store: Store, clock: Clock) {
@@ -44,8 +59,9 @@ export class TrustedCertificates {
     this.#clock = clock;
   }
 
-  /** The index of all anchors, built on first use after a change. */
-  index(): TrustIndex {
+  /** The index of all anchors, or of one tenant's, built on first use after a change. */
+  index(tenantId?: string): TrustIndex {
+    if (tenantId !== undefined) return this.#tenantIndex(tenantId);
     if (!this.#index) {
       const anchors: Anchor[] = this.#store.listTrustedCertificates().map((record) => ({
         certificate: this.#certificate(record),
@@ -60,7 +76,6 @@ export class TrustedCertificates {
     return this.#index;
   }
 
-  /** Called with the new index after every change (the TLS layer's CA list follows it). */
   onChange(listener: (index: TrustIndex) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -200,6 +215,15 @@ export class TrustedCertificates {
     this.#changed();
   }
 
+  #tenantIndex(tenantId: string): TrustIndex {
+    let index = this.#tenantIndexes.get(tenantId);
+    if (!index) {
+      index = new TrustIndex([...this.index().anchors()].filter((anchor) => anchor.tenantId === tenantId));
+      this.#tenantIndexes.set(tenantId, index);
+    }
+    return index;
+  }
+
   #certificate(record: TrustedCertificateRecord): Certificate {
     let certificate = this.#parsed.get(record.fingerprint);
     if (!certificate) {
@@ -212,6 +236,7 @@ export class TrustedCertificates {
   /** Invalidates the index; listeners hear once per burst of changes (a seed adds many). */
   #changed(): void {
     this.#index = undefined;
+    this.#tenantIndexes.clear();
     if (this.#notifying || this.#listeners.size === 0) return;
     this.#notifying = true;
     queueMicrotask(() => {

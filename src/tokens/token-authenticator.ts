@@ -3,7 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { type Clock, toSeconds } from '../clock.js';
 import { UNAUTHORIZED, Unauthorized } from '../errors.js';
 import type { DeviceRecord, Store, TenantRecord, TokenRecord } from '../store/store.js';
-import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
+import { externalIdOf } from '../tenants/devices.js';
+import type { TrustRegistry } from '../tenants/trusted-certificates.js';
 import type { SigningKeys } from './signing-key.js';
 import { tokenHash } from './token-hash.js';
 import { DEVICE_TOKEN_CONFIG, type DeviceTokenClaims } from './token-issuer.js';
@@ -27,10 +28,10 @@ export class TokenAuthenticator {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #keys: SigningKeys;
-  readonly #trust: TrustedCertificates;
+  readonly #trust: TrustRegistry;
   readonly #verified = new LRUCache<string, { claims: DeviceTokenClaims; hash: string }>({ max: 20_000 });
 
-  constructor(store: Store, clock: Clock, keys: SigningKeys, trust: TrustedCertificates) {
+  constructor(store: Store, clock: Clock, keys: SigningKeys, trust: TrustRegistry) {
     this.#store = store;
     this.#clock = clock;
     this.#keys = keys;
@@ -61,7 +62,7 @@ export class TokenAuthenticator {
         'token-tenant',
       );
     }
-    const externalId = claims.sub.startsWith('device_') ? claims.sub.slice('device_'.length) : claims.sub;
+    const externalId = externalIdOf(claims.sub);
     const device = this.#store.getDevice(tenant.id, externalId);
     if (!device) throw refuse(`device ${externalId} of tenant ${tenant.id} no longer exists`, 'token-device');
     const anchor = device.anchorFingerprint

@@ -3,6 +3,7 @@ import { type Clock, toSeconds } from '../clock.js';
 import type { Store, TokenRecord } from '../store/store.js';
 import type { SigningKeys } from './signing-key.js';
 import { tokenHash, xsrfToken } from './token-hash.js';
+import { halfLifeAt } from './token-state.js';
 
 /** `tci` of device tokens (user tokens carry a UUID there). */
 export const DEVICE_TOKEN_CONFIG = 'device_token_config';
@@ -63,8 +64,7 @@ export class TokenIssuer {
   }
 
   #reusable(token: TokenRecord): boolean {
-    const halfLife = (token.issuedAtSeconds + token.expiresAtSeconds) / 2;
-    return this.#clock.now() < halfLife * 1000 && !this.#store.getRevocation(token.hash);
+    return this.#clock.now() < halfLifeAt(token) * 1000 && !this.#store.getRevocation(token.hash);
   }
 
   async #sign(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {

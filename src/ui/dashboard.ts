@@ -1,17 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
-import type { Services } from '../services.js';
 import { type Asset, loadAssets, UI_DIR } from './assets.js';
-import { uiDeviceDataRoutes } from './device-data-api.js';
-import { uiEventRoutes } from './events.js';
-import { UiSessions } from './sessions.js';
-import { uiApiRoutes } from './ui-api.js';
-import { requireSession, uiAuthRoutes } from './ui-auth.js';
+import { type DeviceDataApiOptions, uiDeviceDataRoutes } from './device-data-api.js';
+import { type UiEventOptions, uiEventRoutes } from './events.js';
+import { type UiApiOptions, uiApiRoutes } from './ui-api.js';
+import { type UiAuthOptions, uiAuthRoutes } from './ui-auth.js';
 
-export interface DashboardOptions {
-  services: Services;
+/** The domain services the dashboard reads and acts through, and its sign-in sessions. */
+export type DashboardServices = UiApiOptions & UiAuthOptions & UiEventOptions & DeviceDataApiOptions;
+
+export interface DashboardOptions extends DashboardServices {
   /** Where the page's files are (default: the package's ui/ folder). */
-  assetsDir?: string;
+  assetsDir?: string | undefined;
 }
 
 /**
@@ -19,10 +19,21 @@ export interface DashboardOptions {
  * modules from ui/, no build step) at / and /_mock/ui/, and its JSON API and
  * live decision stream under /_mock/ui/api/, behind a sign-in.
  */
-export async function dashboardRoutes(app: FastifyInstance, { services, assetsDir }: DashboardOptions) {
+export async function dashboardRoutes(app: FastifyInstance, services: DashboardOptions) {
+  const {
+    assetsDir,
+    adminSecret,
+    deviceObjects,
+    inventory,
+    measurements,
+    events,
+    alarms,
+    operations,
+    ...api
+  } = services;
+  const { clock, tenants, decisions, state, sessions } = api;
   const dir = assetsDir ?? UI_DIR;
   const assets = loadAssets(dir);
-  const sessions = new UiSessions(services.clock);
   const resource = { config: { resource: 'dashboard' } };
 
   const send = (request: FastifyRequest, reply: FastifyReply, asset: Asset) => {
@@ -47,18 +58,18 @@ export async function dashboardRoutes(app: FastifyInstance, { services, assetsDi
     return send(request, reply, asset);
   });
 
-  await app.register(uiAuthRoutes, { services, sessions });
-  await app.register(uiApiRoutes, { services, sessions });
-  await app.register(uiEventRoutes, { services, sessions });
+  await app.register(uiAuthRoutes, { tenants, state, adminSecret, sessions });
+  await app.register(uiApiRoutes, api);
+  await app.register(uiEventRoutes, { clock, tenants, decisions, sessions });
   await app.register(uiDeviceDataRoutes, {
-    session: requireSession(sessions, services),
-    clock: services.clock,
-    tenants: services.tenants,
-    deviceObjects: services.deviceObjects,
-    inventory: services.inventory,
-    measurements: services.measurements,
-    events: services.events,
-    alarms: services.alarms,
-    operations: services.operations,
+    clock,
+    tenants,
+    sessions,
+    deviceObjects,
+    inventory,
+    measurements,
+    events,
+    alarms,
+    operations,
   });
 }

@@ -19,7 +19,8 @@ import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { deviceUserName } from '../tenants/devices.js';
 import type { Tenants } from '../tenants/tenants.js';
-import type { Viewer } from './sessions.js';
+import type { UiSessions, Viewer } from './sessions.js';
+import { requireSession } from './ui-auth.js';
 import { assertCanAct, describeViewer } from './viewer.js';
 
 const RESOURCE = 'dashboard';
@@ -29,10 +30,9 @@ const LATEST_PAGE = { currentPage: 1, pageSize: LATEST, withTotal: true };
 const FRAGMENT = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 
 export interface DeviceDataApiOptions {
-  /** The dashboard's session check (sets `request.uiSession`). */
-  session: (request: FastifyRequest) => Promise<void>;
   clock: Clock;
   tenants: Tenants;
+  sessions: UiSessions;
   deviceObjects: DeviceObjects;
   inventory: Inventory;
   measurements: Measurements;
@@ -51,8 +51,9 @@ type DeviceParams = { Params: { tenantId: string; externalId: string } };
  * administrator, on their own tenant only.
  */
 export async function uiDeviceDataRoutes(app: FastifyInstance, options: DeviceDataApiOptions) {
-  const { clock, tenants, deviceObjects, inventory, measurements, events, alarms, operations } = options;
-  const route = { config: { resource: RESOURCE }, preHandler: options.session };
+  const { clock, tenants, sessions, deviceObjects, inventory, measurements, events, alarms, operations } =
+    options;
+  const route = { config: { resource: RESOURCE }, preHandler: requireSession(sessions, tenants) };
 
   const context = (request: FastifyRequest<DeviceParams>) => {
     const viewer: Viewer = request.uiSession!.viewer;

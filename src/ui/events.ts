@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { Decision } from '../decisions/decision-log.js';
-import type { Services } from '../services.js';
+import type { Clock } from '../clock.js';
+import type { Decision, DecisionLog } from '../decisions/decision-log.js';
+import type { Tenants } from '../tenants/tenants.js';
 import type { UiSessions } from './sessions.js';
 import { requireSession } from './ui-auth.js';
 import { canSee, describeViewer } from './viewer.js';
@@ -20,11 +21,17 @@ const frame = (decision: Decision) =>
  * and heartbeat end when the page goes away, when its session ends, or when
  * the server closes.
  */
+export interface UiEventOptions {
+  clock: Clock;
+  tenants: Tenants;
+  decisions: DecisionLog;
+  sessions: UiSessions;
+}
+
 export async function uiEventRoutes(
   app: FastifyInstance,
-  { services, sessions }: { services: Services; sessions: UiSessions },
+  { clock, tenants, decisions, sessions }: UiEventOptions,
 ) {
-  const { decisions, clock } = services;
   const open = new Set<ServerResponse>();
 
   app.addHook('preClose', async () => {
@@ -33,7 +40,7 @@ export async function uiEventRoutes(
 
   app.get(
     '/_mock/ui/api/events',
-    { config: { resource: 'dashboard' }, preHandler: requireSession(sessions, services) },
+    { config: { resource: 'dashboard' }, preHandler: requireSession(sessions, tenants) },
     async (request, reply) => {
       const session = request.uiSession!;
       const { viewer } = session;

@@ -1,24 +1,21 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { toSeconds } from '../clock.js';
+import { type Clock, toSeconds } from '../clock.js';
+import { type CertificateSummary, certificateSummary } from '../decisions/decision-log.js';
 import { BadRequest, C8yError } from '../errors.js';
-import { type Certificate, CertificateFormatError } from '../pki/certificate.js';
-import { parseChainHeader } from '../pki/chain-header.js';
+import { UnreadableChain } from '../login/certificate-reader.js';
+import type { ChainCheck } from '../login/chain-check.js';
+import type { Certificate } from '../pki/certificate.js';
 import type { ChainStep, Check } from '../pki/chain-verifier.js';
-import { PemError } from '../pki/pem.js';
-import { TrustIndex } from '../pki/trust-index.js';
-import type { Services } from '../services.js';
+import type { Tenants } from '../tenants/tenants.js';
+import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
 import { tokenHash } from '../tokens/token-hash.js';
+import type { Tokens } from '../tokens/tokens.js';
 import type { Viewer } from './sessions.js';
 
 const RESOURCE = 'dashboard';
 
-export interface CertificateView {
-  subject: string;
-  issuer: string;
-  serialHex: string;
-  fingerprint: string;
-  notBefore: number;
-  notAfter: number;
+/** A certificate as the decision log summarises it, and what the dashboard shows besides. */
+export interface CertificateView extends CertificateSummary {
   key: string;
   signatureAlgorithm: string;
   isCa: boolean;
@@ -50,34 +47,22 @@ export interface TokenReport {
 }
 
 const certificateView = (c: Certificate): CertificateView => ({
-  subject: c.subject,
-  issuer: c.issuer,
-  serialHex: c.serialHex,
-  fingerprint: c.fingerprint,
-  notBefore: c.notBefore,
-  notAfter: c.notAfter,
+  ...certificateSummary(c),
   key: c.keyDescription,
   signatureAlgorithm: c.algorithmName,
   isCa: c.isCa,
 });
 
-/** The anchors a viewer's chain check may find: a tenant administrator's own, or every tenant's. */
-function trustFor(services: Services, viewer: Viewer): TrustIndex {
-  const index = services.trust.index();
-  if (viewer.kind === 'admin') return index;
-  return new TrustIndex([...index.anchors()].filter((anchor) => anchor.tenantId === viewer.tenantId));
-}
-
 /**
  * Checks a pasted chain (leaf first) exactly as the token endpoint would for a
  * device behind a trusted proxy: the same verifier, the same rules, the same words.
  */
-export function checkChain(services: Services, viewer: Viewer, text: string): ChainReport {
+export function checkChain(chains: ChainCheck, viewer: Viewer, text: string): ChainReport {
   let header: Certificate[];
   try {
-    header = parseChainHeader(text).map((der) => services.certificates.get(der));
+    header = chains.reader.chain(chains.reader.header(text));
   } catch (error) {
-    if (error instanceof PemError || error instanceof CertificateFormatError) {
+    if (error instanceof UnreadableChain) {
       throw new BadRequest(RESOURCE, `Cannot parse the certificate chain: ${error.message}.`);
     }
     throw error;
@@ -88,12 +73,8 @@ export function checkChain(services: Services, viewer: Viewer, text: string): Ch
       'Paste or upload at least one PEM certificate, the device certificate first.',
     );
   }
-  const { options, crl } = services;
-  const verdict = services.verifier.verify({ tls: [], header, forwarded: true }, trustFor(services, viewer), {
-    now: services.clock.now(),
-    isRevoked: (tenantId, certificate) =>
-      options.crlOfflineCheck(tenantId) && crl.isRevoked(tenantId, certificate.serialHex),
-  });
+  // A tenant administrator's chain meets their tenant's anchors; the mock administrator's, every tenant's.
+  const verdict = chains.verifyForwarded(header, viewer.kind === 'admin' ? undefined : viewer.tenantId);
   return {
     ok: verdict.ok,
     rule: verdict.rule,
@@ -132,7 +113,18 @@ function bareToken(text: string): string {
  * rule that refuses it. A tenant administrator's check is that of a request
  * to their tenant's domain.
  */
-export async function decodeToken(services: Services, viewer: Viewer, text: string): Promise<TokenReport> {
+export interface TokenDecodeServices {
+  clock: Clock;
+  tenants: Tenants;
+  tokens: Tokens;
+  authenticator: TokenAuthenticator;
+}
+
+export async function decodeToken(
+  { clock, tenants, tokens, authenticator }: TokenDecodeServices,
+  viewer: Viewer,
+  text: string,
+): Promise<TokenReport> {
   const jwt = bareToken(text);
   if (jwt === '') throw new BadRequest(RESOURCE, 'Paste a token (the accessToken of a device).');
   let header: Record<string, unknown>;
@@ -151,12 +143,12 @@ export async function decodeToken(services: Services, viewer: Viewer, text: stri
     header,
     claims,
     hash,
-    known: services.store.getToken(hash) !== undefined,
-    now: toSeconds(services.clock.now()),
+    known: tokens.find(hash) !== undefined,
+    now: toSeconds(clock.now()),
   };
-  const hostTenant = viewer.kind === 'tenant' ? services.tenants.get(viewer.tenantId) : undefined;
+  const hostTenant = viewer.kind === 'tenant' ? tenants.get(viewer.tenantId) : undefined;
   try {
-    await services.authenticator.authenticate(jwt, hostTenant);
+    await authenticator.authenticate(jwt, hostTenant);
     return { ...report, valid: true };
   } catch (error) {
     if (!(error instanceof C8yError)) throw error;

@@ -1,19 +1,27 @@
 import type { FastifyInstance } from 'fastify';
-import type { Outcome } from '../decisions/decision-log.js';
+import type { Clock } from '../clock.js';
+import { type DecisionLog, OUTCOMES, type Outcome } from '../decisions/decision-log.js';
 import { BadRequest, NotFound } from '../errors.js';
 import { MEDIA } from '../http/media-types.js';
-import type { Services } from '../services.js';
-import type { CertificateStatus } from '../store/store.js';
-import { LIFESPAN } from '../tenants/tenant-options.js';
+import type { ChainCheck } from '../login/chain-check.js';
+import type { StateControl } from '../state/state-control.js';
+import type { Devices } from '../tenants/devices.js';
+import { LIFESPAN, type TenantOptions } from '../tenants/tenant-options.js';
+import type { Tenants } from '../tenants/tenants.js';
+import {
+  CERTIFICATE_STATUSES,
+  type CertificateStatus,
+  type TrustedCertificates,
+} from '../tenants/trusted-certificates.js';
+import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
+import type { Tokens } from '../tokens/tokens.js';
 import { checkChain, decodeToken } from './inspect.js';
-import type { UiSessions } from './sessions.js';
+import type { UiSessions, Viewer } from './sessions.js';
 import { requireSession } from './ui-auth.js';
 import { assertAdmin, assertCanAct, canSee, describeViewer, visibleTenants } from './viewer.js';
 import { deviceViews, tenantView, tokenViews } from './views.js';
 
 const RESOURCE = 'dashboard';
-const OUTCOMES: readonly Outcome[] = ['issued', 'reused', 'refused'];
-const STATUSES: readonly CertificateStatus[] = ['ENABLED', 'DISABLED'];
 
 function objectBody(body: unknown, example: string): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -41,16 +49,26 @@ function stringField(body: Record<string, unknown>, name: string, example: strin
  * the decision log, and the trainer's actions. Every route needs a session; a
  * tenant administrator sees and changes their own tenant only.
  */
-export async function uiApiRoutes(
-  app: FastifyInstance,
-  { services, sessions }: { services: Services; sessions: UiSessions },
-) {
-  const { clock, trust, options, store, authenticator, decisions, state } = services;
-  const route = { config: { resource: RESOURCE }, preHandler: requireSession(sessions, services) };
-  const viewerOf = (request: { uiSession?: { viewer: import('./sessions.js').Viewer } }) =>
-    request.uiSession!.viewer;
+export interface UiApiOptions {
+  clock: Clock;
+  tenants: Tenants;
+  trust: TrustedCertificates;
+  options: TenantOptions;
+  devices: Devices;
+  tokens: Tokens;
+  authenticator: TokenAuthenticator;
+  decisions: DecisionLog;
+  chains: ChainCheck;
+  state: StateControl;
+  sessions: UiSessions;
+}
+
+export async function uiApiRoutes(app: FastifyInstance, services: UiApiOptions) {
+  const { clock, tenants, trust, options, tokens, decisions, chains, state, sessions } = services;
+  const route = { config: { resource: RESOURCE }, preHandler: requireSession(sessions, tenants) };
+  const viewerOf = (request: { uiSession?: { viewer: Viewer } }) => request.uiSession!.viewer;
   const tenantOrNotFound = (tenantId: string) => {
-    const tenant = services.tenants.get(tenantId);
+    const tenant = tenants.get(tenantId);
     if (!tenant) throw new NotFound(RESOURCE, `No tenant ${tenantId}.`);
     return tenant;
   };
@@ -58,7 +76,7 @@ export async function uiApiRoutes(
   app.get('/_mock/ui/api/tenants', route, async (request, reply) =>
     reply.type(MEDIA.json).send({
       now: clock.now(),
-      tenants: visibleTenants(services, viewerOf(request)).map((tenant) => tenantView(services, tenant)),
+      tenants: visibleTenants(tenants, viewerOf(request)).map((tenant) => tenantView(services, tenant)),
     }),
   );
 
@@ -72,7 +90,7 @@ export async function uiApiRoutes(
       const example = '{"status": "DISABLED"} or {"autoRegistrationEnabled": true}';
       const body = objectBody(request.body, example);
       const { status, autoRegistrationEnabled } = body;
-      if (status !== undefined && !STATUSES.includes(status as CertificateStatus)) {
+      if (status !== undefined && !CERTIFICATE_STATUSES.includes(status as CertificateStatus)) {
         throw new BadRequest(
           RESOURCE,
           `"status" must be ENABLED or DISABLED; got ${JSON.stringify(status)}.`,
@@ -127,7 +145,7 @@ export async function uiApiRoutes(
   app.get('/_mock/ui/api/devices', route, async (request, reply) =>
     reply.type(MEDIA.json).send({
       now: clock.now(),
-      tenants: visibleTenants(services, viewerOf(request)).map((tenant) => ({
+      tenants: visibleTenants(tenants, viewerOf(request)).map((tenant) => ({
         id: tenant.id,
         domain: tenant.domain,
         devices: deviceViews(services, tenant),
@@ -138,8 +156,8 @@ export async function uiApiRoutes(
   app.get('/_mock/ui/api/tokens', route, async (request, reply) =>
     reply.type(MEDIA.json).send({
       now: clock.now(),
-      tokens: visibleTenants(services, viewerOf(request))
-        .flatMap((tenant) => tokenViews(services, tenant))
+      tokens: visibleTenants(tenants, viewerOf(request))
+        .flatMap((tenant) => tokenViews(tokens, tenant))
         .sort((a, b) => b.issuedAt - a.issuedAt),
     }),
   );
@@ -149,17 +167,16 @@ export async function uiApiRoutes(
     route,
     async (request, reply) => {
       const viewer = viewerOf(request);
-      const token = store.getToken(request.params.hash);
+      const token = tokens.find(request.params.hash);
       if (!token)
         throw new NotFound(RESOURCE, 'No token with this hash (it may have expired and been pruned).');
       assertCanAct(viewer, token.tenantId);
-      if (!store.getRevocation(token.hash)) {
-        authenticator.revokeStored(token);
+      const revocation = tokens.revoke(token);
+      if (revocation.now) {
         request.log.info(
           `dashboard: ${describeViewer(viewer)} revoked a token of ${token.userName} (${token.tenantId})`,
         );
       }
-      const revocation = store.getRevocation(token.hash)!;
       return reply.type(MEDIA.json).send({ hash: token.hash, revokedAt: revocation.revokedAt });
     },
   );
@@ -167,7 +184,7 @@ export async function uiApiRoutes(
   app.post('/_mock/ui/api/chain', route, async (request, reply) => {
     const example = '{"chain": "-----BEGIN CERTIFICATE-----..."}';
     const chain = stringField(objectBody(request.body, example), 'chain', example);
-    return reply.type(MEDIA.json).send(checkChain(services, viewerOf(request), chain));
+    return reply.type(MEDIA.json).send(checkChain(chains, viewerOf(request), chain));
   });
 
   app.post('/_mock/ui/api/decode', route, async (request, reply) => {
@@ -213,6 +230,6 @@ export async function uiApiRoutes(
     request.log.info(`dashboard: ${describeViewer(viewer)} reset the state to the seed ${state.seedSource}`);
     return reply
       .type(MEDIA.json)
-      .send({ status: 'reset', seed: state.seedSource, tenants: services.tenants.list().map((t) => t.id) });
+      .send({ status: 'reset', seed: state.seedSource, tenants: tenants.list().map((t) => t.id) });
   });
 }

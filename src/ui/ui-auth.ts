@@ -1,8 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdminSecret } from '../auth/admin-secret.js';
 import { BadRequest, Forbidden, UNAUTHORIZED, Unauthorized } from '../errors.js';
+import { cookieValue } from '../http/cookies.js';
 import { MEDIA } from '../http/media-types.js';
-import type { Services } from '../services.js';
+import type { StateControl } from '../state/state-control.js';
+import { splitLogin, type Tenants } from '../tenants/tenants.js';
 import { SESSION_IDLE_MS, type UiSession, UiSessions, type Viewer } from './sessions.js';
 import { describeViewer, visibleTenants } from './viewer.js';
 
@@ -18,12 +20,8 @@ declare module 'fastify' {
   }
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-export function sessionCookieValue(request: FastifyRequest): string | undefined {
-  const pattern = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]+)`);
-  return request.headers.cookie?.match(pattern)?.[1];
-}
+export const sessionCookieValue = (request: FastifyRequest): string | undefined =>
+  cookieValue(request, SESSION_COOKIE);
 
 const cookie = (value: string, maxAgeSeconds: number) =>
   `${SESSION_COOKIE}=${value}; Path=${COOKIE_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`;
@@ -34,7 +32,7 @@ const cookie = (value: string, maxAgeSeconds: number) =>
  * and on anything but GET/HEAD its CSRF token in X-CSRF-Token (the cookie is
  * SameSite=Strict as well; the header is what a forged form cannot send).
  */
-export function requireSession(sessions: UiSessions, services: Services) {
+export function requireSession(sessions: UiSessions, tenants: Tenants) {
   return async (request: FastifyRequest): Promise<void> => {
     const id = sessionCookieValue(request);
     const session = sessions.get(id);
@@ -42,7 +40,7 @@ export function requireSession(sessions: UiSessions, services: Services) {
       throw new Unauthorized(UNAUTHORIZED.missing, { reason: 'no dashboard session (sign in first)' });
     }
     const { viewer } = session;
-    if (viewer.kind === 'tenant' && !services.store.getUser(viewer.tenantId, viewer.userName)) {
+    if (viewer.kind === 'tenant' && !tenants.hasUser(viewer.tenantId, viewer.userName)) {
       sessions.end(id);
       throw new Unauthorized(UNAUTHORIZED.missing, {
         reason: `dashboard user ${describeViewer(viewer)} no longer exists; session ended`,
@@ -67,15 +65,22 @@ function field(body: Record<string, unknown>, name: string): string | undefined 
   return value;
 }
 
+export interface UiAuthOptions {
+  tenants: Tenants;
+  state: StateControl;
+  adminSecret: AdminSecret;
+  sessions: UiSessions;
+}
+
 /** What the page needs to know about its session: who, which tenants, and the CSRF token. */
-function sessionBody(services: Services, session: UiSession) {
+function sessionBody({ tenants, state }: UiAuthOptions, session: UiSession) {
   const { viewer } = session;
   return {
     viewer: viewer.kind === 'admin' ? { kind: 'admin' } : viewer,
     name: describeViewer(viewer),
-    tenants: visibleTenants(services, viewer).map((tenant) => tenant.id),
+    tenants: visibleTenants(tenants, viewer).map((tenant) => tenant.id),
     csrfToken: session.csrfToken,
-    canReset: viewer.kind === 'admin' && services.state.seedSource !== undefined,
+    canReset: viewer.kind === 'admin' && state.seedSource !== undefined,
   };
 }
 
@@ -84,18 +89,14 @@ function sessionBody(services: Services, session: UiSession) {
  * (`<tenantId>/<user>` and password, as HTTP Basic on the platform) or the
  * mock's admin secret. Success sets an HttpOnly, Secure, SameSite=Strict cookie.
  */
-export async function uiAuthRoutes(
-  app: FastifyInstance,
-  { services, sessions }: { services: Services; sessions: UiSessions },
-) {
-  const { config } = services;
-  const secret = config.adminSecret === undefined ? undefined : digest(config.adminSecret);
+export async function uiAuthRoutes(app: FastifyInstance, options: UiAuthOptions) {
+  const { tenants, adminSecret, sessions } = options;
   const routeConfig = { config: { resource: RESOURCE } };
 
   async function signIn(body: Record<string, unknown>, request: FastifyRequest): Promise<Viewer> {
     const given = field(body, 'secret');
     if (given !== undefined) {
-      if (!secret || !timingSafeEqual(digest(given), secret)) {
+      if (!adminSecret.matches(given)) {
         throw new Unauthorized(UNAUTHORIZED.credentials, {
           reason: 'dashboard sign-in with a wrong admin secret',
         });
@@ -110,15 +111,13 @@ export async function uiAuthRoutes(
         'Sign in with "user" (<tenantId>/<user>) and "password", or with the mock\'s admin "secret".',
       );
     }
-    const slash = login.indexOf('/');
-    const tenantId = slash >= 0 ? login.slice(0, slash) : services.tenants.byHost(request.host)?.id;
-    const userName = slash >= 0 ? login.slice(slash + 1) : login;
+    const { tenantId = tenants.byHost(request.host)?.id, userName } = splitLogin(login);
     if (!tenantId) {
       throw new Unauthorized(UNAUTHORIZED.credentials, {
         reason: `dashboard sign-in of '${userName}' without a tenant; use <tenantId>/<user>`,
       });
     }
-    const { tenant } = await services.tenants.authenticateUser(tenantId, userName, password);
+    const { tenant } = await tenants.authenticateUser(tenantId, userName, password);
     return { kind: 'tenant', tenantId: tenant.id, userName };
   }
 
@@ -138,16 +137,13 @@ export async function uiAuthRoutes(
       .header('set-cookie', cookie(id, SESSION_IDLE_MS / 1000))
       .header('cache-control', 'no-store')
       .type(MEDIA.json)
-      .send(sessionBody(services, session));
+      .send(sessionBody(options, session));
   });
 
-  const withSession = { ...routeConfig, preHandler: requireSession(sessions, services) };
+  const withSession = { ...routeConfig, preHandler: requireSession(sessions, tenants) };
 
   app.get('/_mock/ui/api/session', withSession, async (request, reply) =>
-    reply
-      .header('cache-control', 'no-store')
-      .type(MEDIA.json)
-      .send(sessionBody(services, request.uiSession!)),
+    reply.header('cache-control', 'no-store').type(MEDIA.json).send(sessionBody(options, request.uiSession!)),
   );
 
   app.post('/_mock/ui/api/logout', withSession, async (request, reply) => {

@@ -1,12 +1,11 @@
 import { Forbidden } from '../errors.js';
-import type { Services } from '../services.js';
-import type { TenantRecord } from '../store/store.js';
+import type { TenantRecord, Tenants } from '../tenants/tenants.js';
 import type { Viewer } from './sessions.js';
 
 /** The tenants a viewer may see: all for the mock administrator, their own for a tenant administrator. */
-export function visibleTenants(services: Services, viewer: Viewer): TenantRecord[] {
-  const tenants = services.tenants.list();
-  return viewer.kind === 'admin' ? tenants : tenants.filter((tenant) => tenant.id === viewer.tenantId);
+export function visibleTenants(tenants: Tenants, viewer: Viewer): TenantRecord[] {
+  const all = tenants.list();
+  return viewer.kind === 'admin' ? all : all.filter((tenant) => tenant.id === viewer.tenantId);
 }
 
 export function canSee(viewer: Viewer, tenantId: string | undefined): boolean {

@@ -1,8 +1,16 @@
-import { toSeconds } from '../clock.js';
-import type { Services } from '../services.js';
-import type { DeviceRecord, TenantRecord } from '../store/store.js';
-import { DEFAULT_LIFESPAN_SECONDS, LIFESPAN, MIN_LIFESPAN_SECONDS } from '../tenants/tenant-options.js';
-import type { TrustedCertificate } from '../tenants/trusted-certificates.js';
+import type { Clock } from '../clock.js';
+import type { DecisionLog } from '../decisions/decision-log.js';
+import type { DeviceRecord, Devices } from '../tenants/devices.js';
+import {
+  DEFAULT_LIFESPAN_SECONDS,
+  LIFESPAN,
+  MIN_LIFESPAN_SECONDS,
+  type TenantOptions,
+} from '../tenants/tenant-options.js';
+import type { TenantRecord } from '../tenants/tenants.js';
+import type { TrustedCertificate, TrustedCertificates } from '../tenants/trusted-certificates.js';
+import { halfLifeAt, type TokenState } from '../tokens/token-state.js';
+import type { Tokens } from '../tokens/tokens.js';
 
 /** A trusted certificate this close to its end gets a warning. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -56,7 +64,7 @@ export interface DeviceView {
   lastRequest: LastRequest | null;
 }
 
-export type TokenState = 'active' | 'renewable' | 'expired' | 'revoked';
+export type { TokenState };
 
 export interface TokenView {
   hash: string;
@@ -95,26 +103,37 @@ function trustedCertificateView({ record, certificate }: TrustedCertificate, now
   } satisfies TrustedCertificateView;
 }
 
-export function tenantView(services: Services, tenant: TenantRecord): TenantView {
-  const now = services.clock.now();
-  const value = services.options.find(tenant.id, LIFESPAN.category, LIFESPAN.key) ?? null;
+export interface TenantViewServices {
+  clock: Clock;
+  options: TenantOptions;
+  trust: TrustedCertificates;
+}
+
+export function tenantView({ clock, options, trust }: TenantViewServices, tenant: TenantRecord): TenantView {
+  const now = clock.now();
+  const value = options.find(tenant.id, LIFESPAN.category, LIFESPAN.key) ?? null;
   return {
     id: tenant.id,
     domain: tenant.domain,
-    trustedCertificates: services.trust
-      .list(tenant.id)
-      .map((trusted) => trustedCertificateView(trusted, now)),
+    trustedCertificates: trust.list(tenant.id).map((trusted) => trustedCertificateView(trusted, now)),
     lifespan: {
       value,
-      seconds: services.options.lifespanSeconds(tenant.id),
+      seconds: options.lifespanSeconds(tenant.id),
       minimum: MIN_LIFESPAN_SECONDS,
       default: DEFAULT_LIFESPAN_SECONDS,
     },
   };
 }
 
-function lastRequest(services: Services, device: DeviceRecord): LastRequest | null {
-  const [decision] = services.decisions.list({
+export interface DeviceViewServices {
+  trust: TrustedCertificates;
+  devices: Devices;
+  decisions: DecisionLog;
+  tokens: Tokens;
+}
+
+function lastRequest({ decisions, tokens }: DeviceViewServices, device: DeviceRecord): LastRequest | null {
+  const [decision] = decisions.list({
     tenantId: device.tenantId,
     externalId: device.externalId,
     limit: 1,
@@ -129,13 +148,13 @@ function lastRequest(services: Services, device: DeviceRecord): LastRequest | nu
       source: 'decision',
     };
   }
-  const token = services.store.latestToken(device.tenantId, device.userName);
+  const token = tokens.latest(device.tenantId, device.userName);
   return token
     ? { time: token.issuedAtSeconds * 1000, outcome: 'issued', status: 200, source: 'token' }
     : null;
 }
 
-export function deviceViews(services: Services, tenant: TenantRecord): DeviceView[] {
+export function deviceViews(services: DeviceViewServices, tenant: TenantRecord): DeviceView[] {
   const index = services.trust.index();
   return services.devices.list(tenant.id).map((device) => {
     const anchor = device.anchorFingerprint ? index.byFingerprint(device.anchorFingerprint) : undefined;
@@ -157,28 +176,16 @@ export function deviceViews(services: Services, tenant: TenantRecord): DeviceVie
   });
 }
 
-export function tokenViews(services: Services, tenant: TenantRecord): TokenView[] {
-  const now = toSeconds(services.clock.now());
-  return services.store.listTokens(tenant.id, TOKENS_PER_TENANT).map((token) => {
-    const revocation = services.store.getRevocation(token.hash);
-    const halfLifeAt = token.issuedAtSeconds + (token.expiresAtSeconds - token.issuedAtSeconds) / 2;
-    const state: TokenState = revocation
-      ? 'revoked'
-      : now >= token.expiresAtSeconds
-        ? 'expired'
-        : now >= halfLifeAt
-          ? 'renewable'
-          : 'active';
-    return {
-      hash: token.hash,
-      tenantId: token.tenantId,
-      userName: token.userName,
-      externalId: token.userName.replace(/^device_/, ''),
-      issuedAt: token.issuedAtSeconds,
-      halfLifeAt,
-      expiresAt: token.expiresAtSeconds,
-      revokedAt: revocation?.revokedAt ?? null,
-      state,
-    };
-  });
+export function tokenViews(tokens: Tokens, tenant: TenantRecord): TokenView[] {
+  return tokens.recent(tenant.id, TOKENS_PER_TENANT).map(({ record, externalId, revokedAt, state }) => ({
+    hash: record.hash,
+    tenantId: record.tenantId,
+    userName: record.userName,
+    externalId,
+    issuedAt: record.issuedAtSeconds,
+    halfLifeAt: halfLifeAt(record),
+    expiresAt: record.expiresAtSeconds,
+    revokedAt,
+    state,
+  }));
 }

@@ -212,7 +212,7 @@ t.test('no administrator or device acts outside its tenant, and nothing changes'
     t.equal(option.status, 200, 't100 turns its offline CRL check on');
     const token200 = await requestToken(server, { cert: dev200.certPem, key: dev200.keyPem });
     t.equal(token200.status, 200, "t200's device still gets its token: t100's CRL is t100's");
-    const stored = server.app.services.store.listOptions('t200');
+    const stored = server.store.listOptions('t200');
     t.same(stored, [], 't200 has no option');
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -86,6 +86,17 @@ export function assertFailure(t: Test, result: CliResult, message: RegExp): void
 
 /** File permission bits, e.g. 0o600. */
 export const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+/**
+ * Fails the test file at once, saying what to install, when `command` is not on the PATH: the
+ * interop tests (npm run test:interop) drive programs a user may not have.
+ */
+export function requireProgram(command: string, install: string): void {
+  const found = spawnSync(command, ['-help'], { stdio: 'ignore' });
+  if ((found.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw new Error(`${command} is not installed: ${install}`);
+  }
+}
 
 /** Runs another program (openssl, curl, keytool) and returns its result whatever its exit code. */
 export function runTool(command: string, args: string[], options: { cwd: string }): Promise<CliResult> {

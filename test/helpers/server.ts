@@ -10,6 +10,7 @@ import {
   exportPrivateKeyPem,
 } from '../../src/pki/certificate-factory.js';
 import { parseSeed, type Seed } from '../../src/seed/seed.js';
+import { createServices } from '../../src/services.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { TestClock } from './clock.js';
@@ -23,6 +24,7 @@ export interface TestServer {
   app: FastifyInstance;
   clock: TestClock;
   store: Store;
+  config: Config;
   port: number;
   /** PEM of the CA that issued the server certificate: what clients trust. */
   serverCa: string;
@@ -75,11 +77,16 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   const { ca, key, cert } = await identity();
   const listen = options.listen !== false;
   const seed = options.seed;
-  const app = await buildApp({
+  const services = await createServices({
     config,
     clock,
     store,
     ...(seed ? { seed: { source: 'test seed', load: () => parseSeed(seed, 'test seed') } } : {}),
+  });
+  const app = await buildApp({
+    services,
+    limits: config.limits,
+    responseBody: config.responseBody,
     ...(listen ? { tls: { key, cert } } : {}),
     ...(options.peerCertificates ? { peerCertificates: options.peerCertificates } : {}),
   });
@@ -100,7 +107,16 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   } else {
     await app.ready();
   }
-  return { app, clock, store, port, serverCa: ca.certificate.pem, origin: `https://localhost:${port}`, stop };
+  return {
+    app,
+    clock,
+    store,
+    config,
+    port,
+    serverCa: ca.certificate.pem,
+    origin: `https://localhost:${port}`,
+    stop,
+  };
 }
 
 /** Where a client connects: an in-process test server or a server process. */

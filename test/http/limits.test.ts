@@ -8,7 +8,7 @@ import { basic, seedWith } from '../helpers/seeds.js';
 import { call, ERROR_TYPE, INFO, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 /*
- * The limits of README's options table, each against a real server over TLS:
+ * The limits of the options table (docs/configuration.md), each against a real server over TLS:
  * what a client that breaks it receives, on the wire.
  */
 const now = Date.now();
@@ -22,7 +22,7 @@ const body = (error: string, message: string) => ({ error, message, info: INFO }
 
 t.test('--max-header-size: a 1 MB X-Ssl-Cert-Chain gets 431 with the Cumulocity body', async (t) => {
   const server = await startServer(t, { seed });
-  t.equal(server.app.services.config.limits.maxHeaderSize, 65536, 'the default is 64 KiB');
+  t.equal(server.config.limits.maxHeaderSize, 65536, 'the default is 64 KiB');
   const expected = body(
     'general/Request Header Fields Too Large',
     'Request headers are larger than 65536 bytes (--max-header-size).',
@@ -90,10 +90,10 @@ t.test('--body-limit: a larger body gets 413 and nothing is stored', async (t) =
   });
   t.equal(chunked.status, 413, 'a chunked body without Content-Length is cut at the limit too');
   t.same(JSON.parse(chunked.body), body('general/Payload Too Large', 'Request body is too large.'));
-  t.same(server.app.services.store.listOptions('t100'), [], 'no option was stored');
+  t.same(server.store.listOptions('t100'), [], 'no option was stored');
 
   const defaults = await startServer(t, { seed });
-  t.equal(defaults.app.services.config.limits.bodyLimit, 1024 * 1024, 'the default is 1 MiB');
+  t.equal(defaults.config.limits.bodyLimit, 1024 * 1024, 'the default is 1 MiB');
   const twoMb = await call(defaults, {
     method: 'POST',
     path: '/tenant/tenants/t100/trusted-certificates',
@@ -152,7 +152,7 @@ t.test('--request-timeout: a client sending its body slowly is cut with 408', as
   t.equal(raw.ended, 'closed', 'the server closed the connection well before the body was complete');
   t.equal(raw.status, 408);
   t.same(JSON.parse(raw.body), body('general/Request Timeout', 'The request was not received in time.'));
-  t.same(server.app.services.store.listOptions('t100'), [], 'nothing was stored');
+  t.same(server.store.listOptions('t100'), [], 'nothing was stored');
 });
 
 /** Opens a TLS connection and keeps it; resolves how it went. */

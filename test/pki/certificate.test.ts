@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import t from 'tap';
 import { Certificate, CertificateFormatError } from '../../src/pki/certificate.js';
 import { issueCertificate, type JsonName } from '../../src/pki/certificate-factory.js';
 import { x509 } from '../../src/pki/x509.js';
-import { DAY, rootCa } from '../helpers/pki.js';
+import { DAY, rootCa, validAround } from '../helpers/pki.js';
 
 const now = Date.parse('2026-06-01T12:00:00.000Z');
 
@@ -58,7 +59,7 @@ t.test('RSA signature names, basicConstraints and keyUsage', async (t) => {
   t.equal(ca.certificate.pathLen, 3);
   t.equal(ca.certificate.allowsCertificateSigning, true);
   t.equal(ca.certificate.selfIssued, true);
-  t.same(ca.certificate.unhandledCriticalExtensions, []);
+  t.same(ca.certificate.unprocessedCriticalExtensions, []);
   const leaf = await issueCertificate({
     issuer: ca,
     subject: [{ CN: ['a'] }, { CN: ['b'] }],
@@ -72,7 +73,7 @@ t.test('RSA signature names, basicConstraints and keyUsage', async (t) => {
   t.equal(leaf.certificate.pathLen, undefined);
   t.equal(leaf.certificate.allowsCertificateSigning, false);
   t.same(leaf.certificate.commonNames, ['a', 'b'], 'several CNs are all seen');
-  t.same(leaf.certificate.unhandledCriticalExtensions, ['1.2.3.4.5']);
+  t.same(leaf.certificate.unprocessedCriticalExtensions, ['1.2.3.4.5']);
   t.equal(leaf.certificate.keyDescription, 'EC P-256');
 });
 
@@ -238,4 +239,84 @@ t.test('the DER reading agrees with OpenSSL', async (t) => {
     other.certificate.signed(sha1.certificate),
     sha1.certificate.x509.verify(other.certificate.publicKey),
   );
+});
+
+t.test('an extension that appears twice makes the certificate unparsable (RFC 5280 4.2)', async (t) => {
+  const ca = await rootCa(now);
+  const twice = (extensions: x509.Extension[]) =>
+    issueCertificate({ issuer: ca, subject: [{ CN: ['twice'] }], extensions, ...validAround(now) });
+  await t.rejects(
+    twice([new x509.BasicConstraintsExtension(true, undefined, true)]),
+    {
+      name: 'CertificateFormatError',
+      message: 'the basicConstraints extension (2.5.29.19) appears more than once',
+    },
+    'basicConstraints: the factory adds one, the test another',
+  );
+  const unknown = () => new x509.Extension('1.3.6.1.4.1.55555.7', false, new Uint8Array([5, 0]));
+  await t.rejects(twice([unknown(), unknown()]), {
+    message: 'the extension 1.3.6.1.4.1.55555.7 appears more than once',
+  });
+  const once = await twice([unknown()]);
+  t.equal(
+    once.certificate.extensions.filter((e) => e.oid === '1.3.6.1.4.1.55555.7').length,
+    1,
+    'once is fine',
+  );
+});
+
+t.test('usages, policies and names as the chain check reads them', async (t) => {
+  const ca = await rootCa(now);
+  const leaf = (
+    await issueCertificate({
+      issuer: ca,
+      subject: [{ CN: ['usages'] }],
+      keyUsage: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+      extendedKeyUsage: ['1.3.6.1.5.5.7.3.2', '2.5.29.37.0'],
+      extensions: [
+        new x509.CertificatePolicyExtension(['1.3.6.1.4.1.55555.100.1'], true),
+        new x509.Extension('2.5.29.30', true, new Uint8Array([0x30, 0])),
+      ],
+      ...validAround(now),
+    })
+  ).certificate;
+  t.same(leaf.extendedKeyUsage, ['1.3.6.1.5.5.7.3.2', '2.5.29.37.0']);
+  t.same(leaf.keyUsage?.slice(0, 5), [true, false, false, false, true]);
+  t.equal(leaf.netscapeCertType, undefined);
+  t.same(leaf.criticalPolicyQualifiers, [], 'a critical certificatePolicies without qualifiers');
+  t.same(leaf.unprocessedCriticalExtensions, ['2.5.29.30'], 'nameConstraints is not processed');
+  t.match(leaf.sha256, /^[0-9a-f]{64}$/);
+  t.equal(leaf.sha256, createHash('sha256').update(leaf.der).digest('hex'));
+  t.ok(leaf.namesIssuer(ca.certificate), 'issued by the CA');
+  t.notOk(ca.certificate.namesIssuer(leaf));
+  // The same name in another string type, case and spacing matches (RFC 5280 7.1, OpenSSL, Java).
+  const utf8 = await issueCertificate({ subject: [{ CN: ['Acme  Root CA'] }], ...validAround(now) });
+  const printable = await issueCertificate({
+    subject: [{ CN: [' ACME root ca '] }],
+    ...validAround(now),
+  });
+  t.not(utf8.certificate.subjectKey, printable.certificate.subjectKey, 'different bytes');
+  t.equal(utf8.certificate.subjectCanonical, printable.certificate.subjectCanonical, 'the same name');
+  const other = await issueCertificate({ subject: [{ CN: ['Acme Root CA 2'] }], ...validAround(now) });
+  t.not(utf8.certificate.subjectCanonical, other.certificate.subjectCanonical);
+});
+
+t.test('malformed usages are parse errors that name the extension', async (t) => {
+  const ca = await rootCa(now);
+  const made = (oid: string, value: number[]) =>
+    issueCertificate({
+      issuer: ca,
+      subject: [{ CN: ['malformed'] }],
+      extensions: [new x509.Extension(oid, false, new Uint8Array(value))],
+      ...validAround(now),
+    });
+  await t.rejects(made('2.5.29.37', [0x30, 0]), {
+    message: 'malformed extendedKeyUsage extension (no entry)',
+  });
+  await t.rejects(made('2.5.29.37', [0x30, 2, 2, 0]), {
+    message: 'malformed extendedKeyUsage extension (an entry is not an OBJECT IDENTIFIER)',
+  });
+  await t.rejects(made('2.5.29.32', [0x30, 0]), {
+    message: 'malformed certificatePolicies extension (no policy)',
+  });
 });

@@ -1,9 +1,12 @@
 import t from 'tap';
-import type { Certificate } from '../../src/pki/certificate.js';
+import { Certificate } from '../../src/pki/certificate.js';
 import { commonName, issueCertificate } from '../../src/pki/certificate-factory.js';
 import { ChainVerifier } from '../../src/pki/chain-verifier.js';
 import { type Anchor, TrustIndex } from '../../src/pki/trust-index.js';
 import { x509 } from '../../src/pki/x509.js';
+import { buildChain, KeyPool } from '../helpers/chain-builder.js';
+import { type ChainSpec, simpleChain } from '../helpers/chain-spec.js';
+import { withBrokenSignature } from '../helpers/hostile-certs.js';
 import { DAY, device, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
 
 const now = Date.parse('2026-06-01T12:00:00.000Z');
@@ -144,4 +147,135 @@ t.test('a wrong signature is named', async (t) => {
   t.match(verdict, { ok: false, rule: 'trusted-anchor' }, 'a name match alone does not anchor');
   const viaPool = verify([forged], [impostor.certificate], [anchor(root.certificate, 't')]);
   t.equal(viaPool.ok, false);
+});
+
+// --- rules that agree with OpenSSL (issue 17) ---------------------------------------------------
+const keys = await KeyPool.generate(6, ['ec-p256', 'rsa-2048', 'ed25519']);
+let chainId = 0;
+/** The mock's verdict on a chain made by the differential test's builder, sent whole, its last CA trusted. */
+const judge = (spec: ChainSpec) => {
+  const chain = buildChain(spec, keys, now, chainId++);
+  const leaf = Certificate.fromDer(chain.leaf);
+  const sent = chain.untrusted.map((der) => Certificate.fromDer(der).withReadableKey());
+  return verify([leaf], [leaf, ...sent], [anchor(Certificate.fromDer(chain.anchor), 't')]);
+};
+
+t.test('the signature algorithm must fit the issuer key', async (t) => {
+  const underIntermediate = judge(simpleChain({ algorithm: 'other-family' }, {}, {}));
+  t.match(underIntermediate, { ok: false, rule: 'signature-algorithm' }, 'ECDSA signature labelled RSA');
+  t.match(
+    underIntermediate.reason,
+    /signature algorithm SHA256withRSA does not fit the issuer's EC P-256 key/,
+  );
+  const underAnchor = judge(simpleChain({ algorithm: 'other-family' }, {}));
+  t.match(underAnchor, { ok: false, rule: 'signature-algorithm' }, 'directly under the trusted certificate');
+  t.match(underAnchor.reason, /trusted certificate 't anchor'/);
+  const rsaIssuer = judge(simpleChain({ algorithm: 'other-family' }, { key: 'rsa-2048' }));
+  t.match(
+    rsaIssuer.reason,
+    /SHA256withECDSA does not fit the issuer's RSA 2048 key/,
+    'RSA signature labelled ECDSA',
+  );
+  t.match(judge(simpleChain({}, { key: 'ed25519' }, { key: 'rsa-2048', hash: 'sha512' })), { ok: true });
+});
+
+t.test('only extensions the check processes may be critical', async (t) => {
+  const aki = judge(simpleChain({ authorityKeyId: { critical: true, matches: true } }, {}));
+  t.match(aki, { ok: false, rule: 'critical-extensions' });
+  t.match(aki.reason, /authorityKeyIdentifier \(2\.5\.29\.35\)/);
+  for (const name of ['nameConstraints', 'policyConstraints', 'crlDistributionPoints'] as const) {
+    t.match(
+      judge(simpleChain({}, { other: { name, critical: true } }, {})),
+      { ok: false, rule: 'critical-extensions' },
+      `a critical ${name} is not processed`,
+    );
+    t.match(
+      judge(simpleChain({}, { other: { name, critical: false } }, {})),
+      { ok: true },
+      `${name} not critical`,
+    );
+  }
+  const policies = { critical: true, qualifier: false, anyPolicy: false };
+  t.match(
+    judge(simpleChain({ policies }, {})),
+    { ok: true },
+    'critical certificatePolicies without qualifiers',
+  );
+  const qualified = judge(simpleChain({ policies: { ...policies, qualifier: true } }, {}));
+  t.match(qualified, { ok: false, rule: 'certificate-policies' }, 'critical certificatePolicies with a CPS');
+  t.match(qualified.reason, /1\.3\.6\.1\.4\.1\.55555\.100\.1/);
+  t.match(
+    judge(simpleChain({ policies: { ...policies, qualifier: true, critical: false } }, {})),
+    { ok: true },
+    'qualifiers in a non-critical certificatePolicies',
+  );
+  for (const extension of [
+    { extKeyUsage: { purposes: ['clientAuth' as const], critical: true } },
+    { other: { name: 'subjectAltName' as const, critical: true } },
+  ]) {
+    t.match(
+      judge(simpleChain(extension, {})),
+      { ok: true },
+      `critical ${Object.keys(extension)[0]} is processed`,
+    );
+  }
+});
+
+t.test("the leaf's usages must allow a TLS client", async (t) => {
+  const server = judge(
+    simpleChain({ extKeyUsage: { purposes: ['serverAuth', 'codeSigning'], critical: true } }, {}),
+  );
+  t.match(server, { ok: false, rule: 'leaf-extended-key-usage' });
+  t.match(server.reason, /extendedKeyUsage serverAuth, codeSigning without clientAuth/);
+  t.match(
+    judge(simpleChain({ extKeyUsage: { purposes: ['any'], critical: false } }, {})),
+    { ok: true },
+    'any',
+  );
+  t.match(judge(simpleChain({ extKeyUsage: null }, {})), { ok: true }, 'no extendedKeyUsage');
+  const agreement = judge(simpleChain({ keyUsage: { bits: ['keyAgreement'], critical: true } }, {}));
+  t.match(agreement, { ok: false, rule: 'leaf-key-usage' });
+  t.match(agreement.reason, /keyUsage keyAgreement without digitalSignature/);
+  t.match(judge(simpleChain({ keyUsage: null }, {})), { ok: true }, 'no keyUsage');
+  t.match(judge(simpleChain({ netscapeCertType: { sslClient: false } }, {})), {
+    ok: false,
+    rule: 'leaf-netscape-cert-type',
+  });
+  t.match(judge(simpleChain({ netscapeCertType: { sslClient: true } }, {})), { ok: true });
+  t.match(
+    judge(simpleChain({}, { extKeyUsage: { purposes: ['serverAuth'], critical: false } }, {})),
+    { ok: true },
+    "a CA's extendedKeyUsage is not the leaf's (RFC 5280, Java; OpenSSL differs)",
+  );
+});
+
+t.test('issuer names match as RFC 5280 compares them', async (t) => {
+  for (const issuerName of ['printable-string', 'upper-case', 'extra-spaces'] as const) {
+    t.match(judge(simpleChain({ issuerName }, {}, {})), { ok: true }, `${issuerName}, under an intermediate`);
+    t.match(judge(simpleChain({ issuerName }, {})), { ok: true }, `${issuerName}, under the anchor`);
+  }
+  t.match(judge(simpleChain({ issuerName: 'other' }, {}, {})), { ok: false, rule: 'trusted-anchor' });
+});
+
+t.test('a SHA-1 collision inherits nothing: signatures and anchors are known by SHA-256', async (t) => {
+  const verifier = new ChainVerifier();
+  const trust = new TrustIndex([anchor(root.certificate, 't')]);
+  const genuine = (await device(root, now, 'sha1-twin')).credential.certificate;
+  t.equal(verifier.verify({ tls: [genuine], header: [] }, trust, { now }).ok, true, 'the genuine leaf');
+  // Two certificates with one SHA-1 fingerprint, as a chosen-prefix collision would make them.
+  const forged = withBrokenSignature(genuine);
+  Object.defineProperty(forged, 'fingerprint', { value: genuine.fingerprint });
+  t.match(
+    verifier.verify({ tls: [forged], header: [] }, trust, { now }),
+    { ok: false, rule: 'trusted-anchor' },
+    "the forged twin does not inherit the genuine one's verified signature",
+  );
+  const impostor = await rootCa(now, 'Root');
+  Object.defineProperty(impostor.certificate, 'fingerprint', { value: root.certificate.fingerprint });
+  const underImpostor = (await device(impostor, now, 'sha1-impostor')).credential.certificate;
+  t.match(
+    verifier.verify({ tls: [underImpostor], header: [impostor.certificate] }, trust, { now }),
+    { ok: false, rule: 'trusted-anchor' },
+    'a CA sharing the anchor fingerprint is not the anchor',
+  );
 });

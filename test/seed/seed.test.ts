@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { applySeed, isSeeded, loadSeedFile, parseSeed, SeedError } from '../../src/seed/seed.js';
+import { loadSeedFile, parseSeed, SeedError } from '../../src/seed/seed.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { startServer } from '../helpers/server.js';
 
@@ -113,12 +113,12 @@ t.test('rules of the APIs apply to seeded certificates and options', async (t) =
   for (const [name, data, message] of cases) {
     const server = await startServer(t, { listen: false });
     await t.rejects(
-      applySeed(parseSeed(data, 'seed.json'), server.app.services, 'seed.json'),
+      server.app.services.seeder.apply(parseSeed(data, 'seed.json'), 'seed.json'),
       { message },
       name,
     );
     t.equal(server.store.listTenants().length, 0, `${name}: nothing was written`);
-    t.equal(isSeeded(server.app.services), false);
+    t.equal(server.app.services.seeder.isSeeded(), false);
     t.equal(server.app.services.trust.index().size, 0, `${name}: the trust index holds nothing`);
   }
 });
@@ -140,8 +140,8 @@ t.test('a seed file with certFile relative to it', async (t) => {
   );
   const seed = loadSeedFile(join(dir, 'seed.json'));
   const server = await startServer(t, { listen: false });
-  await applySeed(seed, server.app.services, 'seed.json');
-  t.equal(isSeeded(server.app.services), true);
+  await server.app.services.seeder.apply(seed, 'seed.json');
+  t.equal(server.app.services.seeder.isSeeded(), true);
   const [trusted] = server.app.services.trust.list('t100');
   t.equal(trusted?.record.fingerprint, ca.certificate.fingerprint);
   t.equal(trusted?.record.name, 'Seed CA', 'the name defaults to the CN');

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import t from 'tap';
+import { importPrivateKeyPem } from '../../src/pki/certificate-factory.js';
+import { x509 } from '../../src/pki/x509.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { TestClock } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { basic, seedWith } from '../helpers/seeds.js';
-import { call, requestToken, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_SECRET, call, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 const now = Date.now();
 const ca = await rootCa(now, 'Restart CA');
@@ -83,4 +85,74 @@ t.test('what the APIs changed survives a restart on the same data directory', as
     'auto',
     'registrations are kept',
   );
+});
+
+const CRL = '/tenant/trusted-certificates/settings/crl';
+const control = { authorization: `Bearer ${ADMIN_SECRET}` };
+
+async function downloadCrl(server: TestServer): Promise<x509.X509Crl> {
+  const response = await call(server, { path: CRL, headers: { ...admin, accept: 'application/pkix-crl' } });
+  if (response.status !== 200) throw new Error(`${response.status} ${response.text}`);
+  return new x509.X509Crl(new Uint8Array(response.raw));
+}
+
+interface State {
+  tables: { crlSigningKeys?: { privateKeyPem: string }[] } & Record<string, unknown>;
+}
+
+const exportState = async (server: TestServer) =>
+  (await call(server, { path: '/_mock/state', headers: control })).json() as State;
+
+/** The CRL key a mock holds (the newest), as its state export carries it. */
+async function crlPublicKey(server: TestServer) {
+  const key = (await exportState(server)).tables.crlSigningKeys?.at(-1);
+  if (!key) throw new Error('the state export carries no CRL signing key');
+  return (await importPrivateKeyPem(key.privateKeyPem)).publicKey;
+}
+
+t.test('the CRL signing key is kept like the token key: restart, reset, export and import', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'c8y-restart-crl-'));
+  const clock = new TestClock(now);
+  const first = await startServer(t, { seed, clock, store: new SqliteStore({ dataDir }) });
+  const revoke = await call(first, {
+    method: 'PUT',
+    path: CRL,
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ crls: [{ serialNumberInHex: '1234' }] }),
+  });
+  t.equal(revoke.status, 204);
+  const before = await downloadCrl(first);
+  await first.stop();
+
+  const second = await startServer(t, { seed, clock, store: new SqliteStore({ dataDir }) });
+  const key = await crlPublicKey(second);
+  t.ok(
+    await before.verify({ publicKey: key }),
+    'a CRL downloaded before the restart verifies with the key after it',
+  );
+  t.ok(await (await downloadCrl(second)).verify({ publicKey: key }), 'and the key signs the new downloads');
+
+  const elsewhere = await startServer(t, { seed, clock });
+  const otherKey = await crlPublicKey(elsewhere);
+  t.notOk(await before.verify({ publicKey: otherKey }), "another mock's key does not verify it");
+
+  const reset = await call(second, { method: 'POST', path: '/_mock/reset', headers: control });
+  t.equal(reset.status, 200);
+  t.ok(await (await downloadCrl(second)).verify({ publicKey: key }), 'a reset keeps the key');
+
+  const exported = await exportState(elsewhere);
+  const { crlSigningKeys, ...older } = exported.tables;
+  const put = (tables: State['tables']) =>
+    call(second, {
+      method: 'PUT',
+      path: '/_mock/state',
+      headers: { ...control, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...exported, tables }),
+    });
+  t.equal((await put(older)).status, 204, 'a schema-2 export without the CRL key imports');
+  t.ok(await (await downloadCrl(second)).verify({ publicKey: key }), 'and leaves the key in place');
+  t.equal((await put({ ...older, crlSigningKeys })).status, 204, 'an export with its CRL key imports');
+  const imported = await downloadCrl(second);
+  t.ok(await imported.verify({ publicKey: otherKey }), "then the exporting mock's key signs");
+  t.notOk(await imported.verify({ publicKey: key }), 'and the old key no longer does');
 });

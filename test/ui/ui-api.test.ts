@@ -409,6 +409,8 @@ t.test('the chain check says which rule failed, in the decision log’s words', 
   );
   t.match(report.steps[0]!.checks, [
     { rule: 'not-expired', ok: true },
+    { rule: 'leaf-key-usage', ok: true },
+    { rule: 'leaf-extended-key-usage', ok: true },
     { rule: 'signature', ok: true },
   ]);
 

@@ -158,7 +158,7 @@ function links(certificates: Certificate[]): LinkReport[] {
       return;
     }
     const problems: string[] = [];
-    if (certificate.issuerKey !== issuer.subjectKey) {
+    if (!certificate.namesIssuer(issuer)) {
       problems.push(`its issuer '${certificate.issuer}' is not the next certificate '${issuer.subject}'`);
     }
     if (!signedBy(certificate, issuer))

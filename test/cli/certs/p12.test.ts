@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  assertFailure,
-  assertSuccess,
-  modeOf,
-  runCli,
-  runTool,
-  tempDir,
-  writeCredential,
-} from '../../helpers/cli.js';
+import { assertFailure, assertSuccess, modeOf, runCli, tempDir, writeCredential } from '../../helpers/cli.js';
 import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
 
+/*
+ * certs p12 and certs inspect on keystores, with Node alone. That Java's keytool opens what
+ * certs p12 writes is checked by p12.interop.test.ts (npm run test:interop); a keystore that
+ * keytool wrote is a fixture here (test/fixtures/keytool/README.md).
+ */
 const dir = tempDir(t);
 const now = Date.now();
 const root = await rootCa(now, 'Keystore Root CA');
@@ -25,9 +22,8 @@ await writeCredential(
 await writeCredential(dir, 'other', (await device(issuing, now, 'someone-else')).credential);
 const cli = (args: string[], env?: Record<string, string>) =>
   runCli(args, { cwd: dir, ...(env ? { env } : {}) });
-const keytool = (...args: string[]) => runTool('keytool', args, { cwd: dir });
 
-t.test('an EC keystore with key and chain that keytool opens as one PrivateKeyEntry', async (t) => {
+t.test('an EC keystore with key and chain, owner only, that certs inspect reads back', async (t) => {
   const result = await cli([
     'certs',
     'p12',
@@ -44,25 +40,13 @@ t.test('an EC keystore with key and chain that keytool opens as one PrivateKeyEn
     /^wrote java-device-01\.p12 {2}PKCS#12 keystore \(readable by the owner only\): alias 'java-device-01', EC P-256 key, 3 certificate\(s\)/,
   );
   t.equal(modeOf(join(dir, 'java-device-01.p12')), 0o600, 'it holds a private key: owner only');
-  const list = await keytool(
-    '-list',
-    '-v',
-    '-storetype',
-    'PKCS12',
-    '-keystore',
-    'java-device-01.p12',
-    '-storepass',
-    'changeit',
-  );
-  t.equal(list.code, 0, list.stderr);
-  t.match(list.stdout, /Your keystore contains 1 entry/);
-  t.match(
-    list.stdout,
-    /Alias name: java-device-01\nCreation date: [^\n]+\nEntry type: PrivateKeyEntry\nCertificate chain length: 3\n/,
-  );
-  t.match(list.stdout, /Owner: CN=java-device-01\n/);
-  t.match(list.stdout, /Owner: O=c8y-mtls-mock tests, CN=Keystore Issuing CA\n/);
-  t.match(list.stdout, /Owner: O=c8y-mtls-mock tests, CN=Keystore Root CA\n/);
+  const inspect = await cli(['certs', 'inspect', 'java-device-01.p12', '--password', 'changeit']);
+  assertSuccess(t, inspect);
+  t.match(inspect.stdout, /^java-device-01\.p12: 3 certificates \(PKCS#12\)\naliases: java-device-01\n/);
+  t.match(inspect.stdout, /subject: {7}CN=java-device-01\n/);
+  t.match(inspect.stdout, /subject: {7}O=c8y-mtls-mock tests, CN=Keystore Issuing CA\n/);
+  t.match(inspect.stdout, /subject: {7}O=c8y-mtls-mock tests, CN=Keystore Root CA\n/);
+  t.match(inspect.stdout, /private key \(EC P-256\): matches certificate 1/);
 });
 
 t.test('an RSA keystore from a certificate, a separate chain file, a chosen alias and path', async (t) => {
@@ -85,68 +69,34 @@ t.test('an RSA keystore from a certificate, a separate chain file, a chosen alia
   );
   assertSuccess(t, result);
   t.match(result.stdout, /alias 'Device Two', RSA 2048 key, 3 certificate\(s\)/, 'the leaf is not repeated');
-  const list = await keytool(
-    '-list',
-    '-storetype',
-    'PKCS12',
-    '-keystore',
-    'store/two.p12',
-    '-storepass',
-    'from-the-environment',
-  );
-  t.equal(list.code, 0, list.stderr);
-  t.match(list.stdout, /^device two, [^\n]+, PrivateKeyEntry, $/m, 'keytool shows the alias (in lower case)');
+  const inspect = await cli(['certs', 'inspect', 'store/two.p12'], {
+    C8Y_MOCK_P12_PASSWORD: 'from-the-environment',
+  });
+  assertSuccess(t, inspect);
+  t.match(inspect.stdout, /^store\/two\.p12: 3 certificates \(PKCS#12\)\naliases: Device Two\n/);
+  t.match(inspect.stdout, /private key \(RSA 2048\): matches certificate 1/);
 });
 
-t.test('a wrong password: keytool refuses, and certs inspect says so in one line', async (t) => {
-  const list = await keytool(
-    '-list',
-    '-storetype',
-    'PKCS12',
-    '-keystore',
-    'java-device-01.p12',
-    '-storepass',
-    'wrong-password',
-  );
-  t.not(list.code, 0);
-  t.match(list.stdout + list.stderr, /keystore password was incorrect|Integrity check failed/);
+t.test('a wrong password: certs inspect says so in one line', async (t) => {
   assertFailure(
     t,
     await cli(['certs', 'inspect', 'java-device-01.p12', '--password', 'wrong-password']),
     /java-device-01\.p12: wrong password for the PKCS#12 keystore \(its integrity check failed\)/,
   );
-  const inspect = await cli(['certs', 'inspect', 'java-device-01.p12', '--password', 'changeit']);
-  assertSuccess(t, inspect);
-  t.match(inspect.stdout, /^java-device-01\.p12: 3 certificates \(PKCS#12\)\naliases: java-device-01\n/);
-  t.match(inspect.stdout, /private key \(EC P-256\): matches certificate 1/);
 });
 
 t.test('a keystore made by keytool opens too (its certificates are encrypted)', async (t) => {
-  const made = await keytool(
-    '-genkeypair',
-    '-alias',
-    'from-java',
-    '-keyalg',
-    'EC',
-    '-groupname',
-    'secp256r1',
-    '-dname',
-    'CN=from-java',
-    '-validity',
-    '30',
-    '-storetype',
-    'PKCS12',
-    '-keystore',
-    'java.p12',
-    '-storepass',
-    'javapass',
-  );
-  t.equal(made.code, 0, made.stderr);
+  copyFileSync(new URL('../../fixtures/keytool/from-java.p12', import.meta.url), join(dir, 'java.p12'));
   const inspect = await cli(['certs', 'inspect', 'java.p12', '--password', 'javapass']);
   assertSuccess(t, inspect);
   t.match(inspect.stdout, /aliases: from-java\n/);
   t.match(inspect.stdout, /subject: {7}CN=from-java\n/);
   t.match(inspect.stdout, /private key \(EC P-256\): matches certificate 1/);
+  assertFailure(
+    t,
+    await cli(['certs', 'inspect', 'java.p12', '--password', 'changeit']),
+    /java\.p12: wrong password for the PKCS#12 keystore/,
+  );
 });
 
 t.test('errors', async (t) => {

@@ -34,3 +34,6 @@ export function tlsContext(credentials: ServerCredentials, anchors: readonly Cer
   const complete = bytes <= MAX_ADVERTISED_NAME_BYTES;
   return { ...credentials, ca: complete ? anchors.map((certificate) => certificate.pem) : [], complete };
 }
+
+/** The part of a context `tls.Server#setSecureContext` and the server's constructor take. */
+export const secureContextOptions = ({ key, cert, ca }: TlsContext) => ({ key, cert, ca });

@@ -1,5 +1,6 @@
 import { BadRequest } from '../errors.js';
 import type { CsvRow } from '../http/csv.js';
+import { type CrlInput, normalizeSerialHex } from '../tenants/crl.js';
 
 const RESOURCE = 'Device Certificates';
 /** The platform's message for any date it cannot read (OpenAPI `unableToParseCRLEntries`). */
@@ -10,13 +11,7 @@ export const MAX_FILE_ENTRIES = 5000;
 const MAX_SERIAL_HEX_DIGITS = 40;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
 
-export interface CrlInput {
-  serialHex: string;
-  /** Milliseconds; undefined means "now". */
-  revocationDate: number | undefined;
-}
-
-/** A serial number in hex (any case, optional 0x); the stored form has no leading zeros. */
+/** A serial number in hex (any case, optional 0x, leading zeros), in its stored form. */
 export function parseSerialHex(value: unknown, where: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new BadRequest(
@@ -24,11 +19,7 @@ export function parseSerialHex(value: unknown, where: string): string {
       `${where}: serialNumberInHex is required and must be a hexadecimal string.`,
     );
   }
-  const hex = value
-    .trim()
-    .toLowerCase()
-    .replace(/^0x/, '')
-    .replace(/^0+(?=.)/, '');
+  const hex = normalizeSerialHex(value);
   if (!/^[0-9a-f]+$/.test(hex)) {
     throw new BadRequest(
       RESOURCE,

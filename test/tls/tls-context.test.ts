@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { MAX_ADVERTISED_NAME_BYTES, tlsContext } from '../../src/http/tls-context.js';
 import { commonName, createRootCa, generateKeyPair } from '../../src/pki/certificate-factory.js';
+import { MAX_ADVERTISED_NAME_BYTES, tlsContext } from '../../src/tls/tls-context.js';
 import { DAY, device, rootCa } from '../helpers/pki.js';
 import { adminSeed } from '../helpers/seeds.js';
 import { requestToken, startServer } from '../helpers/server.js';

@@ -1,0 +1,52 @@
+import type { Clock } from '../clock.js';
+import type { Certificate } from '../pki/certificate.js';
+import type { ChainVerdict, ChainVerifier, PresentedChain } from '../pki/chain-verifier.js';
+import type { RevocationLists } from '../tenants/crl.js';
+import type { TenantOptions } from '../tenants/tenant-options.js';
+import type { TrustRegistry } from '../tenants/trusted-certificates.js';
+import type { CertificateReader } from './certificate-reader.js';
+
+export interface ChainCheckDeps {
+  reader: CertificateReader;
+  verifier: ChainVerifier;
+  trust: TrustRegistry;
+  crl: RevocationLists;
+  options: TenantOptions;
+  clock: Clock;
+}
+
+/**
+ * The chain rules of a device login, with the anchors of every tenant (a
+ * device's login) or of one (verify-cert-chain, a tenant administrator's
+ * check in the dashboard): the same verifier, rules and words everywhere.
+ */
+export class ChainCheck {
+  readonly #deps: ChainCheckDeps;
+
+  constructor(deps: ChainCheckDeps) {
+    this.#deps = deps;
+  }
+
+  get reader(): CertificateReader {
+    return this.#deps.reader;
+  }
+
+  verify(presented: PresentedChain, tenantId?: string): ChainVerdict {
+    const { verifier, trust, clock } = this.#deps;
+    return verifier.verify(presented, trust.index(tenantId), {
+      now: clock.now(),
+      isRevoked: (anchorTenant, certificate) => this.#revokedOffline(anchorTenant, certificate),
+    });
+  }
+
+  /** A chain handed over whole, leaf first, as a trusted proxy forwards it (nothing from TLS). */
+  verifyForwarded(chain: Certificate[], tenantId?: string): ChainVerdict {
+    return this.verify({ tls: [], header: chain, forwarded: true }, tenantId);
+  }
+
+  /** The offline CRL rule: the tenant turned the check on, and the serial is on its list. */
+  #revokedOffline(tenantId: string, certificate: Certificate): boolean {
+    const { options, crl } = this.#deps;
+    return options.crlOfflineCheck(tenantId) && crl.isRevoked(tenantId, certificate.serialHex);
+  }
+}

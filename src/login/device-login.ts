@@ -1,0 +1,189 @@
+import type { Decision, DecisionDraft, DecisionLog, Door } from '../decisions/decision-log.js';
+import { BadRequest, C8yError, UNAUTHORIZED, Unauthorized } from '../errors.js';
+import type { Certificate } from '../pki/certificate.js';
+import type { PresentedChain } from '../pki/chain-verifier.js';
+import type { Anchor } from '../pki/trust-index.js';
+import type { DeviceRecord, Devices } from '../tenants/devices.js';
+import type { TenantOptions } from '../tenants/tenant-options.js';
+import type { TenantRecord, Tenants } from '../tenants/tenants.js';
+import type { IssuedToken, TokenIssuer } from '../tokens/token-issuer.js';
+import { UnreadableChain } from './certificate-reader.js';
+import type { ChainCheck } from './chain-check.js';
+import { describeChain } from './decision-record.js';
+
+/** A device knocking at a door with its certificates. */
+export interface LoginAttempt {
+  door: Door;
+  /** DER, leaf first, as the TLS handshake carried them; empty when the client sent none. */
+  handshake: readonly Buffer[];
+  /** The chain sent along with the request (REST: the X-Ssl-Cert-Chain value); none on MQTT. */
+  forwardedChain?: string | undefined;
+  remoteAddress?: string | undefined;
+}
+
+/** A device whose chain passed: who it is, in which tenant, under which anchor. */
+export interface LoginSession {
+  door: Door;
+  tenant: TenantRecord;
+  device: DeviceRecord;
+  /** The device was registered by this login (its anchor has auto-registration on). */
+  registered: boolean;
+  leaf: Certificate;
+  anchor: Anchor;
+}
+
+/** A login refused: the error a door renders (REST: the body; MQTT: CONNACK 5), and the rule that decided. */
+export interface LoginRefusal {
+  ok: false;
+  error: C8yError;
+  rule: string | undefined;
+}
+
+export type Authentication =
+  | { ok: true; session: LoginSession; decision: DecisionDraft }
+  | (LoginRefusal & { decision: DecisionDraft });
+
+export type LoginVerdict =
+  | {
+      ok: true;
+      outcome: 'issued' | 'reused';
+      session: LoginSession;
+      token: IssuedToken;
+      decision: Decision;
+    }
+  | (LoginRefusal & { decision: Decision });
+
+export interface DeviceLoginDeps {
+  chains: ChainCheck;
+  devices: Devices;
+  tenants: Tenants;
+  options: TenantOptions;
+  issuer: TokenIssuer;
+  decisions: DecisionLog;
+  /** SHA-1 fingerprints of TLS-terminating proxies: their forwarded chain names the device, leaf included. */
+  trustedProxies: ReadonlySet<string>;
+}
+
+/**
+ * The device login, the same for every door: read the presented
+ * certificates, check the chain, resolve tenant and device (registering it
+ * when its anchor allows), issue or reuse the token, record the decision.
+ * A door that authenticates at connect and hands out the token later (MQTT,
+ * `s/uat`) calls `authenticate` and `issueToken`; the REST token endpoint
+ * calls `login`, which does both and records one decision.
+ */
+export class DeviceLogin {
+  readonly #deps: DeviceLoginDeps;
+
+  constructor(deps: DeviceLoginDeps) {
+    this.#deps = deps;
+  }
+
+  /** Checks the certificates and resolves the device; nothing is recorded (the door decides when). */
+  authenticate(attempt: LoginAttempt): Authentication {
+    const decision = draft(attempt, 401);
+    try {
+      const presented = this.#read(attempt);
+      const verdict = this.#deps.chains.verify(presented);
+      describeChain(decision, verdict, presented);
+      if (!verdict.ok || !verdict.leaf || !verdict.anchor) {
+        throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason: verdict.reason });
+      }
+      const { device, registered } = this.#deps.devices.resolve(verdict.leaf, verdict.anchor);
+      decision.externalId = device.externalId;
+      const tenant = this.#deps.tenants.get(device.tenantId)!;
+      const session = {
+        door: attempt.door,
+        tenant,
+        device,
+        registered,
+        leaf: verdict.leaf,
+        anchor: verdict.anchor,
+      };
+      return { ok: true, session, decision };
+    } catch (error) {
+      if (!(error instanceof C8yError)) throw error;
+      return { ...refusal(error), decision: refused(decision, error) };
+    }
+  }
+
+  /** The device's token: its current one before half its lifetime, else a new one. */
+  issueToken(session: LoginSession): Promise<IssuedToken> {
+    const { tenant, device } = session;
+    return this.#deps.issuer.issue(
+      { tenantId: tenant.id, domain: tenant.domain, userName: device.userName },
+      this.#deps.options.lifespanSeconds(tenant.id),
+    );
+  }
+
+  /** Authenticates and issues the token; the decision is recorded whatever happens. */
+  async login(attempt: LoginAttempt): Promise<LoginVerdict> {
+    const { decisions } = this.#deps;
+    let decision = draft(attempt, 500);
+    try {
+      const authentication = this.authenticate(attempt);
+      decision = authentication.decision;
+      if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };
+      const token = await this.issueToken(authentication.session);
+      const outcome = token.reused ? 'reused' : 'issued';
+      const { record } = token;
+      const recorded = decisions.record({
+        ...decision,
+        outcome,
+        status: 200,
+        token: { hash: record.hash, issuedAt: record.issuedAtSeconds, expiresAt: record.expiresAtSeconds },
+      });
+      return { ok: true, outcome, session: authentication.session, token, decision: recorded };
+    } catch (error) {
+      if (error instanceof C8yError)
+        return { ...refusal(error), decision: decisions.record(refused(decision, error)) };
+      // Not a refusal but a fault (the store, the signer): on the record, then to the door's error handler.
+      decisions.record({ ...decision, status: 500, reason: `internal error: ${(error as Error).message}` });
+      throw error;
+    }
+  }
+
+  /** The certificates from the handshake and the forwarded chain; an unreadable one is a 400. */
+  #read(attempt: LoginAttempt): PresentedChain {
+    const { reader } = this.#deps.chains;
+    try {
+      const tls = reader.chain(attempt.handshake);
+      const forwarded = tls[0] !== undefined && this.#deps.trustedProxies.has(tls[0].fingerprint);
+      // Without a proxy the forwarded chain may start with the TLS leaf or with its issuer.
+      const header =
+        attempt.forwardedChain === undefined
+          ? []
+          : reader.chain(
+              reader.header(attempt.forwardedChain),
+              (first) => forwarded || first.fingerprint === tls[0]?.fingerprint,
+            );
+      return { tls, header, forwarded };
+    } catch (error) {
+      if (error instanceof UnreadableChain) {
+        throw new BadRequest('Device Certificates', `Cannot parse X509 certificate. : ${error.message}`, {
+          rule: 'parse',
+          reason: `X-Ssl-Cert-Chain: ${error.message}`,
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+/** A decision that stays a refusal with `status` unless the login gets further. */
+const draft = ({ door, remoteAddress }: LoginAttempt, status: number): DecisionDraft => ({
+  door,
+  outcome: 'refused',
+  status,
+  remoteAddress,
+});
+
+const refusal = (error: C8yError): LoginRefusal => ({ ok: false, error, rule: error.rule });
+
+const refused = (draft: DecisionDraft, error: C8yError): DecisionDraft => ({
+  ...draft,
+  outcome: 'refused',
+  status: error.status,
+  rule: error.rule,
+  reason: error.reason ?? error.message,
+});

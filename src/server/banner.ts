@@ -1,0 +1,49 @@
+/** What the start-up banner tells: where the mock listens and how to use it. */
+export interface BannerFacts {
+  version: string;
+  port: string;
+  host: string;
+  /** The development CA clients must trust, as the user should type its path. */
+  caFile: string;
+  tenants: { id: string; domain: string; trustedCertificates: number; users: string[] }[];
+  /** The generated admin secret, shown once; undefined when the user set it. */
+  generatedAdminSecret: string | undefined;
+  /** The demo tenant's credentials and device, when the mock made them. */
+  demo?: { adminPassword: string; deviceCert: string; deviceKey: string } | undefined;
+}
+
+/** The banner's lines, one listener or hint each: a new door adds its line here. */
+export function bannerLines(facts: BannerFacts): string[] {
+  const { port } = facts;
+  const lines = [
+    '',
+    `c8y-mtls-mock ${facts.version} listening on https://localhost:${port} (bound to ${facts.host})`,
+    `  development CA that clients must trust: ${facts.caFile}`,
+    ...facts.tenants.map(
+      (tenant) =>
+        `  tenant ${tenant.id} (domain ${tenant.domain}): ${tenant.trustedCertificates} trusted certificate(s), users ${
+          tenant.users.join(', ') || '(none)'
+        }`,
+    ),
+    facts.generatedAdminSecret === undefined
+      ? '  control API (/_mock): secret from --admin-secret'
+      : `  control API (/_mock): Authorization: Bearer ${facts.generatedAdminSecret}  (generated; set --admin-secret to fix it)`,
+    `  dashboard for training labs: https://localhost:${port}/ (a tenant administrator or the admin secret)`,
+  ];
+  const { demo } = facts;
+  if (demo) {
+    lines.push(
+      `  demo administrator: t100/admin, password ${demo.adminPassword}`,
+      '',
+      'Get a device token (the Cumulocity docs\u2019 command, plus --cacert so curl trusts the mock):',
+      '',
+      `    curl -v --cert ${demo.deviceCert} --key ${demo.deviceKey} \\`,
+      `       --cacert ${facts.caFile} \\`,
+      `       -H 'Accept: application/json' \\`,
+      '       -X POST \\',
+      `       https://localhost:${port}/devicecontrol/deviceAccessToken`,
+    );
+  }
+  lines.push('');
+  return lines;
+}

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { collect, integer } from '../cli/parsers.js';
+import {
+  type Config,
+  DEFAULT_CONFIG,
+  DEFAULT_LIMITS,
+  DEFAULT_RETENTION,
+  LOG_LEVELS,
+  resolveConfig,
+} from '../config.js';
+import { RESPONSE_BODY_POLICIES } from '../http/response-body.js';
+import type { ServeSettings } from './serve.js';
+
+const env = (name: string) => `C8Y_MOCK_${name}`;
+
+/** What commander hands the action: one field per option of the table below. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  certsDir: string;
+  seed?: string;
+  hostname?: string[];
+  logLevel: Config['logLevel'];
+  logFormat?: Config['logFormat'];
+  dataDir: string;
+  ephemeral?: boolean | string;
+  sync: Config['sync'];
+  lifespanBelowMinimum: Config['lifespanBelowMinimum'];
+  trustedProxy?: string[];
+  adminSecret?: string;
+  decisionLogSize: number;
+  responseBody: Config['responseBody'];
+  maxMeasurements: number;
+  maxEvents: number;
+  maxAlarms: number;
+  autoRegistrationInventory?: boolean | string;
+  maxHeaderSize: number;
+  bodyLimit: number;
+  requestTimeout: number;
+  headersTimeout: number;
+  keepAliveTimeout: number;
+  maxConnections: number;
+}
+
+/** The `serve` command: the option table (each option also a C8Y_MOCK_* variable) and the start. */
+export function serveCommand(): Command {
+  const d = DEFAULT_CONFIG;
+  const l = DEFAULT_LIMITS;
+  return new Command('serve')
+    .description('run the mock platform: HTTPS with client certificates on --port')
+    .addOption(
+      new Option('--port <port>', 'port to listen on').env(env('PORT')).default(d.port).argParser(integer),
+    )
+    .addOption(new Option('--host <address>', 'address to bind').env(env('HOST')).default(d.host))
+    .addOption(
+      new Option('--certs-dir <dir>', 'where the development CA, server certificate and demo files live')
+        .env(env('CERTS_DIR'))
+        .default(d.certsDir),
+    )
+    .addOption(
+      new Option(
+        '--seed <file>',
+        'seed file (JSON) applied to a new data directory; default: the demo tenant',
+      ).env(env('SEED')),
+    )
+    .addOption(
+      new Option(
+        '--hostname <name>',
+        'extra name or IP for the server certificate (repeatable; comma-separated in the variable)',
+      )
+        .env(env('HOSTNAME'))
+        .argParser(collect),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .env(env('LOG_LEVEL'))
+        .choices(LOG_LEVELS)
+        .default(d.logLevel),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)')
+        .env(env('LOG_FORMAT'))
+        .choices(['pretty', 'json']),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'directory of the embedded database')
+        .env(env('DATA_DIR'))
+        .default(d.dataDir),
+    )
+    .addOption(
+      new Option('--ephemeral', 'keep all state in memory; nothing survives a restart').env(env('EPHEMERAL')),
+    )
+    .addOption(
+      new Option(
+        '--sync <mode>',
+        "'normal': changes survive a crash of the process; 'full': also an OS crash (fsync per change)",
+      )
+        .env(env('SYNC'))
+        .choices(['normal', 'full'])
+        .default(d.sync),
+    )
+    .addOption(
+      new Option(
+        '--lifespan-below-minimum <policy>',
+        'a device-token lifespan option below 300 s: reject it (422) or store it and clamp to 300',
+      )
+        .env(env('LIFESPAN_BELOW_MINIMUM'))
+        .choices(['reject', 'clamp'])
+        .default(d.lifespanBelowMinimum),
+    )
+    .addOption(
+      new Option(
+        '--trusted-proxy <fingerprint>',
+        'SHA-1 fingerprint of a TLS-terminating proxy’s client certificate; its X-Ssl-Cert-Chain names the device (repeatable)',
+      )
+        .env(env('TRUSTED_PROXY'))
+        .argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--admin-secret <secret>',
+        'secret of the /_mock control API (Authorization: Bearer <secret>); generated and printed when not given',
+      ).env(env('ADMIN_SECRET')),
+    )
+    .addOption(
+      new Option('--decision-log-size <n>', 'authentication decisions kept in memory')
+        .env(env('DECISION_LOG_SIZE'))
+        .default(d.decisionLogSize)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--response-body <policy>',
+        "POST/PUT answers of the device data APIs: 'accept' sends the object only when the request has an Accept header (the OpenAPI rule), 'always' sends it anyway",
+      )
+        .env(env('RESPONSE_BODY'))
+        .choices(RESPONSE_BODY_POLICIES)
+        .default(d.responseBody),
+    )
+    .addOption(
+      new Option('--max-measurements <n>', 'measurements kept; beyond it the oldest go first')
+        .env(env('MAX_MEASUREMENTS'))
+        .default(DEFAULT_RETENTION.maxMeasurements)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--max-events <n>', 'events kept; beyond it the oldest go first')
+        .env(env('MAX_EVENTS'))
+        .default(DEFAULT_RETENTION.maxEvents)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--max-alarms <n>', 'alarms kept; beyond it the oldest go first')
+        .env(env('MAX_ALARMS'))
+        .default(DEFAULT_RETENTION.maxAlarms)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--auto-registration-inventory',
+        'a device registered by its first token request also gets its managed object (c8y_IsDevice, owner device_<CN>) and c8y_Serial external ID, as bulk registration gives it',
+      ).env(env('AUTO_REGISTRATION_INVENTORY')),
+    )
+    .addOption(
+      new Option('--max-header-size <bytes>', 'largest request head accepted')
+        .env(env('MAX_HEADER_SIZE'))
+        .default(l.maxHeaderSize)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--body-limit <bytes>', 'largest request body accepted')
+        .env(env('BODY_LIMIT'))
+        .default(l.bodyLimit)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--request-timeout <ms>', 'time for a whole request to arrive')
+        .env(env('REQUEST_TIMEOUT'))
+        .default(l.requestTimeoutMs)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--headers-timeout <ms>', 'time for the request head to arrive')
+        .env(env('HEADERS_TIMEOUT'))
+        .default(l.headersTimeoutMs)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--keep-alive-timeout <ms>', 'idle time before a kept-alive connection closes')
+        .env(env('KEEP_ALIVE_TIMEOUT'))
+        .default(l.keepAliveTimeoutMs)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--max-connections <n>', 'open connections beyond this are closed at once')
+        .env(env('MAX_CONNECTIONS'))
+        .default(l.maxConnections)
+        .argParser(integer),
+    )
+    .action(async (options: ServeOptions) => {
+      const settings = serveSettings(options, process.stdout.isTTY === true);
+      // Loaded here, not at the top: the other commands start in a fraction of the time without the server.
+      const { serve } = await import('./serve.js');
+      await serve(settings);
+    });
+}
+
+/** A boolean option: the flag itself, or `true`/`1` in its variable. */
+const flag = (value: boolean | string | undefined) => value === true || value === 'true' || value === '1';
+
+/** The validated configuration of parsed options; a terminal gets pretty logs unless told otherwise. */
+export function serveSettings(options: ServeOptions, terminal: boolean): ServeSettings {
+  const config = resolveConfig({
+    port: options.port,
+    host: options.host,
+    certsDir: options.certsDir,
+    seed: options.seed,
+    hostnames: options.hostname ?? [],
+    logLevel: options.logLevel,
+    logFormat: options.logFormat ?? (terminal ? 'pretty' : 'json'),
+    dataDir: options.dataDir,
+    ephemeral: flag(options.ephemeral),
+    sync: options.sync,
+    lifespanBelowMinimum: options.lifespanBelowMinimum,
+    trustedProxies: new Set((options.trustedProxy ?? []).map((f) => f.toLowerCase().replaceAll(':', ''))),
+    adminSecret: options.adminSecret ?? randomBytes(18).toString('base64url'),
+    decisionLogSize: options.decisionLogSize,
+    responseBody: options.responseBody,
+    retention: {
+      maxMeasurements: options.maxMeasurements,
+      maxEvents: options.maxEvents,
+      maxAlarms: options.maxAlarms,
+    },
+    autoRegistrationInventory: flag(options.autoRegistrationInventory),
+    limits: {
+      maxHeaderSize: options.maxHeaderSize,
+      bodyLimit: options.bodyLimit,
+      requestTimeoutMs: options.requestTimeout,
+      headersTimeoutMs: options.headersTimeout,
+      keepAliveTimeoutMs: options.keepAliveTimeout,
+      maxConnections: options.maxConnections,
+    },
+  });
+  return { config, adminSecretGenerated: options.adminSecret === undefined };
+}

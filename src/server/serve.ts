@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { buildApp } from '../app.js';
+import { ensureDemo } from '../bootstrap/demo.js';
+import { ensureDevCertificates } from '../bootstrap/dev-certificates.js';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { loadSeedFile } from '../seed/seed.js';
+import { createServices } from '../services.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { bannerLines } from './banner.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** How the server is started: its configuration, and whether the admin secret was made up now. */
+export interface ServeSettings {
+  config: Config;
+  adminSecretGenerated: boolean;
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** A path as the user should type it: relative to the working directory when below it. */
+const show = (file: string) => {
+  const rel = relative(process.cwd(), resolve(file));
+  return rel.startsWith('..') ? resolve(file) : rel;
+};
+
+/**
+ * The server's wiring: development certificates and the demo, the store, the
+ * services and the app; then the signals and the listener, and the banner.
+ */
+export async function serve({ config, adminSecretGenerated }: ServeSettings): Promise<void> {
+  const clock = systemClock;
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+
+  const dev = await ensureDevCertificates(config.certsDir, config.hostnames, clock);
+  for (const item of dev.created) say(`created ${item}`);
+  const demo = config.seed === undefined ? await ensureDemo(config.certsDir, clock) : undefined;
+  for (const item of demo?.created ?? []) say(`created ${item}`);
+  const seedFile = config.seed ?? demo!.seedFile;
+  loadSeedFile(seedFile); // fail now, before anything listens, when the seed is unusable
+  const seed = { source: seedFile, load: () => loadSeedFile(seedFile) };
+
+  const store = new SqliteStore({
+    dataDir: config.ephemeral ? undefined : config.dataDir,
+    sync: config.sync,
+  });
+  const services = await createServices({ config, clock, store, seed });
+  const app = await buildApp({
+    services,
+    limits: config.limits,
+    responseBody: config.responseBody,
+    logger,
+    tls: dev,
+  });
+  if (await services.state.initialize()) {
+    say(
+      `applied seed ${seedFile} to ${config.ephemeral ? 'the in-memory store' : `data directory ${config.dataDir}`}`,
+    );
+  } else {
+    say(`kept the state in data directory ${config.dataDir} (seeded from ${services.seeder.seededFrom()})`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      say(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: finishing requests in flight, refusing new connections`);
+    await app.close();
+    store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  const lines = bannerLines({
+    version: pkg.version,
+    port: new URL(address).port || String(config.port),
+    host: config.host,
+    caFile: show(dev.caFile),
+    tenants: services.tenants.list().map((tenant) => ({
+      id: tenant.id,
+      domain: tenant.domain,
+      trustedCertificates: services.trust.list(tenant.id).length,
+      users: services.tenants.userNames(tenant.id),
+    })),
+    generatedAdminSecret: adminSecretGenerated ? config.adminSecret : undefined,
+    demo: demo && {
+      adminPassword: demo.adminPassword,
+      deviceCert: show(demo.deviceCert),
+      deviceKey: show(demo.deviceKey),
+    },
+  });
+  for (const line of lines) say(line);
+}

@@ -1,0 +1,168 @@
+import t from 'tap';
+import { C8yError } from '../../src/errors.js';
+import type { LoginVerdict } from '../../src/login/device-login.js';
+import { TestClock } from '../helpers/clock.js';
+import { DAY, device, header, intermediateCa, rootCa, type TestDevice } from '../helpers/pki.js';
+import { adminSeed } from '../helpers/seeds.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+/*
+ * The device login as a domain service, called as each door calls it: no
+ * HTTP, certificates as DER, the door named. The REST route's own tests show
+ * the same rules on the wire.
+ */
+const now = Date.parse('2026-06-01T12:00:00.000Z');
+const root = await rootCa(now, 'Login Root');
+const intermediate = await intermediateCa(root, now, 'Login Intermediate');
+const stranger = await rootCa(now, 'Nobody Trusts This CA');
+
+function mock(t: Parameters<typeof startServer>[0], auto = true): Promise<TestServer> {
+  return startServer(t, {
+    listen: false,
+    clock: new TestClock(now),
+    seed: adminSeed([{ id: 't100', trusted: [{ pem: root.certificate.pem, auto }] }, { id: 't200' }]),
+  });
+}
+
+const der = (dev: TestDevice) => dev.credential.certificate.der;
+const ruleOf = (verdict: LoginVerdict) => (verdict.ok ? undefined : verdict.rule);
+
+t.test('login: a new device is registered, gets a token, and asking again gets it back', async (t) => {
+  const server = await mock(t);
+  const { login, decisions } = server.app.services;
+  const dev = await device(intermediate, now, 'login-new-01');
+  const handshake = [der(dev), intermediate.certificate.der];
+
+  const first = await login.login({ door: 'rest', handshake, remoteAddress: '192.0.2.7' });
+  if (!first.ok) throw first.error;
+  t.equal(first.outcome, 'issued');
+  t.equal(first.session.tenant.id, 't100', 'the anchor decided the tenant');
+  t.equal(first.session.device.externalId, 'login-new-01');
+  t.equal(first.session.device.registration, 'auto');
+  t.equal(first.session.registered, true, 'registered by this login');
+  t.equal(first.session.anchor.certificate.fingerprint, root.certificate.fingerprint);
+  t.match(first.token.record.jwt, /^eyJ/);
+  t.match(first.decision, {
+    door: 'rest',
+    outcome: 'issued',
+    status: 200,
+    tenantId: 't100',
+    externalId: 'login-new-01',
+    remoteAddress: '192.0.2.7',
+    token: { hash: first.token.record.hash },
+  });
+  t.equal(decisions.list({ limit: 1 })[0], first.decision, 'the decision is in the log');
+
+  const again = await login.login({ door: 'rest', handshake });
+  if (!again.ok) throw again.error;
+  t.equal(again.outcome, 'reused');
+  t.equal(again.session.registered, false);
+  t.equal(again.token.record.jwt, first.token.record.jwt, 'the same token before half its lifetime');
+  t.equal(decisions.list().length, 2, 'one decision per login');
+});
+
+t.test('authenticate now, the token later: the shape of a door that connects first (MQTT)', async (t) => {
+  const server = await mock(t);
+  const { login, decisions } = server.app.services;
+  const dev = await device(root, now, 'login-split-01');
+
+  const authentication = login.authenticate({ door: 'mqtt', handshake: [der(dev)] });
+  if (!authentication.ok) throw authentication.error;
+  t.equal(authentication.session.door, 'mqtt');
+  t.equal(authentication.session.device.externalId, 'login-split-01');
+  t.match(authentication.decision, { door: 'mqtt', externalId: 'login-split-01', tenantId: 't100' });
+  t.equal(decisions.list().length, 0, 'authenticate records nothing: the door decides when');
+
+  const token = await login.issueToken(authentication.session);
+  t.equal(token.reused, false);
+  const rest = await login.login({ door: 'rest', handshake: [der(dev)] });
+  if (!rest.ok) throw rest.error;
+  t.equal(rest.token.record.jwt, token.record.jwt, 'both doors hand out the one token of the device');
+  t.equal(rest.outcome, 'reused');
+
+  server.clock.advance(31 * 60_000);
+  const renewed = await login.issueToken(authentication.session);
+  t.equal(renewed.reused, false, 'past half the lifetime the later token is new');
+});
+
+t.test('a refusal is data: the error a door renders, the rule, and the recorded decision', async (t) => {
+  const server = await mock(t, false);
+  const { login, decisions } = server.app.services;
+
+  const untrusted = await device(stranger, now, 'login-stranger-01');
+  const refused = await login.login({ door: 'rest', handshake: [der(untrusted)] });
+  t.equal(refused.ok, false);
+  if (refused.ok) return;
+  t.ok(refused.error instanceof C8yError);
+  t.same(refused.error.toBody(), {
+    error: 'security/Unauthorized',
+    message: 'Invalid certificate chain!',
+    info: 'https://www.cumulocity.com/guides/reference-guide/#error_reporting',
+  });
+  t.equal(refused.error.status, 401);
+  t.equal(refused.rule, 'trusted-anchor');
+  t.match(refused.decision, { door: 'rest', outcome: 'refused', status: 401, rule: 'trusted-anchor' });
+  t.match(refused.decision.reason, /no tenant trusts this chain/);
+
+  const unregistered = await device(root, now, 'login-unknown-01');
+  const off = login.authenticate({ door: 'est', handshake: [der(unregistered)] });
+  t.equal(off.ok, false);
+  if (off.ok) return;
+  t.equal(off.error.status, 422);
+  t.equal(off.rule, 'registration', 'auto-registration off and the device unknown');
+  t.match(off.decision, { door: 'est', outcome: 'refused', status: 422, tenantId: 't100' });
+
+  const garbled = await login.login({
+    door: 'rest',
+    handshake: [der(unregistered)],
+    forwardedChain: '-----BEGIN CERTIFICATE----- bm90IGEgY2VydGlmaWNhdGU= -----END CERTIFICATE-----',
+  });
+  t.equal(garbled.ok, false);
+  if (garbled.ok) return;
+  t.equal(garbled.error.status, 400);
+  t.equal(garbled.rule, 'parse');
+  t.match(garbled.error.message, /^Cannot parse X509 certificate\. : /);
+  t.equal(decisions.list().length, 2, 'login records its refusals; authenticate alone does not');
+});
+
+t.test('the chain rules exist once: the CRL rule and one tenant’s anchors', async (t) => {
+  const server = await mock(t);
+  const { login, chains, options, crl } = server.app.services;
+  const dev = await device(root, now, 'login-crl-01');
+  const leaf = chains.reader.chain([der(dev)]);
+
+  crl.revokeFromPayload('t100', [{ serialHex: `0x00${leaf[0]!.serialHex}`, revocationDate: undefined }]);
+  const listedOnly = await login.login({ door: 'rest', handshake: [der(dev)] });
+  t.equal(listedOnly.ok, true, 'a listed serial passes while the offline check is off');
+  options.set({
+    tenantId: 't100',
+    category: 'configuration',
+    key: 'crl.offline.check.enabled',
+    value: 'true',
+  });
+  const revoked = await login.login({ door: 'rest', handshake: [der(dev)] });
+  t.equal(ruleOf(revoked), 'not-revoked', 'the login refuses it once the check is on');
+  t.equal(chains.verifyForwarded(leaf, 't100').rule, 'not-revoked', 'so does the check of one tenant');
+
+  const other = await device(root, now, 'login-scope-01');
+  const chain = chains.reader.chain([der(other)]);
+  t.equal(chains.verifyForwarded(chain, 't100').ok, true, "t100's anchors take it");
+  t.equal(chains.verifyForwarded(chain, 't200').rule, 'trusted-anchor', "t200's anchors do not");
+  t.equal(chains.verifyForwarded(chain).ok, true, 'all anchors take it');
+
+  const forwarded = await login.login({
+    door: 'rest',
+    handshake: [der(other)],
+    forwardedChain: header(other.certPem, root.certificate.pem),
+  });
+  t.equal(forwarded.ok, true, 'a forwarded chain that starts with the TLS leaf is read as such');
+});
+
+t.test('a fault is not a refusal: recorded as 500, then thrown to the door', async (t) => {
+  const server = await mock(t);
+  const { login, decisions } = server.app.services;
+  const dev = await device(root, now, 'login-fault-01', { notAfter: new Date(now + DAY) });
+  server.store.close();
+  await t.rejects(login.login({ door: 'rest', handshake: [der(dev)] }), /not open/);
+  t.match(decisions.list({ limit: 1 })[0], { door: 'rest', outcome: 'refused', status: 500 });
+});
