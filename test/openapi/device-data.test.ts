@@ -2,7 +2,7 @@ import t from 'tap';
 import { adminSeed } from '../helpers/admin.js';
 import { TestClock } from '../helpers/clock.js';
 import { ADMIN, bearer, data, deviceToken, expectJson, T0, vnd } from '../helpers/device-data.js';
-import { DATA_SPEC_CORRECTIONS, dataApiSpec } from '../helpers/openapi-device-data.js';
+import { DATA_SPEC_CORRECTIONS, dataApiSpec } from '../helpers/openapi.js';
 import { rootCa } from '../helpers/pki.js';
 import type { ClientResponse } from '../helpers/server.js';
 import { startServer } from '../helpers/server.js';
@@ -10,7 +10,7 @@ import { startServer } from '../helpers/server.js';
 /**
  * Every operation of the device data APIs, its successes and its refusals,
  * validated against the official 2026 OpenAPI subset (known spec errors are
- * corrected in test/helpers/openapi-device-data.ts).
+ * corrected in test/helpers/openapi.ts, DATA_SPEC_CORRECTIONS).
  */
 const spec = dataApiSpec();
 const ca = await rootCa(T0, 'Data Spec CA');
