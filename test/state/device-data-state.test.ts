@@ -164,19 +164,23 @@ t.test('the device data survives a restart on the same data directory', async (t
   t.ok(Number(next) > Number(id) + 1, 'ids keep growing: no id is given twice');
 });
 
-t.test('a data directory from before the device data is migrated', async (t) => {
+t.test('a data directory of schema 3 (before the device data) is migrated', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'c8y-migrate-data-'));
   const old = new Database(join(dir, DATABASE_FILE));
-  old.exec(MIGRATIONS[0]!);
-  old.exec(MIGRATIONS[1]!);
-  old.pragma('user_version = 2');
+  // Schema 3: the last before the device data (migration 3 keeps the CRL signing key).
+  for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
+  old.pragma('user_version = 3');
   old
     .prepare('INSERT INTO tenants (id, domain, created_at) VALUES (?, ?, ?)')
     .run('t100', 'old.example.test', 1);
+  old
+    .prepare('INSERT INTO crl_signing_keys (private_key_pem, created_at) VALUES (?, ?)')
+    .run('-----BEGIN PRIVATE KEY-----kept', 2);
   old.close();
   const store = new SqliteStore({ dataDir: dir });
   t.teardown(() => store.close());
   t.equal(store.schemaVersion, MIGRATIONS.length);
+  t.equal(store.getCrlSigningKey()?.privateKeyPem, '-----BEGIN PRIVATE KEY-----kept', 'the CRL key stays');
   const id = store.deviceData.insertManagedObject({
     tenantId: 't100',
     owner: 'admin',
