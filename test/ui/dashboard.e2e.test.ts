@@ -213,6 +213,14 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     // lab-device-02 runs the REST integration: its object, its serial, a measurement and an alarm.
     const issued = await requestToken(server, { cert: second.certPem, key: second.keyPem });
     const auth = `Bearer ${(issued.json() as { accessToken: string }).accessToken}`;
+    // The token request is a decision: the view is drawn again once it arrives live. Wait for that
+    // redraw, so it cannot replace the operation form while the test types into it.
+    const requested = new Date(server.clock.now()).toISOString().slice(0, 19).replace('T', ' ');
+    await page
+      .getByRole('table', { name: 'Devices of t100' })
+      .getByRole('row', { name: /lab-device-02/ })
+      .getByText(requested)
+      .waitFor();
     const send = async (path: string, body: unknown) =>
       (
         await call(server, {
