@@ -2,6 +2,13 @@ import { AdminSecret } from './auth/admin-secret.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { DecisionLog } from './decisions/decision-log.js';
+import { Alarms } from './device-data/alarms.js';
+import { DeviceObjects } from './device-data/device-objects.js';
+import { Events } from './device-data/events.js';
+import { Identity } from './device-data/identity.js';
+import { Inventory } from './device-data/inventory.js';
+import { Measurements } from './device-data/measurements.js';
+import { Operations } from './device-data/operations.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
@@ -57,6 +64,14 @@ export interface Services {
   state: StateControl;
   adminSecret: AdminSecret;
   uiSessions: UiSessions;
+  // The device data APIs (issue 15).
+  inventory: Inventory;
+  identity: Identity;
+  measurements: Measurements;
+  events: Events;
+  alarms: Alarms;
+  operations: Operations;
+  deviceObjects: DeviceObjects;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
@@ -80,13 +95,18 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     clock,
   });
   const seeder = new Seeder({ store, clock, options, trust, devices });
+  const inventory = new Inventory(store, clock);
+  const deviceObjects = new DeviceObjects(store, inventory);
+  if (config.autoRegistrationInventory) {
+    devices.onAutoRegistered((device) => deviceObjects.ensure(device.tenantId, device.externalId));
+  }
   return {
     clock,
     tenants,
     options,
     trust,
     devices,
-    bulkRegistration: new BulkRegistration(store, devices),
+    bulkRegistration: new BulkRegistration({ store, devices, deviceObjects }),
     crl,
     proofOfPossession: new ProofOfPossession(trust, clock),
     keys,
@@ -108,5 +128,12 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     state: new StateControl({ store, clock, seeder, trust, keys, crlKey, authenticator, decisions }, seed),
     adminSecret: new AdminSecret(config.adminSecret),
     uiSessions: new UiSessions(clock),
+    inventory,
+    identity: new Identity(store, inventory),
+    measurements: new Measurements(store, inventory, { keep: config.retention.maxMeasurements }),
+    events: new Events(store, inventory, clock, { keep: config.retention.maxEvents }),
+    alarms: new Alarms(store, inventory, clock, { keep: config.retention.maxAlarms }),
+    operations: new Operations(store, inventory, clock),
+    deviceObjects,
   };
 }

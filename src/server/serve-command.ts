@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { collect, integer } from '../cli/parsers.js';
-import { type Config, DEFAULT_CONFIG, DEFAULT_LIMITS, LOG_LEVELS, resolveConfig } from '../config.js';
+import {
+  type Config,
+  DEFAULT_CONFIG,
+  DEFAULT_LIMITS,
+  DEFAULT_RETENTION,
+  LOG_LEVELS,
+  resolveConfig,
+} from '../config.js';
+import { RESPONSE_BODY_POLICIES } from '../http/response-body.js';
 import type { ServeSettings } from './serve.js';
 
 const env = (name: string) => `C8Y_MOCK_${name}`;
@@ -22,6 +30,11 @@ export interface ServeOptions {
   trustedProxy?: string[];
   adminSecret?: string;
   decisionLogSize: number;
+  responseBody: Config['responseBody'];
+  maxMeasurements: number;
+  maxEvents: number;
+  maxAlarms: number;
+  autoRegistrationInventory?: boolean | string;
   maxHeaderSize: number;
   bodyLimit: number;
   requestTimeout: number;
@@ -117,6 +130,39 @@ export function serveCommand(): Command {
         .argParser(integer),
     )
     .addOption(
+      new Option(
+        '--response-body <policy>',
+        "POST/PUT answers of the device data APIs: 'accept' sends the object only when the request has an Accept header (the OpenAPI rule), 'always' sends it anyway",
+      )
+        .env(env('RESPONSE_BODY'))
+        .choices(RESPONSE_BODY_POLICIES)
+        .default(d.responseBody),
+    )
+    .addOption(
+      new Option('--max-measurements <n>', 'measurements kept; beyond it the oldest go first')
+        .env(env('MAX_MEASUREMENTS'))
+        .default(DEFAULT_RETENTION.maxMeasurements)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--max-events <n>', 'events kept; beyond it the oldest go first')
+        .env(env('MAX_EVENTS'))
+        .default(DEFAULT_RETENTION.maxEvents)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--max-alarms <n>', 'alarms kept; beyond it the oldest go first')
+        .env(env('MAX_ALARMS'))
+        .default(DEFAULT_RETENTION.maxAlarms)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--auto-registration-inventory',
+        'a device registered by its first token request also gets its managed object (c8y_IsDevice, owner device_<CN>) and c8y_Serial external ID, as bulk registration gives it',
+      ).env(env('AUTO_REGISTRATION_INVENTORY')),
+    )
+    .addOption(
       new Option('--max-header-size <bytes>', 'largest request head accepted')
         .env(env('MAX_HEADER_SIZE'))
         .default(l.maxHeaderSize)
@@ -160,6 +206,9 @@ export function serveCommand(): Command {
     });
 }
 
+/** A boolean option: the flag itself, or `true`/`1` in its variable. */
+const flag = (value: boolean | string | undefined) => value === true || value === 'true' || value === '1';
+
 /** The validated configuration of parsed options; a terminal gets pretty logs unless told otherwise. */
 export function serveSettings(options: ServeOptions, terminal: boolean): ServeSettings {
   const config = resolveConfig({
@@ -171,12 +220,19 @@ export function serveSettings(options: ServeOptions, terminal: boolean): ServeSe
     logLevel: options.logLevel,
     logFormat: options.logFormat ?? (terminal ? 'pretty' : 'json'),
     dataDir: options.dataDir,
-    ephemeral: options.ephemeral === true || options.ephemeral === 'true' || options.ephemeral === '1',
+    ephemeral: flag(options.ephemeral),
     sync: options.sync,
     lifespanBelowMinimum: options.lifespanBelowMinimum,
     trustedProxies: new Set((options.trustedProxy ?? []).map((f) => f.toLowerCase().replaceAll(':', ''))),
     adminSecret: options.adminSecret ?? randomBytes(18).toString('base64url'),
     decisionLogSize: options.decisionLogSize,
+    responseBody: options.responseBody,
+    retention: {
+      maxMeasurements: options.maxMeasurements,
+      maxEvents: options.maxEvents,
+      maxAlarms: options.maxAlarms,
+    },
+    autoRegistrationInventory: flag(options.autoRegistrationInventory),
     limits: {
       maxHeaderSize: options.maxHeaderSize,
       bodyLimit: options.bodyLimit,

@@ -50,7 +50,13 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
     sync: config.sync,
   });
   const services = await createServices({ config, clock, store, seed });
-  const app = await buildApp({ services, limits: config.limits, logger, tls: dev });
+  const app = await buildApp({
+    services,
+    limits: config.limits,
+    responseBody: config.responseBody,
+    logger,
+    tls: dev,
+  });
   if (await services.state.initialize()) {
     say(
       `applied seed ${seedFile} to ${config.ephemeral ? 'the in-memory store' : `data directory ${config.dataDir}`}`,
