@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { collect, integer } from '../cli/parsers.js';
+import { collect, integer, yesNo } from '../cli/parsers.js';
 import {
   type Config,
   DEFAULT_CONFIG,
@@ -24,7 +24,7 @@ export interface ServeOptions {
   logLevel: Config['logLevel'];
   logFormat?: Config['logFormat'];
   dataDir: string;
-  ephemeral?: boolean | string;
+  ephemeral?: boolean;
   sync: Config['sync'];
   lifespanBelowMinimum: Config['lifespanBelowMinimum'];
   trustedProxy?: string[];
@@ -34,7 +34,7 @@ export interface ServeOptions {
   maxMeasurements: number;
   maxEvents: number;
   maxAlarms: number;
-  autoRegistrationInventory?: boolean | string;
+  autoRegistrationInventory?: boolean;
   maxHeaderSize: number;
   bodyLimit: number;
   requestTimeout: number;
@@ -89,7 +89,10 @@ export function serveCommand(): Command {
         .default(d.dataDir),
     )
     .addOption(
-      new Option('--ephemeral', 'keep all state in memory; nothing survives a restart').env(env('EPHEMERAL')),
+      new Option('--ephemeral [boolean]', 'keep all state in memory; nothing survives a restart')
+        .env(env('EPHEMERAL'))
+        .preset(true)
+        .argParser(yesNo),
     )
     .addOption(
       new Option(
@@ -158,9 +161,12 @@ export function serveCommand(): Command {
     )
     .addOption(
       new Option(
-        '--auto-registration-inventory',
+        '--auto-registration-inventory [boolean]',
         'a device registered by its first token request also gets its managed object (c8y_IsDevice, owner device_<CN>) and c8y_Serial external ID, as bulk registration gives it',
-      ).env(env('AUTO_REGISTRATION_INVENTORY')),
+      )
+        .env(env('AUTO_REGISTRATION_INVENTORY'))
+        .preset(true)
+        .argParser(yesNo),
     )
     .addOption(
       new Option('--max-header-size <bytes>', 'largest request head accepted')
@@ -206,9 +212,6 @@ export function serveCommand(): Command {
     });
 }
 
-/** A boolean option: the flag itself, or `true`/`1` in its variable. */
-const flag = (value: boolean | string | undefined) => value === true || value === 'true' || value === '1';
-
 /** The validated configuration of parsed options; a terminal gets pretty logs unless told otherwise. */
 export function serveSettings(options: ServeOptions, terminal: boolean): ServeSettings {
   const config = resolveConfig({
@@ -220,7 +223,7 @@ export function serveSettings(options: ServeOptions, terminal: boolean): ServeSe
     logLevel: options.logLevel,
     logFormat: options.logFormat ?? (terminal ? 'pretty' : 'json'),
     dataDir: options.dataDir,
-    ephemeral: flag(options.ephemeral),
+    ephemeral: options.ephemeral === true,
     sync: options.sync,
     lifespanBelowMinimum: options.lifespanBelowMinimum,
     trustedProxies: new Set((options.trustedProxy ?? []).map((f) => f.toLowerCase().replaceAll(':', ''))),
@@ -232,7 +235,7 @@ export function serveSettings(options: ServeOptions, terminal: boolean): ServeSe
       maxEvents: options.maxEvents,
       maxAlarms: options.maxAlarms,
     },
-    autoRegistrationInventory: flag(options.autoRegistrationInventory),
+    autoRegistrationInventory: options.autoRegistrationInventory === true,
     limits: {
       maxHeaderSize: options.maxHeaderSize,
       bodyLimit: options.bodyLimit,

@@ -76,3 +76,19 @@ t.test('bad values are refused with the option named', async (t) => {
   t.throws(() => configOf(['--response-body', 'never']), /--response-body/);
   t.throws(() => configOf(['--max-measurements', '0']), /max-measurements/);
 });
+
+t.test('a yes/no variable is read, not only seen: false and 0 leave the option off', async (t) => {
+  for (const value of ['false', '0', 'no']) {
+    const config = withEnv({ C8Y_MOCK_EPHEMERAL: value, C8Y_MOCK_AUTO_REGISTRATION_INVENTORY: value }, () =>
+      configOf([]),
+    );
+    t.equal(config.ephemeral, false, `C8Y_MOCK_EPHEMERAL=${value}`);
+    t.equal(config.autoRegistrationInventory, false, `C8Y_MOCK_AUTO_REGISTRATION_INVENTORY=${value}`);
+  }
+  for (const value of ['true', '1', 'yes']) {
+    t.equal(withEnv({ C8Y_MOCK_EPHEMERAL: value }, () => configOf([])).ephemeral, true, `=${value}`);
+  }
+  t.equal(configOf(['--ephemeral']).ephemeral, true, 'the flag alone');
+  t.equal(configOf(['--ephemeral', 'false']).ephemeral, false, 'the flag with a value');
+  t.throws(() => withEnv({ C8Y_MOCK_EPHEMERAL: 'maybe' }, () => configOf([])), /EPHEMERAL.*true or false/);
+});
