@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { exportPrivateKeyPem } from '../src/pki/certificate-factory.js';
 import { admin } from './helpers/admin.js';
-import { device, header, rootCa } from './helpers/pki.js';
+import { TEST_NOW } from './helpers/clock.js';
+import { ALWAYS, device, header, rootCa } from './helpers/pki.js';
 import { startServerProcess } from './helpers/process.js';
 import { call, requestToken } from './helpers/server.js';
 
@@ -16,10 +17,10 @@ import { call, requestToken } from './helpers/server.js';
  * Not one token, password, admin secret, Basic credential or private key
  * reaches the log.
  */
-const now = Date.now();
-const ca = await rootCa(now, 'Secrets CA');
-const uploaded = await rootCa(now, 'Secrets Uploaded CA');
-const dev = await device(ca, now, 'secrets-device-01');
+const now = TEST_NOW;
+const ca = await rootCa(now, 'Secrets CA', ALWAYS);
+const uploaded = await rootCa(now, 'Secrets Uploaded CA', ALWAYS);
+const dev = await device(ca, now, 'secrets-device-01', ALWAYS);
 const PASSWORD = 'Adm1n-S3cret-Passw0rd-7d41';
 const WRONG_PASSWORD = 'Wr0ng-Passw0rd-Guess-99f2';
 const ADMIN_SECRET = 'Contr0l-API-S3cret-5e0b';

@@ -13,6 +13,15 @@ import { formatChainHeader } from '../../src/pki/chain-header.js';
 
 export const DAY = 86_400_000;
 
+/**
+ * Validity far around any date a test picks, for certificates a server process checks against
+ * the real time (its clock is the system's) or that curl and openssl check.
+ */
+export const ALWAYS = {
+  notBefore: new Date('2020-01-01T00:00:00Z'),
+  notAfter: new Date('2099-12-31T00:00:00Z'),
+};
+
 /** Validity around `now`: from a day before to a year after. */
 export const validAround = (now: number, days = 365) => ({
   notBefore: new Date(now - DAY),

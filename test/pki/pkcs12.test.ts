@@ -2,9 +2,10 @@ import { webcrypto } from 'node:crypto';
 import t from 'tap';
 import { isPkcs12 } from '../../src/cli/inputs.js';
 import { createPkcs12, Pkcs12Error, Pkcs12PasswordError, readPkcs12 } from '../../src/pki/pkcs12.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../helpers/pki.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'P12 Root');
 const issuing = await intermediateCa(root, now, 'P12 Issuing');
 

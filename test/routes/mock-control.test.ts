@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 import t from 'tap';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import {
@@ -13,7 +14,7 @@ import {
   type TestServer,
 } from '../helpers/server.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const ca = await rootCa(now, 'Control CA');
 const stranger = await rootCa(now, 'Stranger CA');
 const seed = seedWith([{ id: 't100', domain: 't100.example.test', pem: ca.certificate.pem }]);
@@ -29,7 +30,7 @@ const currentUser = (server: TestServer, token: string) =>
   call(server, { path: '/user/currentUser', headers: { authorization: `Bearer ${token}` } });
 
 t.test('a device token verifies offline against the published JWKS', async (t) => {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   const token = await tokenFor(server, 'jwks-01');
   const dispatcher = new Agent({ connect: { ca: server.serverCa } });
   t.teardown(() => dispatcher.close());
@@ -188,7 +189,7 @@ t.test('export and import the whole state, also into another mock', async (t) =>
   t.equal((await currentUser(first, kept)).status, 200, 'a token in the snapshot still works');
   t.equal((await currentUser(first, later)).status, 401, 'a token issued after the snapshot is refused');
 
-  const second = await startServer(t, {});
+  const second = await startServer(t, { ownSigningKey: true });
   t.not(
     (await call(second, { path: '/_mock/jwks.json' })).text,
     (await call(first, { path: '/_mock/jwks.json' })).text,

@@ -1,5 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import t from 'tap';
+import { TEST_NOW } from '../helpers/clock.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from '../helpers/server.js';
 import { signIn, type UiClient } from '../helpers/ui.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Lab Root CA');
 const issuing = await intermediateCa(root, now, 'Lab Issuing CA');
 const otherRoot = await rootCa(now, 'Other Tenant CA');
@@ -633,7 +634,7 @@ function openStream(server: TestServer, client: UiClient, lastEventId?: string) 
 }
 
 t.test('the live stream delivers each decision a viewer may see, and ends with its session', async (t) => {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   const admin = await signIn(server, mockAdmin);
   const client = await signIn(server, tenantAdmin);
   const all = openStream(server, admin);
@@ -674,7 +675,7 @@ t.test('the live stream delivers each decision a viewer may see, and ends with i
 });
 
 t.test('closing the server ends open streams', async (t) => {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   const admin = await signIn(server, mockAdmin);
   const stream = openStream(server, admin);
   await stream.opened;

@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { assertFailure, runCli, tempDir, writeCredential } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
 
 // The inputs are made in-process: what is tested here is how the CLI refuses them.
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Acme Root CA');
 const last = await intermediateCa(root, now, 'Last Issuing CA', { pathLen: 0 });
 const leaf = await device(last, now, 'device-0001');
