@@ -7,6 +7,7 @@ import t from 'tap';
 import { assertSuccess, CLI, runCli, tempDir, writeCredential } from './helpers/cli.js';
 import { TEST_NOW } from './helpers/clock.js';
 import { ALWAYS, rootCa } from './helpers/pki.js';
+import { until } from './helpers/wait.js';
 
 /*
  * The mock as a new user meets it: `c8y-mtls-mock serve` on a fresh directory, the executable
@@ -83,10 +84,6 @@ t.test(
       readmeSample().replace('c8y-mtls-mock 0.1.0', `c8y-mtls-mock ${pkg.version}`),
       'stderr is the README’s sample, but for the port, address, generated secrets and directory',
     );
-    t.ok(log.length > 0, 'the log is on stdout');
-    for (const line of log.trimEnd().split('\n')) {
-      t.doesNotThrow(() => JSON.parse(line), `stdout is JSON log lines only: ${line.slice(0, 60)}`);
-    }
 
     // The curl command, pasted as printed.
     const command = said.slice(said.indexOf('    curl -v')).trimEnd();
@@ -146,6 +143,12 @@ t.test(
       `${dashboard}_mock/ui/app.js`,
     ]);
     t.match(script.stdout, /^\/\/ The dashboard page/);
+
+    // Meanwhile the log: on stdout, JSON lines only (one per request), nothing of the banner.
+    await until(() => log.includes('/_mock/ui/app.js'), 'the log line of the last request');
+    for (const line of log.trimEnd().split('\n')) {
+      t.doesNotThrow(() => JSON.parse(line), `stdout is JSON log lines only: ${line.slice(0, 60)}`);
+    }
   },
 );
 

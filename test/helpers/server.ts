@@ -1,5 +1,7 @@
+import { createPublicKey } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import type { FastifyInstance } from 'fastify';
+import { calculateJwkThumbprint } from 'jose';
 import { type BuildOptions, buildApp } from '../../src/app.js';
 import { type Config, resolveConfig } from '../../src/config.js';
 import {
@@ -14,8 +16,9 @@ import { createServices } from '../../src/services.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { SigningKeyRecord, Store } from '../../src/store/store.js';
 import { tlsContext } from '../../src/tls/tls-context.js';
-import { TestClock } from './clock.js';
+import { TEST_NOW, TestClock } from './clock.js';
 import { handshakeChain, injectedPeerCertificates, PEER_HEADER, peerHeaderValue } from './handshake.js';
+import { rsaPem } from './keys.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -53,7 +56,7 @@ export interface StartOptions {
    */
   listen?: boolean;
   peerCertificates?: BuildOptions['peerCertificates'];
-  /** A token signing key of its own, instead of the one the servers of a test process share. */
+  /** A token signing key made at start, as the mock makes one for a new store, instead of the fixture's. */
   ownSigningKey?: boolean;
 }
 
@@ -85,10 +88,19 @@ function identity() {
 }
 
 /**
- * The token signing key the servers of one test process share: an RSA-2048 key takes a tenth of
- * a second or more to make, and a test about tokens gets a key either way.
+ * The token signing key of test servers, unless a test asks for its own: a fixture key
+ * (helpers/keys.ts), as the mock stores the key it makes. Making an RSA-2048 key takes a tenth
+ * of a second or more, and a test about tokens gets a key either way.
  */
-let sharedSigningKey: SigningKeyRecord | undefined;
+async function fixtureSigningKey(): Promise<SigningKeyRecord> {
+  const privateKeyPem = rsaPem(2048, 0);
+  const { n, e } = createPublicKey(privateKeyPem).export({ format: 'jwk' });
+  return {
+    kid: await calculateJwkThumbprint({ kty: 'RSA', n: n!, e: e! }),
+    privateKeyPem,
+    createdAt: TEST_NOW,
+  };
+}
 
 /**
  * Starts the real application over an in-memory store with the given seed, closed at teardown:
@@ -102,15 +114,14 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   const { ca, key, cert } = await identity();
   const listen = options.listen === true;
   const seed = options.seed;
-  const shareKey = options.store === undefined && options.ownSigningKey !== true;
-  if (shareKey && sharedSigningKey) store.putSigningKey(sharedSigningKey);
+  if (options.store === undefined && options.ownSigningKey !== true)
+    store.putSigningKey(await fixtureSigningKey());
   const services = await createServices({
     config,
     clock,
     store,
     ...(seed ? { seed: { source: 'test seed', load: () => parseSeed(seed, 'test seed') } } : {}),
   });
-  if (shareKey) sharedSigningKey ??= store.getSigningKey();
   const peerCertificates = options.peerCertificates ?? (listen ? undefined : injectedPeerCertificates);
   const app = await buildApp({
     services,
