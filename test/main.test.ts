@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import t from 'tap';
-import { assertSuccess, CLI, runCli, tempDir, writeCredential } from './helpers/cli.js';
+import { assertSuccess, CLI, childEnv, runCli, tempDir, writeCredential } from './helpers/cli.js';
 import { TEST_NOW } from './helpers/clock.js';
 import { ALWAYS, rootCa } from './helpers/pki.js';
 import { until } from './helpers/wait.js';
@@ -47,9 +47,7 @@ t.test(
   'serve on a fresh directory: what it prints is the README’s, and each command in it works',
   async (t) => {
     const cwd = tempDir(t, 'c8y-start-');
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS; // tap's coverage hooks are not the user's
-    for (const name of Object.keys(env)) if (name.startsWith('C8Y_')) delete env[name];
+    const env = childEnv();
     // As `npm start` on a terminal, except the port and address, and the log format (stdout is a pipe here).
     const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
       cwd,

@@ -100,13 +100,18 @@ async function inProcess(args: string[], options: RunOptions): Promise<CliResult
  * the caller's C8Y_* settings: for the few checks of the executable itself.
  */
 export function spawnCli(args: string[], options: Omit<RunOptions, 'clock'>): Promise<CliResult> {
+  return collect(process.execPath, [...CLI, ...args], { cwd: options.cwd, env: childEnv(options.env) });
+}
+
+/**
+ * The environment of a mock started as its own process: the test's, without its C8Y_* settings,
+ * and without coverage. tap records coverage in the test processes; a child runs dist/*.js, whose
+ * source maps lead back to src/, and merging two compilations of one file garbles its counts.
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    // tap's NODE_OPTIONS would load its coverage hooks into every child and triple its start time.
-    if (!name.startsWith('C8Y_') && name !== 'NODE_OPTIONS') env[name] = value;
-  }
-  Object.assign(env, options.env);
-  return collect(process.execPath, [...CLI, ...args], { cwd: options.cwd, env });
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('C8Y_')) env[name] = value;
+  return { ...env, _TAPJS_PROCESSINFO_COVERAGE_: '0', ...extra };
 }
 
 /** A fresh directory, removed when the test ends. */

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI } from './cli.js';
+import { CLI, childEnv } from './cli.js';
 import type { Endpoint } from './server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -21,9 +21,7 @@ export interface ServerProcess extends Endpoint {
  * must trust.
  */
 export function startServerProcess(certsDir: string, args: string[]): Promise<ServerProcess> {
-  const env = { ...process.env };
-  // tap's NODE_OPTIONS would load its coverage hooks into the server.
-  delete env.NODE_OPTIONS;
+  const env = childEnv();
   const child = spawn(
     process.execPath,
     [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--certs-dir', certsDir, ...args],

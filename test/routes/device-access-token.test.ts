@@ -419,6 +419,23 @@ t.test(
   },
 );
 
+t.test('a device asking twice at once gets one token', async (t) => {
+  const server = await startServer(t, { seed: defaultSeed });
+  const dev = await device(root, now, 'twice-at-once-01');
+  const [first, second] = await Promise.all([
+    tokenOf(server, { cert: dev.certPem, key: dev.keyPem }),
+    tokenOf(server, { cert: dev.certPem, key: dev.keyPem }),
+  ]);
+  t.equal(second, first, 'the second request gets the token the first is making');
+  t.same(
+    target(server)
+      .list({ limit: 2 })
+      .map((d) => d.outcome)
+      .sort(),
+    ['issued', 'reused'],
+  );
+});
+
 t.test('logout revokes exactly that token', async (t) => {
   const server = await startServer(t, { seed: defaultSeed });
   const dev = await device(root, now, 'logout-01');

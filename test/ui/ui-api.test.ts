@@ -370,6 +370,16 @@ t.test('devices, tokens on the timeline, and revoking a token', async (t) => {
   server.clock.advance(1801_000);
   const second = await tokenFor(server, 'second-01');
   t.equal(second.response.status, 200);
+  // After a restart the decision log (kept in memory) is empty: a device's last request is then
+  // its newest token, from the store.
+  const restarted = await startServer(t, { seed, store: server.store, clock: server.clock });
+  const again = await signIn(restarted, tenantAdmin);
+  const after = (await again.get('devices')).json() as typeof devices;
+  t.match(
+    after.tenants[0]?.devices.find((d) => d.externalId === 'second-01'),
+    { lastRequest: { outcome: 'issued', status: 200, source: 'token' } },
+  );
+
   server.clock.advance(1800_000);
   const states = ((await client.get('tokens')).json() as typeof tokens).tokens.map((x) => x.state);
   t.same(states, ['renewable', 'revoked'], 'past the half-life point; revoked stays revoked');
