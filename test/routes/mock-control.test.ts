@@ -1,9 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 import t from 'tap';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
-import { seedWith } from '../helpers/seeds.js';
+import { basic, seedWith } from '../helpers/seeds.js';
 import {
   ADMIN_SECRET,
   call,
@@ -249,5 +250,33 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
     body: '{"format":',
   });
   t.equal(notJson.status, 400);
+
+  // Keys that cannot sign: refused before anything is replaced, not a 500 and a mock left broken.
+  const withKey = (table: 'signingKeys' | 'crlSigningKeys', privateKeyPem: string) => {
+    const tables = snapshot.tables as unknown as Record<string, { privateKeyPem: string }[]>;
+    return { ...snapshot, tables: { ...tables, [table]: [{ ...tables[table]![0]!, privateKeyPem }] } };
+  };
+  const ed25519 = generateKeyPairSync('ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  const badSigningKey = await put(withKey('signingKeys', 'not a key'));
+  t.equal(badSigningKey.status, 422);
+  t.match(badSigningKey.json(), {
+    error: 'state/Unprocessable Entity',
+    message: /^Invalid state: signingKeys\[0\]\.privateKeyPem: not an RSA private key in PKCS#8 PEM \(/,
+  });
+  const ecSigningKey = await put(withKey('signingKeys', ed25519));
+  t.equal(ecSigningKey.status, 422, 'a key of another type cannot sign RS256 tokens');
+  const badCrlKey = await put(withKey('crlSigningKeys', ed25519));
+  t.equal(badCrlKey.status, 422);
+  t.match(badCrlKey.json(), {
+    message:
+      'Invalid state: crlSigningKeys[0].privateKeyPem: unsupported key type ed25519; use an EC P-256 or RSA key',
+  });
   t.equal((await currentUser(server, token)).status, 200, 'the old state is intact');
+  const crl = await call(server, {
+    path: '/tenant/trusted-certificates/settings/crl',
+    headers: { authorization: basic('t100/admin'), accept: 'application/pkix-crl' },
+  });
+  t.equal(crl.status, 200, 'and its CRL key still signs');
 });
