@@ -58,6 +58,8 @@ export interface StartOptions {
   peerCertificates?: BuildOptions['peerCertificates'];
   /** A token signing key made at start, as the mock makes one for a new store, instead of the fixture's. */
   ownSigningKey?: boolean;
+  /** The app's logger (default: none). */
+  logger?: BuildOptions['logger'];
 }
 
 /** The port an injected server's Host header and links name; nothing listens on it. */
@@ -126,6 +128,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   const app = await buildApp({
     services,
     limits: config.limits,
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(listen ? { tls: { key, cert } } : {}),
     ...(peerCertificates ? { peerCertificates } : {}),
   });

@@ -3,6 +3,7 @@ import {
   CA_KEY_USAGE,
   type Credential,
   commonName,
+  generateKeyPair,
   issueCertificate,
   type JsonName,
 } from '../../src/pki/certificate-factory.js';
@@ -225,11 +226,13 @@ const expiredCa = await intermediateCa(rootA, now, 'Corpus Expired CA', {
 });
 const underExpiredCa = await device(expiredCa, now, 'corpus-under-expired-01');
 
-// Long chains: the root, then 98 intermediates, each issued by the one before.
+// Long chains: the root, then 98 intermediates, each issued by the one before (with one key:
+// the names and signatures make the chain, and a key each would take most of this file's time).
 const longChain: Credential[] = [];
+const longKeys = await generateKeyPair();
 let longIssuer = longRoot;
 for (let n = 1; n <= 98; n++) {
-  longIssuer = await intermediateCa(longIssuer, now, `L${n}`);
+  longIssuer = await intermediateCa(longIssuer, now, `L${n}`, { keys: longKeys });
   longChain.push(longIssuer);
 }
 const pemsDown = (count: number) =>
