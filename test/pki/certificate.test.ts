@@ -5,15 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { Certificate, CertificateFormatError, describeKey } from '../../src/pki/certificate.js';
-import { commonName, issueCertificate, type JsonName } from '../../src/pki/certificate-factory.js';
+import {
+  chainPem,
+  commonName,
+  createServerCertificate,
+  issueCertificate,
+  type JsonName,
+} from '../../src/pki/certificate-factory.js';
 import { encodeCrl } from '../../src/pki/crl-encoder.js';
 import { children, decodeOid, integerHex, readElement } from '../../src/pki/der.js';
 import { describeExtensions } from '../../src/pki/extension-description.js';
+import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { decodeName } from '../../src/pki/x500-name.js';
 import { x509 } from '../../src/pki/x509.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { rsaPem } from '../helpers/keys.js';
-import { DAY, rootCa, validAround } from '../helpers/pki.js';
+import { DAY, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
 
 const now = TEST_NOW;
 
@@ -410,6 +417,18 @@ t.test('object identifiers and names in every encoding the platform may meet', a
   t.throws(() => decodeOid(hex('2a80')), { message: 'non-minimal object identifier arc' });
   t.throws(() => decodeOid(hex('2affffffffffffffffff7f')), { message: 'object identifier arc too large' });
   t.equal(integerHex(hex('00')), '0', 'a zero serial number reads as 0');
+  t.equal(
+    integerHex(hex('0000ff')),
+    'ff',
+    'leading zero octets (a positive INTEGER with its top bit set) go',
+  );
+  const old = await issueCertificate({
+    subject: [{ CN: ['from the last century'] }],
+    notBefore: new Date('1999-12-31T23:59:59Z'),
+    notAfter: new Date('2049-12-31T23:59:59Z'),
+  });
+  t.equal(old.certificate.notBefore, Date.parse('1999-12-31T23:59:59Z'), 'UTCTime 99 is 1999');
+  t.equal(old.certificate.notAfter, Date.parse('2049-12-31T23:59:59Z'), 'UTCTime 49 is 2049');
 
   const cnOid = der(0x06, hex('550403'));
   const nameOf = (...values: Buffer[]) =>
@@ -433,6 +452,7 @@ t.test('object identifiers and names in every encoding the platform may meet', a
 t.test('keys as `certs inspect` describes them, Ed25519 included', async (t) => {
   const { privateKey: ed } = generateKeyPairSync('ed25519');
   t.equal(describeKey(ed), 'ED25519');
+  t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey), 'EC P-256');
   t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey), 'EC P-384');
   t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey), 'EC P-521');
   t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey), 'EC secp256k1');
@@ -454,6 +474,7 @@ t.test('extensions as the dashboard and `certs inspect` describe them', async (t
         caIssuers: [new x509.GeneralName('dns', 'ca.example.test')],
       }),
       new x509.CertificatePolicyExtension(['1.3.6.1.4.1.99999.1']),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth, '1.3.6.1.4.1.99999.2']),
       raw('1.2.3.4.5', '0500'),
     ],
   });
@@ -464,15 +485,43 @@ t.test('extensions as the dashboard and `certs inspect` describe them', async (t
   t.equal(byName.crlDistributionPoints, 'URI:http://crl.example.test/ca.crl');
   t.equal(byName.authorityInfoAccess, 'OCSP URI:http://ocsp.example.test, caIssuers DNS:ca.example.test');
   t.equal(byName.certificatePolicies, '1.3.6.1.4.1.99999.1');
+  t.equal(byName.extendedKeyUsage, 'clientAuth, 1.3.6.1.4.1.99999.2', 'a purpose without a name by its OID');
+  t.same(
+    decodeCertificateBlocks(chainPem(described, false)).map((der) => Certificate.fromDer(der).commonNames[0]),
+    ['described'],
+    'a chain file without its root',
+  );
   t.equal(byName['1.2.3.4.5'], '2 bytes, not decoded', 'an extension the mock does not know');
+  const caNames = Object.fromEntries(
+    describeExtensions(ca.certificate).map((e) => [e.name, e.value]),
+  ) as Record<string, string>;
+  t.equal(caNames.basicConstraints, 'CA:true');
+  t.equal(caNames.keyUsage, 'digitalSignature, keyCertSign, cRLSign');
+  t.match(caNames.subjectKeyIdentifier, /^([0-9a-f]{2}:){19}[0-9a-f]{2}$/);
+  const server = await createServerCertificate({
+    issuer: await intermediateCa(ca, now, 'Described Issuing CA', { pathLen: 0 }),
+    subject: [{ CN: ['described.example.test'] }],
+    names: ['described.example.test', '192.0.2.1'],
+    ...validAround(now),
+  });
+  const serverNames = Object.fromEntries(
+    describeExtensions(server.certificate).map((e) => [e.name, e.value]),
+  ) as Record<string, string>;
+  t.equal(serverNames.basicConstraints, 'CA:false');
+  t.equal(serverNames.extendedKeyUsage, 'serverAuth');
+  t.equal(serverNames.subjectAltName, 'DNS:described.example.test, IP:192.0.2.1');
+  t.equal(
+    Object.fromEntries(describeExtensions(server.issuers[0]!).map((e) => [e.name, e.value])).basicConstraints,
+    'CA:true, pathlen:0',
+  );
 
-  // A distribution point without a URI, an authority key identifier by issuer and serial, and an
-  // extension that does not decode as its type says.
+  // Distribution points without a URI (reasons only, a DNS name), an authority key identifier by
+  // issuer and serial, and an extension that does not decode as its type says.
   const odd = await issueCertificate({
     subject: [{ CN: ['odd extensions'] }],
     ...validAround(now),
     extensions: [
-      raw('2.5.29.31', '30063004810205a0'),
+      raw('2.5.29.31', '30103004810205a03008a006a00482026361'),
       raw('2.5.29.35', '3009a10482026361820101'),
       raw('1.3.6.1.5.5.7.1.1', '0400'),
     ],
