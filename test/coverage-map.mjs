@@ -26,6 +26,6 @@ const NOT_COUNTED = [
 ];
 
 export default (testFile) => {
-  if (process.env.COVERAGE_ALL === '1') return [];
+  if (process.env.COVERAGE_ALL === '1') return ['src/**/*.ts'];
   return NOT_COUNTED.some((pattern) => pattern.test(testFile)) ? null : GATED;
 };
