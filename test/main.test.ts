@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import t from 'tap';
-import { assertSuccess, CLI, childEnv, runCli, tempDir, writeCredential } from './helpers/cli.js';
+import { assertSuccess, childEnv, executable, runCli, tempDir, writeCredential } from './helpers/cli.js';
 import { TEST_NOW } from './helpers/clock.js';
 import { ALWAYS, rootCa } from './helpers/pki.js';
 import { until } from './helpers/wait.js';
 
 /*
  * The mock as a new user meets it: `c8y-mtls-mock serve` on a fresh directory, the executable
- * `npm start` runs (the built one, or the source when the build is older than src/: see CLI in
- * helpers/cli.ts; `npm start` builds first, and commands.test.ts holds the script to that).
+ * `npm start` runs (the built one, or the source when the build is older than src/: see CLI and
+ * executable in helpers/cli.ts; `npm start` builds first, and commands.test.ts holds the script
+ * to that).
  */
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -47,11 +48,11 @@ t.test(
   'serve on a fresh directory: what it prints is the README’s, and each command in it works',
   async (t) => {
     const cwd = tempDir(t, 'c8y-start-');
-    const env = childEnv();
     // As `npm start` on a terminal, except the port and address, and the log format (stdout is a pipe here).
-    const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    const [node, argv] = executable(['serve', '--port', '0', '--host', '127.0.0.1']);
+    const child = spawn(node, argv, {
       cwd,
-      env,
+      env: childEnv(),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

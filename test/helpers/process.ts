@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, childEnv } from './cli.js';
+import { childEnv, executable } from './cli.js';
 import type { Endpoint } from './server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -21,12 +21,17 @@ export interface ServerProcess extends Endpoint {
  * must trust.
  */
 export function startServerProcess(certsDir: string, args: string[]): Promise<ServerProcess> {
-  const env = childEnv();
-  const child = spawn(
-    process.execPath,
-    [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--certs-dir', certsDir, ...args],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const [command, argv] = executable([
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--certs-dir',
+    certsDir,
+    ...args,
+  ]);
+  const child = spawn(command, argv, { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (chunk: Buffer) => {
     out += chunk.toString();

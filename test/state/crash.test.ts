@@ -22,9 +22,9 @@ import { basic, seedWith } from '../helpers/seeds.js';
  * heavier load).
  */
 const now = TEST_NOW;
-const KILLS = 3;
+const KILLS = 2;
 /** A kill comes after 1 to this many further acknowledgements. */
-const MAX_ACKS_BETWEEN_KILLS = 12;
+const MAX_ACKS_BETWEEN_KILLS = 8;
 const SECRET = 'crash-test-secret';
 
 const ca = await rootCa(now, 'Crash CA', ALWAYS);
