@@ -149,6 +149,7 @@ async function start(command: string[], env: Record<string, string> = {}): Promi
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${args.join(' ')}\n${output}`)));
   });
   child.stdout?.removeAllListeners('data');
+  child.stderr?.removeAllListeners('data');
   child.stdout?.resume();
   child.stderr?.resume();
   return { child, port, url: `https://localhost:${port}` };

@@ -1,13 +1,17 @@
 import { createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import { Writable } from 'node:stream';
+import t, { type Test } from 'tap';
+import { createLogger } from '../src/log.js';
 import { exportPrivateKeyPem } from '../src/pki/certificate-factory.js';
+import type { Seed } from '../src/seed/seed.js';
 import { admin } from './helpers/admin.js';
-import { device, header, rootCa } from './helpers/pki.js';
+import { TEST_NOW } from './helpers/clock.js';
+import { ALWAYS, device, header, rootCa } from './helpers/pki.js';
 import { startServerProcess } from './helpers/process.js';
-import { call, requestToken } from './helpers/server.js';
+import { call, type Endpoint, requestToken, startServer } from './helpers/server.js';
 
 /*
  * A whole device flow against the real server process at log level trace, in
@@ -16,10 +20,10 @@ import { call, requestToken } from './helpers/server.js';
  * Not one token, password, admin secret, Basic credential or private key
  * reaches the log.
  */
-const now = Date.now();
-const ca = await rootCa(now, 'Secrets CA');
-const uploaded = await rootCa(now, 'Secrets Uploaded CA');
-const dev = await device(ca, now, 'secrets-device-01');
+const now = TEST_NOW;
+const ca = await rootCa(now, 'Secrets CA', ALWAYS);
+const uploaded = await rootCa(now, 'Secrets Uploaded CA', ALWAYS);
+const dev = await device(ca, now, 'secrets-device-01', ALWAYS);
 const PASSWORD = 'Adm1n-S3cret-Passw0rd-7d41';
 const WRONG_PASSWORD = 'Wr0ng-Passw0rd-Guess-99f2';
 const ADMIN_SECRET = 'Contr0l-API-S3cret-5e0b';
@@ -52,21 +56,61 @@ function seedFile(dir: string) {
 const basicOf = (password: string) => `Basic ${Buffer.from(`t100/admin:${password}`).toString('base64')}`;
 const pemBody = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
 
-for (const format of ['json', 'pretty'] as const) {
+/** A mock whose log the test reads: what it wrote so far, and its end. */
+interface Logged {
+  server: Endpoint;
+  stop(): Promise<void>;
+  log(): string;
+}
+
+/** The real server process (its whole log: start, requests, SIGTERM), in JSON. */
+async function processLogging(t: Test): Promise<Logged> {
+  const dir = mkdtempSync(join(tmpdir(), 'c8y-secrets-'));
+  const server = await startServerProcess(join(dir, 'certs'), [
+    '--ephemeral',
+    '--seed',
+    seedFile(dir),
+    '--admin-secret',
+    ADMIN_SECRET,
+    '--log-level',
+    'trace',
+    '--log-format',
+    'json',
+  ]);
+  t.teardown(() => server.child.kill('SIGKILL'));
+  return {
+    server,
+    stop: async () => {
+      server.child.kill('SIGTERM');
+      t.equal(await server.exited, 0, 'exits 0 on SIGTERM');
+    },
+    log: () => server.output(),
+  };
+}
+
+/** The app in this process with the mock's logger in the pretty format, the same requests injected. */
+async function prettyLogging(t: Test): Promise<Logged> {
+  let log = '';
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      log += chunk.toString();
+      done();
+    },
+  });
+  const server = await startServer(t, {
+    seed: JSON.parse(readFileSync(seedFile(mkdtempSync(join(tmpdir(), 'c8y-secrets-'))), 'utf8')) as Seed,
+    config: { adminSecret: ADMIN_SECRET },
+    logger: createLogger({ level: 'trace', format: 'pretty', destination }),
+  });
+  return { server, stop: () => server.stop(), log: () => log };
+}
+
+for (const [format, start] of [
+  ['json', processLogging],
+  ['pretty', prettyLogging],
+] as const) {
   t.test(`nothing secret in the ${format} log at level trace`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'c8y-secrets-'));
-    const server = await startServerProcess(join(dir, 'certs'), [
-      '--ephemeral',
-      '--seed',
-      seedFile(dir),
-      '--admin-secret',
-      ADMIN_SECRET,
-      '--log-level',
-      'trace',
-      '--log-format',
-      format,
-    ]);
-    t.teardown(() => server.child.kill('SIGKILL'));
+    const { server, stop, log: output } = await start(t);
     const secrets: [string, string][] = [
       ['the administrator password', PASSWORD],
       ['a wrong password', WRONG_PASSWORD],
@@ -198,9 +242,8 @@ for (const format of ['json', 'pretty'] as const) {
       401,
     );
 
-    server.child.kill('SIGTERM');
-    t.equal(await server.exited, 0, 'exits 0 on SIGTERM');
-    const log = server.output();
+    await stop();
+    const log = output();
     t.ok(log.split('\n').length > 30, `the log has ${log.split('\n').length} lines at level trace`);
     t.match(log, /token issued to device_secrets-device-01/, 'the flow is in the log');
     for (const [name, secret] of secrets) {

@@ -3,20 +3,23 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { SqliteStore } from '../src/store/sqlite-store.js';
 import { admin } from './helpers/admin.js';
-import { rootCa } from './helpers/pki.js';
+import { TEST_NOW } from './helpers/clock.js';
+import { ALWAYS, rootCa } from './helpers/pki.js';
 import { startServerProcess } from './helpers/process.js';
 import { rawExchange } from './helpers/raw.js';
 import { basic, seedWith } from './helpers/seeds.js';
 import { INFO } from './helpers/server.js';
+import { until } from './helpers/wait.js';
 
 /*
  * SIGTERM on the real server process: requests in flight finish and are
  * stored, a request arriving on a kept-alive connection meanwhile gets 503 with
  * the Cumulocity body, new connections are refused, and the exit code is 0.
  */
-const now = Date.now();
-const ca = await rootCa(now, 'Shutdown CA');
+const now = TEST_NOW;
+const ca = await rootCa(now, 'Shutdown CA', ALWAYS);
 
 /** Resolves 'refused' when nothing listens on the port any more. */
 function tryConnect(port: number): Promise<'refused' | 'accepted'> {
@@ -42,38 +45,46 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
 
   const auth = basic('t100/admin');
   const IN_FLIGHT = 5;
-  let signalled: () => void = () => {};
-  const afterSignal = new Promise<void>((resolve) => {
-    signalled = resolve;
+  let closing: () => void = () => {};
+  const whileClosing = new Promise<void>((resolve) => {
+    closing = resolve;
   });
   const body = (i: number) => JSON.stringify({ value: `in-flight-${i}` });
-  const requests = Array.from({ length: IN_FLIGHT }, (_, i) =>
-    rawExchange(server, {
+  const sent: Promise<void>[] = [];
+  const requests = Array.from({ length: IN_FLIGHT }, (_, i) => {
+    let headSent: () => void = () => {};
+    sent.push(
+      new Promise<void>((resolve) => {
+        headSent = resolve;
+      }),
+    );
+    return rawExchange(server, {
       send: (socket) => {
         const json = body(i);
-        // The head and half the body now; the rest only after SIGTERM. Then, on the same
-        // connection, a second request that arrives while the server is closing.
+        // The head and half the body now; the rest only once the server is closing. Then, on the
+        // same connection, a second request that arrives while it closes.
         socket.write(
           `PUT /tenant/options/shutdown/key-${i} HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json.slice(0, 5)}`,
+          () => headSent(),
         );
-        void afterSignal.then(() =>
-          setTimeout(() => {
-            socket.write(json.slice(5));
-            socket.write(
-              `GET /tenant/options/shutdown HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${auth}\r\n\r\n`,
-            );
-          }, 500),
-        );
+        void whileClosing.then(() => {
+          socket.write(json.slice(5));
+          socket.write(
+            `GET /tenant/options/shutdown HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${auth}\r\n\r\n`,
+          );
+        });
       },
       timeoutMs: 15_000,
-    }),
-  );
-  // Let every request reach the server before the signal.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+    });
+  });
+  // Every request reaches the server before the signal: their heads went out first, and the server
+  // has answered a request sent after them (it reads its sockets in the order data arrives).
+  await Promise.all(sent);
+  t.equal((await admin(server, { path: '/_mock/health', auth: null })).status, 200, 'the server is up');
   server.child.kill('SIGTERM');
-  signalled();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  t.equal(await tryConnect(server.port), 'refused', 'a new connection after SIGTERM is refused');
+  await until(async () => (await tryConnect(server.port)) === 'refused', 'the listener to close');
+  t.pass('a new connection after SIGTERM is refused');
+  closing();
 
   const answers = await Promise.all(requests);
   for (const [i, answer] of answers.entries()) {
@@ -90,14 +101,13 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   }
   t.equal(await server.exited, 0, 'the process exits 0');
 
-  const again = await startServerProcess(join(dir, 'certs'), args);
-  t.teardown(() => again.child.kill('SIGKILL'));
-  const stored = await admin(again, { path: '/tenant/options/shutdown', auth });
+  // What the next start would find, read from the data directory.
+  const store = new SqliteStore({ dataDir: join(dir, 'data') });
+  const stored = store.listOptions('t100').filter((option) => option.category === 'shutdown');
+  store.close();
   t.same(
-    stored.json(),
+    Object.fromEntries(stored.map((option) => [option.key, option.value])),
     Object.fromEntries(Array.from({ length: IN_FLIGHT }, (_, i) => [`key-${i}`, `in-flight-${i}`])),
     'every request that finished during shutdown is stored',
   );
-  again.child.kill('SIGTERM');
-  t.equal(await again.exited, 0);
 });

@@ -2,12 +2,15 @@ import { Command, Option } from 'commander';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './context.js';
 import {
+  CACERT_ENV,
   DEFAULT_DAYS,
   DEFAULT_SERVER_NAMES,
   DEFAULT_URL,
   DEV_CA_FILE,
+  HOST_ENV,
   P12_PASSWORD_ENV,
 } from './defaults.js';
+import type { UrlSource } from './http-client.js';
 import { collect, integer } from './parsers.js';
 
 // Each action imports its module when it runs: PKI.js, @peculiar/x509 and jose
@@ -198,13 +201,26 @@ export function certsCommand(context: CliContext): Command {
   return certs;
 }
 
+/** --url and --cacert, also from the environment: `serve` prints the two exports for itself. */
 function urlOption(command: Command): Command {
   return command
-    .option('--url <url>', 'base URL of the mock or of a Cumulocity tenant', DEFAULT_URL)
-    .option(
-      '--cacert <file>',
-      `CA certificate(s) that issued the server's certificate (default ${DEV_CA_FILE} when it exists, else the system's CAs)`,
+    .addOption(
+      new Option('--url <url>', 'base URL of the mock or of a Cumulocity tenant')
+        .env(HOST_ENV)
+        .default(DEFAULT_URL),
+    )
+    .addOption(
+      new Option(
+        '--cacert <file>',
+        `CA certificate(s) that issued the server's certificate (default ${DEV_CA_FILE} when it exists, else the system's CAs)`,
+      ).env(CACERT_ENV),
     );
+}
+
+/** The options with where --url came from, which a connection error names. */
+function withUrlSource<T extends object>(options: T, command: Command): T & { urlFrom: UrlSource } {
+  const source = command.getOptionValueSource('url');
+  return { ...options, urlFrom: source === 'env' ? 'env' : source === 'cli' ? 'cli' : 'default' };
 }
 
 export function uploadCommand(context: CliContext): Command {
@@ -227,8 +243,8 @@ export function uploadCommand(context: CliContext): Command {
     .option('--name <name>', 'name of the trusted certificate (default its CN)')
     .addOption(new Option('--status <status>', 'status').choices(['ENABLED', 'DISABLED']).default('ENABLED'))
     .option('--no-auto-registration', 'do not register unknown devices on their first token request')
-    .action(async (options) => {
-      await (await import('./upload.js')).upload(options, context);
+    .action(async (options, command: Command) => {
+      await (await import('./upload.js')).upload(withUrlSource(options, command), context);
     });
   return command;
 }
@@ -245,8 +261,8 @@ export function tokenCommand(context: CliContext): Command {
     .requiredOption('--key <file>', 'the device’s private key')
     .option('--chain <file>', 'issuers to send in X-Ssl-Cert-Chain (a leaf in the file is left out)')
     .option('--quiet', 'print only the token (for scripts)')
-    .action(async (options) => {
-      await (await import('./token.js')).token(options, context);
+    .action(async (options, command: Command) => {
+      await (await import('./token.js')).token(withUrlSource(options, command), context);
     });
   return command;
 }
@@ -255,8 +271,8 @@ export function logoutCommand(context: CliContext): Command {
   const command = new Command('logout').description('end a device token (POST /user/logout)');
   urlOption(command)
     .addOption(new Option('--token <token>', 'the access token').env('C8Y_TOKEN').makeOptionMandatory())
-    .action(async (options) => {
-      await (await import('./token.js')).logout(options, context);
+    .action(async (options, command: Command) => {
+      await (await import('./token.js')).logout(withUrlSource(options, command), context);
     });
   return command;
 }

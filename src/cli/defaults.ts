@@ -11,6 +11,12 @@ export const DEFAULT_SERVER_NAMES = ['localhost', '127.0.0.1', '::1'];
 /** Where `npm start` listens: the platform's mTLS port on this machine. */
 export const DEFAULT_URL = 'https://localhost:8443';
 
+/** The base URL of the mock or tenant, as go-c8y-cli reads it; `serve` prints it for itself. */
+export const HOST_ENV = 'C8Y_HOST';
+
+/** The CA file that issued the server's certificate; `serve` prints it for itself. */
+export const CACERT_ENV = 'C8Y_MOCK_CACERT';
+
 /** The development CA `npm start` makes in its certs directory; trusted by default when present. */
 export const DEV_CA_FILE = 'certs/dev-ca.pem';
 

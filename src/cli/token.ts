@@ -2,11 +2,13 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { formatChainHeader } from '../pki/chain-header.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './context.js';
-import { baseUrl, describeFailure, endpoint, send, serverTrust } from './http-client.js';
+import { baseUrl, describeFailure, endpoint, send, serverTrust, type UrlSource } from './http-client.js';
 import { assertKeyMatches, readCertificates, readPrivateKey } from './inputs.js';
 
 export interface TokenOptions {
   url: string;
+  /** Where `url` came from (commander's option source); default the command line. */
+  urlFrom?: UrlSource;
   cert: string;
   key: string;
   /** Issuers sent in X-Ssl-Cert-Chain; the leaf, if the file has it, is left out. */
@@ -17,13 +19,14 @@ export interface TokenOptions {
 
 export interface LogoutOptions {
   url: string;
+  urlFrom?: UrlSource;
   token: string;
   cacert?: string;
 }
 
 /** POST /devicecontrol/deviceAccessToken over mutual TLS, as a device does. */
 export async function token(options: TokenOptions, context: CliContext): Promise<string> {
-  const url = baseUrl(options.url);
+  const { url, from } = baseUrl(options.url, options.urlFrom);
   const certificates = readCertificates(options.cert, 'device certificate');
   const leaf = certificates[0]!;
   const key = readPrivateKey(options.key);
@@ -36,6 +39,7 @@ export async function token(options: TokenOptions, context: CliContext): Promise
   const response = await send({
     method: 'POST',
     url: target,
+    from,
     headers: {
       accept: 'application/json',
       ...(issuers.length
@@ -88,13 +92,14 @@ export async function token(options: TokenOptions, context: CliContext): Promise
 
 /** POST /user/logout with the token, as the docs recommend a device ends it. */
 export async function logout(options: LogoutOptions, context: CliContext): Promise<void> {
-  const url = baseUrl(options.url);
+  const { url, from } = baseUrl(options.url, options.urlFrom);
   if (!options.token.trim()) throw new CliError('--token is empty');
   const ca = serverTrust(options.cacert);
   const target = endpoint(url, '/user/logout');
   const response = await send({
     method: 'POST',
     url: target,
+    from,
     headers: {
       accept: 'application/json',
       'content-type': 'application/json',

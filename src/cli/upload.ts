@@ -1,10 +1,12 @@
 import { CliError } from './cli-error.js';
 import type { CliContext } from './context.js';
-import { baseUrl, describeFailure, endpoint, send, serverTrust } from './http-client.js';
+import { baseUrl, describeFailure, endpoint, send, serverTrust, type UrlSource } from './http-client.js';
 import { readCertificates } from './inputs.js';
 
 export interface UploadOptions {
   url: string;
+  /** Where `url` came from (commander's option source); default the command line. */
+  urlFrom?: UrlSource;
   tenant: string;
   user: string;
   password: string;
@@ -31,7 +33,7 @@ interface TrustedCertificate {
  * of base64 DER (what the platform returns and what go-c8y sends).
  */
 export async function upload(options: UploadOptions, context: CliContext): Promise<TrustedCertificate> {
-  const url = baseUrl(options.url);
+  const { url, from } = baseUrl(options.url, options.urlFrom);
   const certificates = readCertificates(options.cert, 'CA certificate');
   if (certificates.length > 1) {
     throw new CliError(
@@ -55,6 +57,7 @@ export async function upload(options: UploadOptions, context: CliContext): Promi
   const response = await send({
     method: 'POST',
     url: target,
+    from,
     headers: {
       accept: 'application/json',
       'content-type': 'application/json',

@@ -34,19 +34,23 @@ const colons = (hex: string) => hex.match(/.{2}/g)?.join(':') ?? hex;
 const generalName = (name: { type: string; value: string }) =>
   `${name.type === 'dns' ? 'DNS' : name.type === 'ip' ? 'IP' : name.type === 'url' ? 'URI' : name.type}:${name.value}`;
 
-/** The extensions in certificate order, decoded where their meaning matters to the platform. */
+/**
+ * The extensions in certificate order, decoded where their meaning matters to the platform. Each
+ * is decoded on its own: one that does not decode (a malformed extension the chain check does not
+ * read) is shown undecoded, and the others still are.
+ */
 export function describeExtensions(certificate: Certificate): ExtensionDescription[] {
-  const parsed = new x509.X509Certificate(new Uint8Array(certificate.der));
-  return parsed.extensions.map((extension) => ({
-    name: NAMES[extension.type] ?? extension.type,
-    oid: extension.type,
-    critical: extension.critical,
-    value: describeValue(extension),
+  return certificate.extensions.map(({ oid, critical, value }) => ({
+    name: NAMES[oid] ?? oid,
+    oid,
+    critical,
+    value: describeValue(new x509.Extension(oid, critical, new Uint8Array(value))),
   }));
 }
 
-function describeValue(extension: x509.Extension): string {
+function describeValue(raw: x509.Extension): string {
   try {
+    const extension = x509.ExtensionFactory.create(raw.rawData);
     if (extension instanceof x509.BasicConstraintsExtension) {
       return extension.ca
         ? `CA:true${extension.pathLength === undefined ? '' : `, pathlen:${extension.pathLength}`}`
@@ -89,5 +93,5 @@ function describeValue(extension: x509.Extension): string {
   } catch {
     // fall through: shown undecoded
   }
-  return `${extension.value.byteLength} bytes, not decoded`;
+  return `${raw.value.byteLength} bytes, not decoded`;
 }

@@ -1,3 +1,5 @@
+import { CACERT_ENV, HOST_ENV } from '../cli/defaults.js';
+
 /** What the start-up banner tells: where the mock listens and how to use it. */
 export interface BannerFacts {
   version: string;
@@ -5,6 +7,8 @@ export interface BannerFacts {
   host: string;
   /** The development CA clients must trust, as the user should type its path. */
   caFile: string;
+  /** The same file's absolute path, for the CLI's variables (they work from any directory). */
+  caPath: string;
   tenants: { id: string; domain: string; trustedCertificates: number; users: string[] }[];
   /** The generated admin secret, shown once; undefined when the user set it. */
   generatedAdminSecret: string | undefined;
@@ -31,9 +35,17 @@ export function bannerLines(facts: BannerFacts): string[] {
     `  dashboard for training labs: https://localhost:${port}/ (a tenant administrator or the admin secret)`,
   ];
   const { demo } = facts;
+  if (demo) lines.push(`  demo administrator: t100/admin, password ${demo.adminPassword}`);
+  lines.push(
+    '',
+    'Point the command-line tool (upload, token, logout) at this mock, from any directory:',
+    '',
+    `    export ${HOST_ENV}=https://localhost:${port}`,
+    `    export ${CACERT_ENV}=${shellWord(facts.caPath)}`,
+  );
   if (demo) {
     lines.push(
-      `  demo administrator: t100/admin, password ${demo.adminPassword}`,
+      `    export C8Y_TENANT=t100 C8Y_USER=admin C8Y_PASSWORD=${shellWord(demo.adminPassword)}`,
       '',
       'Get a device token (the Cumulocity docs\u2019 command, plus --cacert so curl trusts the mock):',
       '',
@@ -46,4 +58,9 @@ export function bannerLines(facts: BannerFacts): string[] {
   }
   lines.push('');
   return lines;
+}
+
+/** A value as a POSIX shell reads it back: bare when it is plain, else in single quotes. */
+export function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
+import type { CliIo } from '../cli/context.js';
 import { collect, integer, yesNo } from '../cli/parsers.js';
 import {
   type Config,
@@ -43,8 +44,11 @@ export interface ServeOptions {
   maxConnections: number;
 }
 
-/** The `serve` command: the option table (each option also a C8Y_MOCK_* variable) and the start. */
-export function serveCommand(): Command {
+/**
+ * The `serve` command: the option table (each option also a C8Y_MOCK_* variable) and the start.
+ * What the server tells the user goes to `io.stderr`; its log to stdout.
+ */
+export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
   const d = DEFAULT_CONFIG;
   const l = DEFAULT_LIMITS;
   return new Command('serve')
@@ -208,7 +212,7 @@ export function serveCommand(): Command {
       const settings = serveSettings(options, process.stdout.isTTY === true);
       // Loaded here, not at the top: the other commands start in a fraction of the time without the server.
       const { serve } = await import('./serve.js');
-      await serve(settings);
+      await serve(settings, io);
     });
 }
 

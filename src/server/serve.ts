@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { buildApp } from '../app.js';
 import { ensureDemo } from '../bootstrap/demo.js';
 import { ensureDevCertificates } from '../bootstrap/dev-certificates.js';
+import type { CliIo } from '../cli/context.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
@@ -21,8 +22,6 @@ export interface ServeSettings {
   adminSecretGenerated: boolean;
 }
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
-
 /** A path as the user should type it: relative to the working directory when below it. */
 const show = (file: string) => {
   const rel = relative(process.cwd(), resolve(file));
@@ -32,17 +31,27 @@ const show = (file: string) => {
 /**
  * The server's wiring: development certificates and the demo, the store, the
  * services and the app; then the signals and the listener, and the banner.
+ *
+ * What the mock tells its user (the files it made, the banner) goes to `io.stderr`, the banner in
+ * one write; the log goes to stdout. So `serve | jq` and a log collector get JSON lines only, and
+ * the banner still shows on the terminal of a user who sends the log to a file.
  */
-export async function serve({ config, adminSecretGenerated }: ServeSettings): Promise<void> {
+export async function serve(
+  { config, adminSecretGenerated }: ServeSettings,
+  io: Pick<CliIo, 'stderr'>,
+): Promise<void> {
+  const say = (line: string) => io.stderr(`${line}\n`);
   const clock = systemClock;
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
 
+  // An unusable seed fails now, before anything is made or listens.
+  if (config.seed !== undefined) loadSeedFile(config.seed);
   const dev = await ensureDevCertificates(config.certsDir, config.hostnames, clock);
   for (const item of dev.created) say(`created ${item}`);
   const demo = config.seed === undefined ? await ensureDemo(config.certsDir, clock) : undefined;
   for (const item of demo?.created ?? []) say(`created ${item}`);
   const seedFile = config.seed ?? demo!.seedFile;
-  loadSeedFile(seedFile); // fail now, before anything listens, when the seed is unusable
+  if (demo) loadSeedFile(seedFile);
   const seed = { source: seedFile, load: () => loadSeedFile(seedFile) };
 
   const store = new SqliteStore({
@@ -86,6 +95,7 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
     port: new URL(address).port || String(config.port),
     host: config.host,
     caFile: show(dev.caFile),
+    caPath: resolve(dev.caFile),
     tenants: services.tenants.list().map((tenant) => ({
       id: tenant.id,
       domain: tenant.domain,
@@ -99,5 +109,5 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
       deviceKey: show(demo.deviceKey),
     },
   });
-  for (const line of lines) say(line);
+  io.stderr(`${lines.join('\n')}\n`);
 }

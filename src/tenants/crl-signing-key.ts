@@ -34,6 +34,16 @@ export class CrlSigningKey {
   }
 }
 
+/** Why a stored key cannot sign CRLs (an EC P-256 or RSA private key, PEM), or undefined when it can. */
+export async function unusableCrlKey(privateKeyPem: string): Promise<string | undefined> {
+  try {
+    await importPrivateKeyPem(privateKeyPem);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 async function loadKey(store: Store, clock: Clock): Promise<webcrypto.CryptoKey> {
   const record = store.getCrlSigningKey();
   if (record) return (await importPrivateKeyPem(record.privateKeyPem)).privateKey as webcrypto.CryptoKey;

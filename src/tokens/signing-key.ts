@@ -37,6 +37,19 @@ export async function loadSigningKey(store: Store, clock: Clock): Promise<Signin
   return { kid: record.kid, privateKey, publicKey, publicJwk };
 }
 
+/**
+ * Why a stored key cannot sign tokens (RS256: an RSA private key, PKCS#8 PEM), or undefined when
+ * it can. An imported state brings its own key: it is checked before it replaces this one.
+ */
+export async function unusableSigningKey(privateKeyPem: string): Promise<string | undefined> {
+  try {
+    await importPKCS8(privateKeyPem, 'RS256');
+    return undefined;
+  } catch (error) {
+    return `not an RSA private key in PKCS#8 PEM (${(error as Error).message})`;
+  }
+}
+
 async function thumbprint(privateKeyPem: string): Promise<string> {
   const key = await importPKCS8(privateKeyPem, 'RS256', { extractable: true });
   const jwk = await exportJWK(key);

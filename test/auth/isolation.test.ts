@@ -1,5 +1,6 @@
 import t from 'tap';
 import { type AdminRequest, admin, adminSeed, assertError, basic, multipart } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, header, rootCa } from '../helpers/pki.js';
 import { ADMIN_SECRET, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
@@ -9,7 +10,7 @@ import { ADMIN_SECRET, requestToken, startServer, type TestServer } from '../hel
  * any administration API (403), tenant credentials on the control API (401).
  * After all of it the whole state is exactly what it was.
  */
-const now = Date.now();
+const now = TEST_NOW;
 const root100 = await rootCa(now, 'Isolation t100 CA');
 const root200 = await rootCa(now, 'Isolation t200 CA');
 const newCa = await rootCa(now, 'Isolation Upload CA');

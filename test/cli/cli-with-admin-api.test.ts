@@ -36,7 +36,7 @@ interface TrustedCertificate {
 }
 
 async function setUp(t: Test) {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   const dir = tempDir(t);
   writeFileSync(join(dir, 'server-ca.pem'), server.serverCa);
   const cli = (...args: string[]) => runCli(args, { cwd: dir });

@@ -10,8 +10,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   scripts: Record<string, string>;
 };
 
-t.test('one executable: the bin is the built entry, npm start serves', async (t) => {
+t.test('one executable: the bin is the built entry, npm start builds and serves', async (t) => {
   t.same(pkg.bin, { 'c8y-mtls-mock': 'dist/main.js' });
+  t.equal(pkg.scripts.prestart, 'npm run build');
   t.equal(pkg.scripts.start, 'node dist/main.js serve');
   const version = await cli('--version');
   assertSuccess(t, version);
@@ -58,6 +59,15 @@ t.test('--help on every command', async (t) => {
   );
   for (const name of ['ca', 'intermediate', 'device', 'server', 'chain-header', 'p12', 'pop', 'inspect']) {
     t.match(certs.stdout, new RegExp(`\\n  ${name} `), `certs lists ${name}`);
+  }
+  for (const command of ['upload', 'token', 'logout']) {
+    const help = (await cli(command, '--help')).stdout.replace(/\s+/g, ' ');
+    t.match(
+      help,
+      /--url <url> .*\(default: "https:\/\/localhost:8443", env: C8Y_HOST\)/,
+      `${command}: --url, C8Y_HOST`,
+    );
+    t.match(help, /--cacert <file> .*\(env: C8Y_MOCK_CACERT\)/, `${command}: --cacert, C8Y_MOCK_CACERT`);
   }
 });
 

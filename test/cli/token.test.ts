@@ -5,11 +5,12 @@ import { decodeJwt } from 'jose';
 import t from 'tap';
 import type { Seed } from '../../src/seed/seed.js';
 import { assertFailure, assertSuccess, runCli, tempDir, writeCredential } from '../helpers/cli.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../helpers/pki.js';
 import { call, startServer } from '../helpers/server.js';
 
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Token Root CA');
 const issuing = await intermediateCa(root, now, 'Token Issuing CA');
 const leaf = await device(issuing, now, 'token-device');
@@ -37,7 +38,7 @@ const seed: Seed = {
     },
   ],
 };
-const server = await startServer(t, { seed });
+const server = await startServer(t, { listen: true, seed });
 writeFileSync(join(dir, 'server-ca.pem'), server.serverCa);
 const url = `https://localhost:${server.port}`;
 const cli = (...args: string[]) => runCli(args, { cwd: dir });
@@ -157,7 +158,7 @@ t.test('errors', async (t) => {
     t,
     await cli('token', '--url', url, ...device),
     new RegExp(
-      `${url}: the server's certificate is not trusted \\(\\w+\\); give the CA that issued it with --cacert`,
+      `${url}: the server's certificate is not trusted \\(\\w+\\); give the CA that issued it with --cacert or C8Y_MOCK_CACERT`,
     ),
   );
   assertFailure(
@@ -178,8 +179,45 @@ t.test('errors', async (t) => {
     t,
     await cli('token', '--url', `https://127.0.0.1:${port}`, ...device),
     new RegExp(
-      `cannot connect to https://127\\.0\\.0\\.1:${port}: connection refused \\(is the server running\\?\\)`,
+      `cannot connect to https://127\\.0\\.0\\.1:${port}: connection refused \\(is the server running\\? give the server's URL with --url or C8Y_HOST; this one came from --url\\)$`,
+      'm',
     ),
   );
+  assertFailure(
+    t,
+    await runCli(['logout', '--token', 'x'], { cwd: dir, env: { C8Y_HOST: `https://127.0.0.1:${port}` } }),
+    /connection refused \(is the server running\? give the server's URL with --url or C8Y_HOST; this one came from C8Y_HOST\)$/m,
+  );
+  assertFailure(
+    t,
+    await runCli(['token', ...device], { cwd: dir, env: { C8Y_HOST: 'localhost:8443' } }),
+    /C8Y_HOST 'localhost:8443': use an https:\/\/ URL/,
+  );
+  assertFailure(
+    t,
+    await runCli(['token', '--url', url, ...device], { cwd: dir, env: { C8Y_MOCK_CACERT: 'nowhere.pem' } }),
+    /cannot read CA file \(--cacert or C8Y_MOCK_CACERT\) nowhere\.pem: no such file/,
+  );
   assertFailure(t, await cli('logout', '--url', url), /required option '--token <token>' not specified/);
+});
+
+t.test('C8Y_HOST and C8Y_MOCK_CACERT point token and logout at a mock off its defaults', async (t) => {
+  // What `serve` prints for itself: the URL, and the CA file by its absolute path.
+  const env = { C8Y_HOST: url, C8Y_MOCK_CACERT: join(dir, 'server-ca.pem') };
+  const elsewhere = tempDir(t);
+  const quiet = await runCli(
+    ['token', '--quiet', '--cert', join(dir, 'device-chain.pem'), '--key', join(dir, 'device.key')],
+    { cwd: elsewhere, env },
+  );
+  assertSuccess(t, quiet);
+  const token = quiet.stdout.trim();
+  t.equal((await currentUser(token)).status, 200, 'the token is the mock’s');
+  const out = await runCli(['logout', '--token', token], { cwd: elsewhere, env });
+  assertSuccess(t, out);
+  t.equal((await currentUser(token)).status, 401, 'and logout ended it');
+  const overridden = await runCli(
+    ['logout', '--token', token, '--url', 'https://127.0.0.1:1', '--cacert', 'none.pem'],
+    { cwd: elsewhere, env },
+  );
+  assertFailure(t, overridden, /cannot read CA file \(--cacert or C8Y_MOCK_CACERT\) none\.pem/);
 });

@@ -3,11 +3,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { assertFailure, runCli, tempDir, writeCredential } from '../helpers/cli.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { intermediateCa, rootCa } from '../helpers/pki.js';
 
 // Uploads that reach the API are in cli-with-admin-api.test.ts; these fail before any request.
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Upload Root CA');
 await writeCredential(dir, 'root', root);
 await writeCredential(dir, 'issuing', await intermediateCa(root, now, 'Upload Issuing CA'));

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import type {
@@ -11,6 +11,7 @@ import type {
   Validity,
 } from './chain-spec.js';
 import { KEY_KINDS, KU } from './chain-spec.js';
+import { hasRsaFixture, nextRsaKeyObject } from './keys.js';
 
 /*
  * Turns a ChainSpec into DER certificates. The certificates are encoded here
@@ -60,14 +61,19 @@ export class KeyPool {
 }
 
 const generate = promisify(generateKeyPair);
+/** A fixture key (helpers/keys.ts: RSA keys made once) as generateKeyPair gives a pair. */
+const fixture = (privateKey: KeyObject) => ({ privateKey, publicKey: createPublicKey(privateKey) });
 
 async function makeKey(kind: KeyKind): Promise<KeyPair> {
+  const modulus = kind.startsWith('rsa') ? Number(kind.slice(4)) : 0;
   const { privateKey, publicKey } =
     kind === 'ed25519'
       ? await generate('ed25519')
-      : kind.startsWith('rsa')
-        ? await generate('rsa', { modulusLength: Number(kind.slice(4)) })
-        : await generate('ec', { namedCurve: `P-${kind.slice(4)}` });
+      : hasRsaFixture(modulus)
+        ? fixture(nextRsaKeyObject(modulus))
+        : modulus
+          ? await generate('rsa', { modulusLength: modulus })
+          : await generate('ec', { namedCurve: `P-${kind.slice(4)}` });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const parsed = asn1js.fromBER(spki).result as asn1js.Sequence;
   const bits = parsed.valueBlock.value[1] as asn1js.BitString;

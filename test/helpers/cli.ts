@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { runProgram } from '../../src/cli/program.js';
+import type { Clock } from '../../src/clock.js';
 import { type Credential, chainPem, exportPrivateKeyPem } from '../../src/pki/certificate-factory.js';
+import { TestClock } from './clock.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -32,9 +35,9 @@ function newestSourceIsBuilt(dir: string): boolean {
 }
 
 /**
- * How the tests start the CLI, as a user would: `node dist/main.js` (the `bin`)
- * when the build is up to date with src/ (as after `npm ci`), otherwise the
- * TypeScript entry through tsx, so a test never runs stale code.
+ * How the tests start the CLI as a process, as a user would: `node dist/main.js` (the `bin`)
+ * when the build is up to date with src/ (as after `npm ci`), otherwise the TypeScript entry
+ * through tsx, so a test never runs stale code.
  */
 export const CLI: readonly string[] = newestSourceIsBuilt(SRC)
   ? [join(DIST, 'main.js')]
@@ -49,17 +52,74 @@ export interface CliResult {
 export interface RunOptions {
   cwd: string;
   env?: Record<string, string>;
+  /** The commands' clock (validity defaults, a token's time left); default the fixed TestClock. */
+  clock?: Clock;
 }
 
-/** Runs `c8y-mtls-mock <args>` in `cwd` with an environment free of the caller's C8Y_* settings. */
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `c8y-mtls-mock <args>` in this process, as main.ts does (runProgram with argv, stdout and
+ * stderr), in `cwd` and with an environment free of the caller's C8Y_* settings: the same
+ * commands, exit code and output as the executable's, without starting Node for each. The
+ * working directory and environment are the process's, so runs take turns.
+ */
 export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    // tap's NODE_OPTIONS would load its coverage hooks into every child and triple its start time.
-    if (!name.startsWith('C8Y_') && name !== 'NODE_OPTIONS') env[name] = value;
+  const run = running.then(() => inProcess(args, options));
+  running = run.catch(() => {});
+  return run;
+}
+
+async function inProcess(args: string[], options: RunOptions): Promise<CliResult> {
+  const saved = { cwd: process.cwd(), env: { ...process.env } };
+  for (const name of Object.keys(process.env)) if (name.startsWith('C8Y_')) delete process.env[name];
+  Object.assign(process.env, options.env);
+  process.chdir(options.cwd);
+  let stdout = '';
+  let stderr = '';
+  try {
+    const code = await runProgram(['node', 'c8y-mtls-mock', ...args], {
+      clock: options.clock ?? new TestClock(),
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+    });
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(saved.cwd);
+    for (const name of Object.keys(process.env)) if (!(name in saved.env)) delete process.env[name];
+    Object.assign(process.env, saved.env);
   }
-  Object.assign(env, options.env);
-  return collect(process.execPath, [...CLI, ...args], { cwd: options.cwd, env });
+}
+
+/**
+ * Runs `c8y-mtls-mock <args>` as its own process (see CLI), in `cwd` with an environment free of
+ * the caller's C8Y_* settings: for the few checks of the executable itself.
+ */
+export function spawnCli(args: string[], options: Omit<RunOptions, 'clock'>): Promise<CliResult> {
+  const [command, argv] = executable(args);
+  return collect(command, argv, { cwd: options.cwd, env: childEnv(options.env) });
+}
+
+/**
+ * How a test starts `c8y-mtls-mock <args>` as a process: `[command, arguments]` for spawn. tap
+ * hooks every spawn to load its process tracking and coverage into the child through
+ * NODE_OPTIONS; `env -u NODE_OPTIONS` starts the mock as users run it, without them (about 0.4 s
+ * sooner). Coverage is the test processes' only: a child runs dist/*.js, whose source maps lead
+ * back to src/, and merging two compilations of one file would garble its counts.
+ */
+export function executable(args: string[]): [string, string[]] {
+  return ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...CLI, ...args]];
+}
+
+/** The environment of a mock started as its own process: the test's, without its C8Y_* settings. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('C8Y_')) env[name] = value;
+  return { ...env, ...extra };
 }
 
 /** A fresh directory, removed when the test ends. */

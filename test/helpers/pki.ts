@@ -10,8 +10,18 @@ import {
   type KeySpec,
 } from '../../src/pki/certificate-factory.js';
 import { formatChainHeader } from '../../src/pki/chain-header.js';
+import { hasRsaFixture, nextRsaKeys } from './keys.js';
 
 export const DAY = 86_400_000;
+
+/**
+ * Validity far around any date a test picks, for certificates a server process checks against
+ * the real time (its clock is the system's) or that curl and openssl check.
+ */
+export const ALWAYS = {
+  notBefore: new Date('2020-01-01T00:00:00Z'),
+  notAfter: new Date('2099-12-31T00:00:00Z'),
+};
 
 /** Validity around `now`: from a day before to a year after. */
 export const validAround = (now: number, days = 365) => ({
@@ -27,6 +37,13 @@ export interface TestDevice {
   chainPem: string;
 }
 
+/** An RSA keySpec is served from the fixture keys (helpers/keys.ts) unless keys are given. */
+async function withKeys<T extends Partial<IssueParams>>(extra: T): Promise<T> {
+  const spec = extra.keySpec;
+  if (extra.keys || spec?.type !== 'rsa' || !hasRsaFixture(spec.bits)) return extra;
+  return { ...extra, keys: await nextRsaKeys(spec.bits) };
+}
+
 export async function rootCa(
   now: number,
   name = 'Test Root CA',
@@ -35,7 +52,7 @@ export async function rootCa(
   return createRootCa({
     subject: commonName(name, 'c8y-mtls-mock tests'),
     ...validAround(now, 3650),
-    ...extra,
+    ...(await withKeys(extra)),
   });
 }
 
@@ -49,7 +66,7 @@ export async function intermediateCa(
     issuer,
     subject: commonName(name, 'c8y-mtls-mock tests'),
     ...validAround(now, 3650),
-    ...extra,
+    ...(await withKeys(extra)),
   });
 }
 
@@ -63,7 +80,7 @@ export async function device(
     issuer,
     subject: commonName(cn),
     ...validAround(now),
-    ...extra,
+    ...(await withKeys(extra)),
   });
   return {
     credential,

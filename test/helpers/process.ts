@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnv, executable } from './cli.js';
 import type { Endpoint } from './server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -14,16 +15,23 @@ export interface ServerProcess extends Endpoint {
 }
 
 /**
- * Starts `node dist/main.js serve` (the built server, as users run it) on an
- * ephemeral port of 127.0.0.1; resolves once it listens. `certsDir` receives
- * the development CA that clients must trust.
+ * Starts `c8y-mtls-mock serve` as its own process (the built server as users run it, or the
+ * source when the build is older: helpers/cli.ts) on an ephemeral port of 127.0.0.1; resolves
+ * once it listens (its banner, on stderr). `certsDir` receives the development CA that clients
+ * must trust.
  */
 export function startServerProcess(certsDir: string, args: string[]): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['dist/main.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--certs-dir', certsDir, ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const [command, argv] = executable([
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--certs-dir',
+    certsDir,
+    ...args,
+  ]);
+  const child = spawn(command, argv, { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (chunk: Buffer) => {
     out += chunk.toString();
@@ -37,7 +45,7 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
     const onData = () => {
       const port = /listening on https:\/\/localhost:(\d+)/.exec(out)?.[1];
       if (!port) return;
-      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
       resolve({
         child,
         port: Number(port),
@@ -46,7 +54,7 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
         exited,
       });
     };
-    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
   });
 }

@@ -1,5 +1,7 @@
+import { createPublicKey } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import type { FastifyInstance } from 'fastify';
+import { calculateJwkThumbprint } from 'jose';
 import { type BuildOptions, buildApp } from '../../src/app.js';
 import { type Config, resolveConfig } from '../../src/config.js';
 import {
@@ -12,9 +14,11 @@ import {
 import { parseSeed, type Seed } from '../../src/seed/seed.js';
 import { createServices } from '../../src/services.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
-import { TestClock } from './clock.js';
-import { DAY } from './pki.js';
+import type { SigningKeyRecord, Store } from '../../src/store/store.js';
+import { tlsContext } from '../../src/tls/tls-context.js';
+import { TEST_NOW, TestClock } from './clock.js';
+import { handshakeChain, injectedPeerCertificates, PEER_HEADER, peerHeaderValue } from './handshake.js';
+import { rsaPem } from './keys.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -25,6 +29,12 @@ export interface TestServer {
   clock: TestClock;
   store: Store;
   config: Config;
+  /**
+   * 'inject': requests go through `app.inject`, client certificates through the seam, as a
+   * handshake would give them (helpers/handshake.ts); 'tls': a real HTTPS listener.
+   */
+  transport: 'inject' | 'tls';
+  /** The listener's port; for an injected server the port its Host header names (nothing listens). */
   port: number;
   /** PEM of the CA that issued the server certificate: what clients trust. */
   serverCa: string;
@@ -36,30 +46,43 @@ export interface TestServer {
 export interface StartOptions {
   seed?: Seed;
   config?: Parameters<typeof resolveConfig>[0];
+  /** Default: a TestClock at its fixed instant. */
   clock?: TestClock;
   store?: Store;
-  /** Only build (for app.inject); no TLS, no port. */
+  /**
+   * Listen on 127.0.0.1 with HTTPS and client certificates, for what only a socket shows (the
+   * handshake, limits, shutdown, the CA names, clients that open their own connections).
+   * Default: no socket; `call` and the other helpers go through `app.inject`.
+   */
   listen?: boolean;
   peerCertificates?: BuildOptions['peerCertificates'];
+  /** A token signing key made at start, as the mock makes one for a new store, instead of the fixture's. */
+  ownSigningKey?: boolean;
+  /** The app's logger (default: none). */
+  logger?: BuildOptions['logger'];
 }
+
+/** The port an injected server's Host header and links name; nothing listens on it. */
+const INJECTED_PORT = 8443;
 
 let serverIdentity: Promise<{ ca: Credential; key: string; cert: string }> | undefined;
 
-/** One server identity for the whole test process: making it is not what tests test. */
+/**
+ * One server identity for the whole test process: making it is not what tests test. Clients
+ * check it against the real time, so it is valid far around any date a test picks.
+ */
 function identity() {
   serverIdentity ??= (async () => {
-    const now = Date.now();
-    const ca = await createRootCa({
-      subject: commonName('test server CA'),
-      notBefore: new Date(now - DAY),
-      notAfter: new Date(now + 3650 * DAY),
-    });
+    const validity = {
+      notBefore: new Date('2000-01-01T00:00:00Z'),
+      notAfter: new Date('2099-12-31T00:00:00Z'),
+    };
+    const ca = await createRootCa({ subject: commonName('test server CA'), ...validity });
     const server = await createServerCertificate({
       issuer: ca,
       subject: commonName('localhost'),
       names: ['localhost', '127.0.0.1', 't100.example.test', 't200.example.test'],
-      notBefore: new Date(now - DAY),
-      notAfter: new Date(now + 365 * DAY),
+      ...validity,
     });
     return { ca, key: await exportPrivateKeyPem(server.keys.privateKey), cert: server.certificate.pem };
   })();
@@ -67,28 +90,48 @@ function identity() {
 }
 
 /**
- * Starts the real application: HTTPS with client certificates on 127.0.0.1
- * and an ephemeral port, an in-memory store, the given seed. Closed at teardown.
+ * The token signing key of test servers, unless a test asks for its own: a fixture key
+ * (helpers/keys.ts), as the mock stores the key it makes. Making an RSA-2048 key takes a tenth
+ * of a second or more, and a test about tokens gets a key either way.
+ */
+async function fixtureSigningKey(): Promise<SigningKeyRecord> {
+  const privateKeyPem = rsaPem(2048, 0);
+  const { n, e } = createPublicKey(privateKeyPem).export({ format: 'jwk' });
+  return {
+    kid: await calculateJwkThumbprint({ kty: 'RSA', n: n!, e: e! }),
+    privateKeyPem,
+    createdAt: TEST_NOW,
+  };
+}
+
+/**
+ * Starts the real application over an in-memory store with the given seed, closed at teardown:
+ * by default for `app.inject` (no socket); with `listen: true` on HTTPS with client certificates
+ * on 127.0.0.1 and an ephemeral port.
  */
 export async function startServer(t: Teardown, options: StartOptions = {}): Promise<TestServer> {
-  const clock = options.clock ?? new TestClock(Date.now());
+  const clock = options.clock ?? new TestClock();
   const store = options.store ?? new SqliteStore();
   const config: Config = resolveConfig({ adminSecret: ADMIN_SECRET, ...options.config });
   const { ca, key, cert } = await identity();
-  const listen = options.listen !== false;
+  const listen = options.listen === true;
   const seed = options.seed;
+  if (options.store === undefined && options.ownSigningKey !== true)
+    store.putSigningKey(await fixtureSigningKey());
   const services = await createServices({
     config,
     clock,
     store,
     ...(seed ? { seed: { source: 'test seed', load: () => parseSeed(seed, 'test seed') } } : {}),
   });
+  const peerCertificates = options.peerCertificates ?? (listen ? undefined : injectedPeerCertificates);
   const app = await buildApp({
     services,
     limits: config.limits,
     responseBody: config.responseBody,
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(listen ? { tls: { key, cert } } : {}),
-    ...(options.peerCertificates ? { peerCertificates: options.peerCertificates } : {}),
+    ...(peerCertificates ? { peerCertificates } : {}),
   });
   let stopped = false;
   const stop = async () => {
@@ -99,7 +142,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   };
   t.teardown(stop);
   await app.services.state.initialize();
-  let port = 0;
+  let port = INJECTED_PORT;
   if (listen) {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
@@ -112,6 +155,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     clock,
     store,
     config,
+    transport: listen ? 'tls' : 'inject',
     port,
     serverCa: ca.certificate.pem,
     origin: `https://localhost:${port}`,
@@ -119,8 +163,8 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   };
 }
 
-/** Where a client connects: an in-process test server or a server process. */
-export type Endpoint = Pick<TestServer, 'port' | 'serverCa'>;
+/** Where a client connects: an in-process test server (injected or listening) or a server process. */
+export type Endpoint = Pick<TestServer, 'port' | 'serverCa'> & Partial<Pick<TestServer, 'transport' | 'app'>>;
 
 export interface ClientOptions {
   method?: string;
@@ -144,8 +188,12 @@ export interface ClientResponse {
   json: () => unknown;
 }
 
-/** One HTTPS request over a fresh connection, with an optional client certificate. */
+/**
+ * One request with an optional client certificate: over a fresh HTTPS connection, or into an
+ * injected server's app with the certificates a handshake would give it.
+ */
 export function call(server: Endpoint, options: ClientOptions): Promise<ClientResponse> {
+  if (server.transport === 'inject') return inject(server, options);
   return new Promise((resolve, reject) => {
     const request = httpsRequest(
       {
@@ -184,6 +232,33 @@ export function call(server: Endpoint, options: ClientOptions): Promise<ClientRe
     request.on('error', reject);
     request.end(options.body);
   });
+}
+
+async function inject(server: Endpoint, options: ClientOptions): Promise<ClientResponse> {
+  const { app } = server;
+  if (!app) throw new Error('an injected server has its app');
+  // The CA certificates of the server's TLS context, as followTrust sets them.
+  const store = tlsContext({ key: '', cert: '' }, app.services.trust.index().enabledCertificates()).ca;
+  const chain = options.cert ? handshakeChain(options.cert, store) : [];
+  const response = await app.inject({
+    method: (options.method ?? 'GET') as 'GET',
+    url: options.path,
+    headers: {
+      host: options.host ?? `localhost:${server.port}`,
+      ...options.headers,
+      ...(chain.length ? { [PEER_HEADER]: peerHeaderValue(chain) } : {}),
+    },
+    ...(options.body !== undefined ? { payload: options.body } : {}),
+  });
+  const raw = response.rawPayload;
+  const text = raw.toString('utf8');
+  return {
+    status: response.statusCode,
+    headers: response.headers as ClientResponse['headers'],
+    text,
+    raw,
+    json: () => JSON.parse(text),
+  };
 }
 
 /** POST /devicecontrol/deviceAccessToken as the docs' curl does it. */

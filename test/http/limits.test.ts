@@ -2,16 +2,18 @@ import { connect } from 'node:tls';
 import t from 'tap';
 import { ConfigError, resolveConfig } from '../../src/config.js';
 import { assertError } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { rawExchange, silentTcp, writeLarge, writeSlowly } from '../helpers/raw.js';
 import { basic, seedWith } from '../helpers/seeds.js';
 import { call, ERROR_TYPE, INFO, requestToken, startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 /*
  * The limits of the options table (docs/configuration.md), each against a real server over TLS:
  * what a client that breaks it receives, on the wire.
  */
-const now = Date.now();
+const now = TEST_NOW;
 const ca = await rootCa(now, 'Limits CA');
 const seed = seedWith([{ id: 't100', domain: 't100.example.test', pem: ca.certificate.pem }]);
 const dev = await device(ca, now, 'limits-01');
@@ -21,7 +23,7 @@ const TOKEN_HEAD =
 const body = (error: string, message: string) => ({ error, message, info: INFO });
 
 t.test('--max-header-size: a 1 MB X-Ssl-Cert-Chain gets 431 with the Cumulocity body', async (t) => {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   t.equal(server.config.limits.maxHeaderSize, 65536, 'the default is 64 KiB');
   const expected = body(
     'general/Request Header Fields Too Large',
@@ -52,7 +54,11 @@ t.test('--max-header-size: a 1 MB X-Ssl-Cert-Chain gets 431 with the Cumulocity 
 });
 
 t.test('--max-header-size is an option', async (t) => {
-  const server = await startServer(t, { seed, config: { limits: { maxHeaderSize: 16 * 1024 } } });
+  const server = await startServer(t, {
+    listen: true,
+    seed,
+    config: { limits: { maxHeaderSize: 16 * 1024 } },
+  });
   const response = await call(server, { path: '/_mock/health', headers: { 'x-pad': 'a'.repeat(20_000) } });
   assertError(
     t,
@@ -64,7 +70,7 @@ t.test('--max-header-size is an option', async (t) => {
 });
 
 t.test('--body-limit: a larger body gets 413 and nothing is stored', async (t) => {
-  const server = await startServer(t, { seed, config: { limits: { bodyLimit: 4096 } } });
+  const server = await startServer(t, { listen: true, seed, config: { limits: { bodyLimit: 4096 } } });
   const big = JSON.stringify({ value: 'x'.repeat(5000) });
   const response = await call(server, {
     method: 'PUT',
@@ -92,7 +98,7 @@ t.test('--body-limit: a larger body gets 413 and nothing is stored', async (t) =
   t.same(JSON.parse(chunked.body), body('general/Payload Too Large', 'Request body is too large.'));
   t.same(server.store.listOptions('t100'), [], 'no option was stored');
 
-  const defaults = await startServer(t, { seed });
+  const defaults = await startServer(t, { listen: true, seed });
   t.equal(defaults.config.limits.bodyLimit, 1024 * 1024, 'the default is 1 MiB');
   const twoMb = await call(defaults, {
     method: 'POST',
@@ -108,7 +114,7 @@ t.test('--body-limit: a larger body gets 413 and nothing is stored', async (t) =
 });
 
 t.test('--headers-timeout: a client sending its head slowly is cut with 408', async (t) => {
-  const server = await startServer(t, { seed, config: { limits: { headersTimeoutMs: 500 } } });
+  const server = await startServer(t, { listen: true, seed, config: { limits: { headersTimeoutMs: 500 } } });
   const pieces = Array.from({ length: 200 }, (_, i) => `X-Slow-${i}: a\r\n`);
   const raw = await rawExchange(server, {
     cert: dev.certPem,
@@ -127,12 +133,13 @@ t.test('--headers-timeout: a client sending its head slowly is cut with 408', as
 });
 
 t.test('--headers-timeout also bounds a TCP connection that never starts TLS', async (t) => {
-  const server = await startServer(t, { seed, config: { limits: { headersTimeoutMs: 500 } } });
+  const server = await startServer(t, { listen: true, seed, config: { limits: { headersTimeoutMs: 500 } } });
   t.equal(await silentTcp(server.port, 8000), 'closed', 'dropped long before the 120 s TLS default');
 });
 
 t.test('--request-timeout: a client sending its body slowly is cut with 408', async (t) => {
   const server = await startServer(t, {
+    listen: true,
     seed,
     config: { limits: { headersTimeoutMs: 500, requestTimeoutMs: 800 } },
   });
@@ -175,7 +182,7 @@ t.test('--headers-timeout may not exceed --request-timeout (Node would swap them
 });
 
 t.test('--max-connections: connections beyond the cap are closed at once', async (t) => {
-  const server = await startServer(t, { seed, config: { limits: { maxConnections: 3 } } });
+  const server = await startServer(t, { listen: true, seed, config: { limits: { maxConnections: 3 } } });
   const held = [await openConnection(server), await openConnection(server), await openConnection(server)];
   t.same(
     held.map((c) => c.state),
@@ -185,7 +192,11 @@ t.test('--max-connections: connections beyond the cap are closed at once', async
   const fourth = await openConnection(server);
   t.equal(fourth.state, 'closed', 'the fourth is closed before the handshake completes');
   held[0]!.close();
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const open = () =>
+    new Promise<number>((resolve, reject) =>
+      server.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+  await until(async () => (await open()) < 3, 'the server to count the closed connection');
   const again = await call(server, { path: '/_mock/health' });
   t.equal(again.status, 200, 'once one closes, a new connection is served');
   for (const c of held) c.close();

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { API_SECURITY_HEADERS } from '../../src/http/security-headers.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { call, requestToken, startServer } from '../helpers/server.js';
@@ -8,7 +9,7 @@ import { call, requestToken, startServer } from '../helpers/server.js';
  * The security headers docs/security.md lists: the REST set on API answers (successes and
  * refusals), helmet's full set on the dashboard; no HSTS anywhere on localhost.
  */
-const now = Date.now();
+const now = TEST_NOW;
 const ca = await rootCa(now, 'Headers CA');
 const dev = await device(ca, now, 'headers-01');
 

@@ -12,6 +12,7 @@ import t from 'tap';
 import { exportPrivateKeyPem } from '../../src/pki/certificate-factory.js';
 import { x509 } from '../../src/pki/x509.js';
 import { ADMIN_PASSWORD, adminSeed } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { requestToken, startServer, type TestServer } from '../helpers/server.js';
 
@@ -20,7 +21,7 @@ import { requestToken, startServer, type TestServer } from '../helpers/server.js
  * cross-fetch (node-fetch 2), which takes an `agent`: the client's public
  * `core.defaultFetchOptions` carries one that trusts the test server's CA.
  */
-const now = Date.now();
+const now = TEST_NOW;
 
 function clientFor(server: TestServer, auth: BasicAuth | BearerAuth): Client {
   const client = new Client(auth, server.origin);
@@ -41,7 +42,7 @@ async function refusal(promise: Promise<unknown>): Promise<{ status: number; dat
 }
 
 t.test('TrustedCertificateService and CrlService against the mock', async (t) => {
-  const server = await startServer(t, { seed: adminSeed([{ id: 't100' }]) });
+  const server = await startServer(t, { listen: true, seed: adminSeed([{ id: 't100' }]) });
   const client = clientFor(
     server,
     new BasicAuth({ tenant: 't100', user: 'admin', password: ADMIN_PASSWORD }),
@@ -127,7 +128,7 @@ t.test('TrustedCertificateService and CrlService against the mock', async (t) =>
 });
 
 t.test('tenant options and bulk registration through the client', async (t) => {
-  const server = await startServer(t, { seed: adminSeed([{ id: 't100' }]) });
+  const server = await startServer(t, { listen: true, seed: adminSeed([{ id: 't100' }]) });
   const client = clientFor(
     server,
     new BasicAuth({ tenant: 't100', user: 'admin', password: ADMIN_PASSWORD }),
@@ -167,6 +168,7 @@ t.test('tenant options and bulk registration through the client', async (t) => {
 t.test('a device token in BearerAuth reads user.current() and tenant.current()', async (t) => {
   const ca = await rootCa(now, 'Bearer Root');
   const server = await startServer(t, {
+    listen: true,
     seed: adminSeed([{ id: 't100', trusted: [{ pem: ca.certificate.pem }] }]),
   });
   const dev = await device(ca, now, 'client-device-01');

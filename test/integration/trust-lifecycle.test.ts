@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { admin, adminSeed, assertError } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { call, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const now = Date.now();
+const now = TEST_NOW;
 
 /** The CA names the server asks client certificates from, as `openssl s_client` shows them. */
 async function acceptableCaNames(server: TestServer): Promise<string[]> {
@@ -42,6 +43,7 @@ t.test(
   async (t) => {
     const other = await rootCa(now, 'Other Tenant CA');
     const server = await startServer(t, {
+      listen: true,
       seed: adminSeed([{ id: 't100' }, { id: 't200', trusted: [{ pem: other.certificate.pem }] }]),
     });
     const ca = await rootCa(now, 'Lifecycle CA');

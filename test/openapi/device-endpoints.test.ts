@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { adminSeed } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { OpenApiValidator, openApi, SPEC_CORRECTIONS, SPEC_FILE } from '../helpers/openapi.js';
 import { device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { call, requestToken, startServer } from '../helpers/server.js';
@@ -10,7 +11,7 @@ import { call, requestToken, startServer } from '../helpers/server.js';
  * against the OpenAPI subset (the administration APIs are validated in their
  * own tests). Known spec errors are corrected in test/helpers/openapi.ts.
  */
-const now = Date.now();
+const now = TEST_NOW;
 const spec = openApi();
 const TOKEN = '/devicecontrol/deviceAccessToken';
 const root = await rootCa(now, 'Spec Root');

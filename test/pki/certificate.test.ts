@@ -1,15 +1,28 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { Certificate, CertificateFormatError } from '../../src/pki/certificate.js';
-import { issueCertificate, type JsonName } from '../../src/pki/certificate-factory.js';
+import { Certificate, CertificateFormatError, describeKey } from '../../src/pki/certificate.js';
+import {
+  chainPem,
+  commonName,
+  createServerCertificate,
+  issueCertificate,
+  type JsonName,
+} from '../../src/pki/certificate-factory.js';
+import { encodeCrl } from '../../src/pki/crl-encoder.js';
+import { children, decodeOid, integerHex, readElement } from '../../src/pki/der.js';
+import { describeExtensions } from '../../src/pki/extension-description.js';
+import { decodeCertificateBlocks } from '../../src/pki/pem.js';
+import { decodeName } from '../../src/pki/x500-name.js';
 import { x509 } from '../../src/pki/x509.js';
-import { DAY, rootCa, validAround } from '../helpers/pki.js';
+import { TEST_NOW } from '../helpers/clock.js';
+import { rsaPem } from '../helpers/keys.js';
+import { DAY, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
 
-const now = Date.parse('2026-06-01T12:00:00.000Z');
+const now = TEST_NOW;
 
 t.test('facts in the platform formats (the go-c8y-cli recorded response)', async (t) => {
   const ca = await rootCa(now);
@@ -319,4 +332,222 @@ t.test('malformed usages are parse errors that name the extension', async (t) =>
   await t.rejects(made('2.5.29.32', [0x30, 0]), {
     message: 'malformed certificatePolicies extension (no policy)',
   });
+});
+
+t.test('malformed usages and policies: each form has its reason', async (t) => {
+  const ca = await rootCa(now);
+  const made = (oid: string, value: number[]) =>
+    issueCertificate({
+      issuer: ca,
+      subject: [{ CN: ['malformed'] }],
+      extensions: [new x509.Extension(oid, false, new Uint8Array(value))],
+      ...validAround(now),
+    });
+  const OID = [0x06, 0x03, 0x55, 0x1d, 0x20]; // 2.5.29.32, as a policy identifier
+  const cases: [string, string, number[], string][] = [
+    ['extendedKeyUsage', '2.5.29.37', [0x30, 0x05, ...OID, 0x00], 'trailing bytes'],
+    ['certificatePolicies', '2.5.29.32', [0x30, 0x07, 0x30, 0x05, ...OID, 0x00], 'trailing bytes'],
+    ['certificatePolicies', '2.5.29.32', [0x30, 0x02, 0x02, 0x00], 'a policy is not a SEQUENCE'],
+    ['certificatePolicies', '2.5.29.32', [0x30, 0x04, 0x30, 0x02, 0x02, 0x00], 'malformed PolicyInformation'],
+    [
+      'certificatePolicies',
+      '2.5.29.32',
+      [0x30, 0x0b, 0x30, 0x09, ...OID, 0x30, 0x00, 0x02, 0x00],
+      'malformed PolicyInformation',
+    ],
+    [
+      'certificatePolicies',
+      '2.5.29.32',
+      [0x30, 0x09, 0x30, 0x07, ...OID, 0x30, 0x00],
+      'malformed policyQualifiers',
+    ],
+    [
+      'certificatePolicies',
+      '2.5.29.32',
+      [0x30, 0x09, 0x30, 0x07, ...OID, 0x02, 0x00],
+      'malformed policyQualifiers',
+    ],
+  ];
+  for (const [name, oid, value, reason] of cases) {
+    await t.rejects(made(oid, value), { message: `malformed ${name} extension (${reason})` }, reason);
+  }
+});
+
+/** DER of one element: tag, length (short or long form) and content. */
+const der = (tag: number, ...content: Buffer[]) => {
+  const body = Buffer.concat(content);
+  const length =
+    body.length < 0x80
+      ? Buffer.from([body.length])
+      : body.length < 0x100
+        ? Buffer.from([0x81, body.length])
+        : Buffer.from([0x82, body.length >> 8, body.length & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), length, body]);
+};
+const hex = (text: string) => Buffer.from(text, 'hex');
+
+t.test('a tbsCertificate without all its fields, or of an unknown version, is refused', async (t) => {
+  const ca = await rootCa(now);
+  const outer = children(ca.certificate.der, readElement(ca.certificate.der, 0));
+  const [tbs, algorithm, signature] = outer.map((e) => ca.certificate.der.subarray(e.start, e.end));
+  const fields = children(tbs!, readElement(tbs!, 0)).map((e) => tbs!.subarray(e.start, e.end));
+  const rebuilt = (tbsFields: Buffer[]) => der(0x30, der(0x30, ...tbsFields), algorithm!, signature!);
+  const [, serial, , issuer, validity, subject, spki, ...extensions] = fields;
+  const version5 = der(0xa0, der(0x02, Buffer.from([4])));
+  const oneTime = der(
+    0x30,
+    children(validity!, readElement(validity!, 0)).map((e) => validity!.subarray(e.start, e.end))[0]!,
+  );
+  const cases: [string, Buffer, string][] = [
+    ['fields missing', rebuilt(fields.slice(0, 4)), 'incomplete tbsCertificate'],
+    ['version 5', rebuilt([version5, ...fields.slice(1)]), 'unknown version 5'],
+    [
+      'one validity time',
+      rebuilt([fields[0]!, serial!, fields[2]!, issuer!, oneTime, subject!, spki!, ...extensions]),
+      'incomplete validity',
+    ],
+  ];
+  for (const [name, bytes, message] of cases) {
+    t.throws(() => Certificate.fromDer(bytes), new CertificateFormatError(message), name);
+  }
+});
+
+t.test('object identifiers and names in every encoding the platform may meet', async (t) => {
+  t.throws(() => decodeOid(Buffer.alloc(0)), { message: 'empty object identifier' });
+  t.throws(() => decodeOid(hex('2a80')), { message: 'non-minimal object identifier arc' });
+  t.throws(() => decodeOid(hex('2affffffffffffffffff7f')), { message: 'object identifier arc too large' });
+  t.equal(integerHex(hex('00')), '0', 'a zero serial number reads as 0');
+  t.equal(
+    integerHex(hex('0000ff')),
+    'ff',
+    'leading zero octets (a positive INTEGER with its top bit set) go',
+  );
+  const old = await issueCertificate({
+    subject: [{ CN: ['from the last century'] }],
+    notBefore: new Date('1999-12-31T23:59:59Z'),
+    notAfter: new Date('2049-12-31T23:59:59Z'),
+  });
+  t.equal(old.certificate.notBefore, Date.parse('1999-12-31T23:59:59Z'), 'UTCTime 99 is 1999');
+  t.equal(old.certificate.notAfter, Date.parse('2049-12-31T23:59:59Z'), 'UTCTime 49 is 2049');
+
+  const cnOid = der(0x06, hex('550403'));
+  const nameOf = (...values: Buffer[]) =>
+    der(0x30, ...values.map((value) => der(0x31, der(0x30, cnOid, value))));
+  const read = (name: Buffer) => decodeName(name, readElement(name, 0));
+  const bmp = Buffer.from('Zürich ✓', 'utf16le').swap16();
+  const universal = Buffer.alloc(8);
+  universal.writeUInt32BE(0x1f512, 0); // a code point beyond the BMP
+  universal.writeUInt32BE(0x41, 4);
+  t.same(
+    read(nameOf(der(0x1e, bmp), der(0x1c, universal), der(0x04, hex('cafe')))).map((rdn) => rdn[0]!.value),
+    ['Zürich ✓', '\u{1f512}A', '#cafe'],
+    'BMPString, UniversalString, and an octet string shown as hex',
+  );
+  t.throws(() => read(nameOf(der(0x1e, hex('00')))), { message: 'odd-length BMPString' });
+  t.throws(() => read(nameOf(der(0x1c, hex('000041')))), {
+    message: 'UniversalString length not a multiple of 4',
+  });
+});
+
+t.test('keys as `certs inspect` describes them, Ed25519 included', async (t) => {
+  const { privateKey: ed } = generateKeyPairSync('ed25519');
+  t.equal(describeKey(ed), 'ED25519');
+  t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey), 'EC P-256');
+  t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey), 'EC P-384');
+  t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey), 'EC P-521');
+  t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey), 'EC secp256k1');
+  t.equal(describeKey(createPrivateKey(rsaPem(2048, 0))), 'RSA 2048');
+});
+
+t.test('extensions as the dashboard and `certs inspect` describe them', async (t) => {
+  const ca = await rootCa(now, 'Described CA');
+  const raw = (oid: string, value: string) => new x509.Extension(oid, false, new Uint8Array(hex(value)));
+  const described = await issueCertificate({
+    issuer: ca,
+    subject: [{ CN: ['described'] }],
+    ...validAround(now),
+    extensions: [
+      new x509.IssuerAlternativeNameExtension([{ type: 'url', value: 'https://ca.example.test/' }]),
+      new x509.CRLDistributionPointsExtension(['http://crl.example.test/ca.crl']),
+      new x509.AuthorityInfoAccessExtension({
+        ocsp: [new x509.GeneralName('url', 'http://ocsp.example.test')],
+        caIssuers: [new x509.GeneralName('dns', 'ca.example.test')],
+      }),
+      new x509.CertificatePolicyExtension(['1.3.6.1.4.1.99999.1']),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth, '1.3.6.1.4.1.99999.2']),
+      raw('1.2.3.4.5', '0500'),
+    ],
+  });
+  const byName = Object.fromEntries(
+    describeExtensions(described.certificate).map((e) => [e.name, e.value]),
+  ) as Record<string, string>;
+  t.equal(byName.issuerAltName, 'URI:https://ca.example.test/');
+  t.equal(byName.crlDistributionPoints, 'URI:http://crl.example.test/ca.crl');
+  t.equal(byName.authorityInfoAccess, 'OCSP URI:http://ocsp.example.test, caIssuers DNS:ca.example.test');
+  t.equal(byName.certificatePolicies, '1.3.6.1.4.1.99999.1');
+  t.equal(byName.extendedKeyUsage, 'clientAuth, 1.3.6.1.4.1.99999.2', 'a purpose without a name by its OID');
+  t.same(
+    decodeCertificateBlocks(chainPem(described, false)).map((der) => Certificate.fromDer(der).commonNames[0]),
+    ['described'],
+    'a chain file without its root',
+  );
+  t.equal(byName['1.2.3.4.5'], '2 bytes, not decoded', 'an extension the mock does not know');
+  const caNames = Object.fromEntries(
+    describeExtensions(ca.certificate).map((e) => [e.name, e.value]),
+  ) as Record<string, string>;
+  t.equal(caNames.basicConstraints, 'CA:true');
+  t.equal(caNames.keyUsage, 'digitalSignature, keyCertSign, cRLSign');
+  t.match(caNames.subjectKeyIdentifier, /^([0-9a-f]{2}:){19}[0-9a-f]{2}$/);
+  const server = await createServerCertificate({
+    issuer: await intermediateCa(ca, now, 'Described Issuing CA', { pathLen: 0 }),
+    subject: [{ CN: ['described.example.test'] }],
+    names: ['described.example.test', '192.0.2.1'],
+    ...validAround(now),
+  });
+  const serverNames = Object.fromEntries(
+    describeExtensions(server.certificate).map((e) => [e.name, e.value]),
+  ) as Record<string, string>;
+  t.equal(serverNames.basicConstraints, 'CA:false');
+  t.equal(serverNames.extendedKeyUsage, 'serverAuth');
+  t.equal(serverNames.subjectAltName, 'DNS:described.example.test, IP:192.0.2.1');
+  t.equal(
+    Object.fromEntries(describeExtensions(server.issuers[0]!).map((e) => [e.name, e.value])).basicConstraints,
+    'CA:true, pathlen:0',
+  );
+
+  // Distribution points without a URI (reasons only, a DNS name), an authority key identifier by
+  // issuer and serial, and an extension that does not decode as its type says.
+  const odd = await issueCertificate({
+    subject: [{ CN: ['odd extensions'] }],
+    ...validAround(now),
+    extensions: [
+      raw('2.5.29.31', '30103004810205a03008a006a00482026361'),
+      raw('2.5.29.35', '3009a10482026361820101'),
+      raw('1.3.6.1.5.5.7.1.1', '0400'),
+    ],
+  });
+  const oddNames = Object.fromEntries(
+    describeExtensions(odd.certificate).map((e) => [e.name, e.value]),
+  ) as Record<string, string>;
+  t.equal(oddNames.crlDistributionPoints, 'present');
+  t.equal(oddNames.authorityKeyIdentifier, 'issuer and serial');
+  t.equal(oddNames.authorityInfoAccess, '2 bytes, not decoded');
+});
+
+t.test('a CRL signed with an RSA key, and a serial of odd hex length', async (t) => {
+  const issuer = await rootCa(now, 'RSA CRL Issuer', { keySpec: { type: 'rsa', bits: 2048 } });
+  const crl = await encodeCrl({
+    issuer: commonName('RSA CRL Issuer', 'c8y-mtls-mock tests'),
+    signingKey: issuer.keys.privateKey,
+    thisUpdate: now,
+    nextUpdate: now + DAY,
+    entries: [{ serialHex: 'abc', revocationDate: now }],
+  });
+  const parsed = new x509.X509Crl(new Uint8Array(crl));
+  t.equal(parsed.signatureAlgorithm.name, 'RSASSA-PKCS1-v1_5');
+  t.ok(await parsed.verify({ publicKey: issuer.keys.publicKey }), 'the signature verifies');
+  t.same(
+    parsed.entries.map((e) => e.serialNumber),
+    ['0abc'],
+  );
 });

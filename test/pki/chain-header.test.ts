@@ -1,5 +1,9 @@
 import t from 'tap';
-import { formatChainHeader, parseChainHeader } from '../../src/pki/chain-header.js';
+import {
+  formatChainHeader,
+  parseChainHeader,
+  parseCommaSeparatedChainHeader,
+} from '../../src/pki/chain-header.js';
 import { decodeBase64, PemError, toPem } from '../../src/pki/pem.js';
 import { intermediateCa, rootCa } from '../helpers/pki.js';
 
@@ -38,6 +42,7 @@ t.test('refused with a reason that says what is wrong', async (t) => {
       /ends with END X509 CRL/,
     ],
     ['no END line', `-----BEGIN CERTIFICATE----- ${body}`, /no matching END line/],
+    ['a BEGIN line cut short', '-----BEGIN CERTIFI', /no matching END line/],
     [
       'invalid base64',
       '-----BEGIN CERTIFICATE----- MII*** -----END CERTIFICATE-----',
@@ -70,4 +75,19 @@ t.test('base64 is decoded strictly', async (t) => {
     toPem('CERTIFICATE', Buffer.from('x')),
     '-----BEGIN CERTIFICATE-----\neA==\n-----END CERTIFICATE-----\n',
   );
+});
+
+t.test('X-Cumulocity-Client-Cert-Chain: certificates between commas', async (t) => {
+  const [i, r] = [intermediate.certificate, root.certificate];
+  t.same(parseCommaSeparatedChainHeader(`${formatChainHeader(i.pem)},${formatChainHeader(r.pem)}`), [
+    i.der,
+    r.der,
+  ]);
+  t.same(
+    parseCommaSeparatedChainHeader(` ${formatChainHeader(i.pem)} , `),
+    [i.der],
+    'spaces and a trailing comma',
+  );
+  t.throws(() => parseCommaSeparatedChainHeader(' , ,'), new PemError('no PEM certificate found'));
+  t.throws(() => parseCommaSeparatedChainHeader('hello, world'), /unexpected text outside PEM blocks/);
 });

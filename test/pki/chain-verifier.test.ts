@@ -6,10 +6,11 @@ import { type Anchor, TrustIndex } from '../../src/pki/trust-index.js';
 import { x509 } from '../../src/pki/x509.js';
 import { buildChain, KeyPool } from '../helpers/chain-builder.js';
 import { type ChainSpec, simpleChain } from '../helpers/chain-spec.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { withBrokenSignature } from '../helpers/hostile-certs.js';
 import { DAY, device, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
 
-const now = Date.parse('2026-06-01T12:00:00.000Z');
+const now = TEST_NOW;
 const root = await rootCa(now, 'Root');
 const intermediate = await intermediateCa(root, now, 'Issuing');
 const leaf = (await device(intermediate, now, 'dev-1')).credential.certificate;
@@ -278,4 +279,32 @@ t.test('a SHA-1 collision inherits nothing: signatures and anchors are known by 
     { ok: false, rule: 'trusted-anchor' },
     'a CA sharing the anchor fingerprint is not the anchor',
   );
+});
+
+t.test('ten certificates presented, eleven to the anchor: the path is too long', async (t) => {
+  // The anchor is not presented: the ten presented pass the count, the path with the anchor not.
+  let issuer = root;
+  const cas = [];
+  for (let i = 0; i < 9; i++) {
+    issuer = await intermediateCa(issuer, now, `Long ${i}`);
+    cas.push(issuer.certificate);
+  }
+  const long = (await device(issuer, now, 'long-leaf')).credential.certificate;
+  const verdict = verify([long], cas.reverse(), [anchor(root.certificate, 't100')]);
+  t.match(verdict, {
+    ok: false,
+    rule: 'chain-length',
+    reason: 'the path to the anchor has 11 certificates; at most 10 are allowed',
+  });
+  const shorter = verify([long], cas.slice(0, 8), [anchor(cas[8]!, 't100')]);
+  t.equal(shorter.ok, true, 'with the anchor one step nearer, 10 certificates: accepted');
+});
+
+t.test('anchors of one name in two tenants: each device finds the one that signed it', async (t) => {
+  const first = await rootCa(now, 'Shared Name CA');
+  const second = await rootCa(now, 'Shared Name CA');
+  const ofSecond = (await device(second, now, 'shared-name-02')).credential.certificate;
+  const anchors = [anchor(first.certificate, 't100'), anchor(second.certificate, 't200')];
+  t.equal(new TrustIndex(anchors).issuersOf(ofSecond).length, 2, 'both are issuers by name');
+  t.match(verify([ofSecond], [], anchors), { ok: true, anchor: { tenantId: 't200' } });
 });

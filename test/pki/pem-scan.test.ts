@@ -1,8 +1,8 @@
-import { Agent, request } from 'node:https';
 import t from 'tap';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
-import { INFO, startServer } from '../helpers/server.js';
+import { INFO, requestToken, startServer } from '../helpers/server.js';
 
 /*
  * Headers built to make a PEM parser rescan the text once per BEGIN line
@@ -10,7 +10,7 @@ import { INFO, startServer } from '../helpers/server.js';
  * them are answered within a bound that a quadratic scan (about 90 ms each
  * here, 27 s in all) cannot meet.
  */
-const now = Date.now();
+const now = TEST_NOW;
 const ca = await rootCa(now, 'PEM Scan CA');
 const dev = await device(ca, now, 'pem-scan-01');
 const LIMIT = 60_000;
@@ -23,37 +23,10 @@ t.test('pathological PEM headers are each refused in one pass', async (t) => {
   const server = await startServer(t, {
     seed: seedWith([{ id: 't100', domain: 't100.example.test', pem: ca.certificate.pem }]),
   });
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: 4,
-    ca: server.serverCa,
-    cert: dev.certPem,
-    key: dev.keyPem,
-  });
-  t.teardown(() => agent.destroy());
-  const send = (value: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: server.port,
-          servername: 'localhost',
-          method: 'POST',
-          path: '/devicecontrol/deviceAccessToken',
-          headers: { accept: 'application/json', 'x-ssl-cert-chain': value },
-          agent,
-        },
-        (res) => {
-          let body = '';
-          res.on('data', (chunk: Buffer) => {
-            body += chunk.toString();
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+  const send = async (value: string) => {
+    const response = await requestToken(server, { cert: dev.certPem, key: dev.keyPem, chainHeader: value });
+    return { status: response.status, body: response.text };
+  };
   const all = Promise.all(
     Array.from({ length: COUNT }, (_, i) => send(PATHOLOGICAL[i % PATHOLOGICAL.length]!)),
   );

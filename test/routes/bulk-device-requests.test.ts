@@ -1,11 +1,12 @@
 import { decodeJwt } from 'jose';
 import t from 'tap';
 import { admin, adminSeed, assertError, multipart } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { openApi } from '../helpers/openapi.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { requestToken, startServer, type TestServer } from '../helpers/server.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const spec = openApi();
 const BULK = '/devicecontrol/bulkNewDeviceRequests';
 const root = await rootCa(now, 'Bulk Root');

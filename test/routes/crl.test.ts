@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { admin, adminSeed, assertError, basic, multipart } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { openApi } from '../helpers/openapi.js';
 import { DAY, device, rootCa } from '../helpers/pki.js';
 import { type ClientResponse, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const now = Date.now();
+const now = TEST_NOW;
 const spec = openApi();
 const CRL = '/tenant/trusted-certificates/settings/crl';
 const DATE_ERROR = "Unsupported date time format, supported format:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";

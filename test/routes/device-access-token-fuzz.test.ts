@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { formatChainHeader } from '../../src/pki/chain-header.js';
 import { toPem } from '../../src/pki/pem.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../helpers/pki.js';
 import { rawExchange } from '../helpers/raw.js';
 import { seedWith } from '../helpers/seeds.js';
@@ -39,7 +40,7 @@ const RUNS = Object.fromEntries(
   Object.entries(SHARES).map(([name, share]) => [name, Math.round((INPUTS * share) / 33)]),
 ) as Record<keyof typeof SHARES, number>;
 
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Fuzz Root');
 const intermediate = await intermediateCa(root, now, 'Fuzz Issuing CA');
 const leaf = await device(intermediate, now, 'fuzz-device-01');
@@ -184,7 +185,10 @@ const mutations = fc.array(mutation, { minLength: 1, maxLength: 4 });
 
 // --- the run -----------------------------------------------------------------------------------
 t.test('fuzzing the token endpoint', async (t) => {
+  // Over real TLS: the header values go through Node's HTTP client and parser, and the raw bytes
+  // property is about the parser.
   const server = await startServer(t, {
+    listen: true,
     seed,
     config: { trustedProxies: new Set([proxy.credential.certificate.fingerprint]) },
   });
@@ -203,9 +207,9 @@ t.test('fuzzing the token endpoint', async (t) => {
     return acceptable(answer);
   };
   const run = async <T>(name: string, property: fc.IAsyncProperty<[T]>, numRuns: number) => {
-    const started = Date.now();
+    const started = performance.now();
     await t.resolves(fc.assert(property, { numRuns, seed: SEED }), `${name}: ${numRuns} runs, seed ${SEED}`);
-    t.comment(`${name}: ${numRuns} runs in ${Date.now() - started} ms`);
+    t.comment(`${name}: ${numRuns} runs in ${Math.round(performance.now() - started)} ms`);
   };
 
   await run(

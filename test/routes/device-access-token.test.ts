@@ -7,12 +7,13 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import t from 'tap';
 import { commonName, issueCertificate } from '../../src/pki/certificate-factory.js';
 import { assertError } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { call, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const now = Date.now();
+const now = TEST_NOW;
 
 const root = await rootCa(now, 'Factory Root CA');
 const intermediate = await intermediateCa(root, now, 'Factory Issuing CA');
@@ -33,7 +34,7 @@ async function tokenOf(server: TestServer, client: Parameters<typeof requestToke
 }
 
 t.test("the docs' curl command gets a device token with the platform's header and claims", async (t) => {
-  const server = await startServer(t, { seed: defaultSeed });
+  const server = await startServer(t, { listen: true, seed: defaultSeed });
   const dev = await device(intermediate, now, 'curl-device-01');
   const dir = mkdtempSync(join(tmpdir(), 'c8y-curl-'));
   writeFileSync(join(dir, 'domain-cert.pem'), dev.certPem + intermediate.certificate.pem);
@@ -418,6 +419,23 @@ t.test(
   },
 );
 
+t.test('a device asking twice at once gets one token', async (t) => {
+  const server = await startServer(t, { seed: defaultSeed });
+  const dev = await device(root, now, 'twice-at-once-01');
+  const [first, second] = await Promise.all([
+    tokenOf(server, { cert: dev.certPem, key: dev.keyPem }),
+    tokenOf(server, { cert: dev.certPem, key: dev.keyPem }),
+  ]);
+  t.equal(second, first, 'the second request gets the token the first is making');
+  t.same(
+    target(server)
+      .list({ limit: 2 })
+      .map((d) => d.outcome)
+      .sort(),
+    ['issued', 'reused'],
+  );
+});
+
 t.test('logout revokes exactly that token', async (t) => {
   const server = await startServer(t, { seed: defaultSeed });
   const dev = await device(root, now, 'logout-01');
@@ -522,7 +540,7 @@ t.test(
 );
 
 t.test('a multi-line PEM pasted into the header gets a 400 that explains the format', async (t) => {
-  const server = await startServer(t, { seed: defaultSeed });
+  const server = await startServer(t, { listen: true, seed: defaultSeed });
   const { connect } = await import('node:tls');
   const dev = await device(root, now, 'multiline-01');
   const raw = await new Promise<string>((resolve, reject) => {

@@ -1,9 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 import t from 'tap';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
-import { seedWith } from '../helpers/seeds.js';
+import { basic, seedWith } from '../helpers/seeds.js';
 import {
   ADMIN_SECRET,
   call,
@@ -14,7 +16,7 @@ import {
   type TestServer,
 } from '../helpers/server.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const ca = await rootCa(now, 'Control CA');
 const stranger = await rootCa(now, 'Stranger CA');
 const seed = seedWith([{ id: 't100', domain: 't100.example.test', pem: ca.certificate.pem }]);
@@ -30,7 +32,7 @@ const currentUser = (server: TestServer, token: string) =>
   call(server, { path: '/user/currentUser', headers: { authorization: `Bearer ${token}` } });
 
 t.test('a device token verifies offline against the published JWKS', async (t) => {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   const token = await tokenFor(server, 'jwks-01');
   const dispatcher = new Agent({ connect: { ca: server.serverCa } });
   t.teardown(() => dispatcher.close());
@@ -189,7 +191,7 @@ t.test('export and import the whole state, also into another mock', async (t) =>
   t.equal((await currentUser(first, kept)).status, 200, 'a token in the snapshot still works');
   t.equal((await currentUser(first, later)).status, 401, 'a token issued after the snapshot is refused');
 
-  const second = await startServer(t, {});
+  const second = await startServer(t, { ownSigningKey: true });
   t.not(
     (await call(second, { path: '/_mock/jwks.json' })).text,
     (await call(first, { path: '/_mock/jwks.json' })).text,
@@ -249,5 +251,33 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
     body: '{"format":',
   });
   t.equal(notJson.status, 400);
+
+  // Keys that cannot sign: refused before anything is replaced, not a 500 and a mock left broken.
+  const withKey = (table: 'signingKeys' | 'crlSigningKeys', privateKeyPem: string) => {
+    const tables = snapshot.tables as unknown as Record<string, { privateKeyPem: string }[]>;
+    return { ...snapshot, tables: { ...tables, [table]: [{ ...tables[table]![0]!, privateKeyPem }] } };
+  };
+  const ed25519 = generateKeyPairSync('ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  const badSigningKey = await put(withKey('signingKeys', 'not a key'));
+  t.equal(badSigningKey.status, 422);
+  t.match(badSigningKey.json(), {
+    error: 'state/Unprocessable Entity',
+    message: /^Invalid state: signingKeys\[0\]\.privateKeyPem: not an RSA private key in PKCS#8 PEM \(/,
+  });
+  const ecSigningKey = await put(withKey('signingKeys', ed25519));
+  t.equal(ecSigningKey.status, 422, 'a key of another type cannot sign RS256 tokens');
+  const badCrlKey = await put(withKey('crlSigningKeys', ed25519));
+  t.equal(badCrlKey.status, 422);
+  t.match(badCrlKey.json(), {
+    message:
+      'Invalid state: crlSigningKeys[0].privateKeyPem: unsupported key type ed25519; use an EC P-256 or RSA key',
+  });
   t.equal((await currentUser(server, token)).status, 200, 'the old state is intact');
+  const crl = await call(server, {
+    path: '/tenant/trusted-certificates/settings/crl',
+    headers: { authorization: basic('t100/admin'), accept: 'application/pkix-crl' },
+  });
+  t.equal(crl.status, 200, 'and its CRL key still signs');
 });

@@ -7,12 +7,13 @@ import { decodeJwt } from 'jose';
 import t from 'tap';
 import { type Credential, exportPrivateKeyPem } from '../../src/pki/certificate-factory.js';
 import { admin, adminSeed, assertError, basic } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { openApi } from '../helpers/openapi.js';
 import { device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { requestToken, startServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const now = Date.now();
+const now = TEST_NOW;
 const spec = openApi();
 const POP = '/tenant/tenants/{tenantId}/trusted-certificates-pop/{fingerprint}';
 

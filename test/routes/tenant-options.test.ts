@@ -1,11 +1,12 @@
 import { decodeJwt } from 'jose';
 import t from 'tap';
 import { admin, adminSeed, assertError, basic } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { openApi } from '../helpers/openapi.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { requestToken, startServer } from '../helpers/server.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const spec = openApi();
 const OPTION_TYPE = /^application\/vnd\.com\.nsn\.cumulocity\.option\+json/;
 const root = await rootCa(now, 'Options Root');

@@ -7,12 +7,13 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { commonName, createDeviceCertificate } from '../../src/pki/certificate-factory.js';
 import { admin, adminSeed, assertError, basic } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { openApi } from '../helpers/openapi.js';
 import { DAY, device, rootCa } from '../helpers/pki.js';
 import { requestToken, startServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const now = Date.now();
+const now = TEST_NOW;
 const COLLECTION = '/tenant/tenants/{tenantId}/trusted-certificates';
 const SINGLE = `${COLLECTION}/{fingerprint}`;
 const spec = openApi();

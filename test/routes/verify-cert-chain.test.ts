@@ -1,10 +1,11 @@
 import t from 'tap';
 import { admin, adminSeed, assertError, basic, multipart } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { openApi } from '../helpers/openapi.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { type ClientResponse, startServer, type TestServer } from '../helpers/server.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const spec = openApi();
 const VERIFY = '/tenant/trusted-certificates/verify-cert-chain';
 const root = await rootCa(now, 'Verify Root');

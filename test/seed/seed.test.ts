@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadSeedFile, parseSeed, SeedError } from '../../src/seed/seed.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { startServer } from '../helpers/server.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const ca = await rootCa(now, 'Seed CA');
 const leafOnly = await device(ca, now, 'not-a-ca');
 

@@ -8,7 +8,7 @@ import { type ServeOptions, serveCommand, serveSettings } from '../../src/server
  * The action is replaced, so nothing starts.
  */
 function configOf(args: string[]) {
-  const command = serveCommand()
+  const command = serveCommand({ stderr: () => {} })
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(() => {});

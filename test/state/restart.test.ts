@@ -6,12 +6,12 @@ import t from 'tap';
 import { importPrivateKeyPem } from '../../src/pki/certificate-factory.js';
 import { x509 } from '../../src/pki/x509.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { TestClock } from '../helpers/clock.js';
+import { TEST_NOW, TestClock } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { basic, seedWith } from '../helpers/seeds.js';
 import { ADMIN_SECRET, call, requestToken, startServer, type TestServer } from '../helpers/server.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const ca = await rootCa(now, 'Restart CA');
 const uploaded = await rootCa(now, 'Uploaded CA');
 const seed = seedWith([{ id: 't100', domain: 't100.example.test', pem: ca.certificate.pem }]);

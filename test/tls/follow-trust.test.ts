@@ -11,12 +11,13 @@ import {
   exportPrivateKeyPem,
 } from '../../src/pki/certificate-factory.js';
 import { followTrust } from '../../src/tls/follow-trust.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { DAY, rootCa } from '../helpers/pki.js';
 import { adminSeed } from '../helpers/seeds.js';
 import { startServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const now = Date.now();
+const now = TEST_NOW;
 
 /** The CA names a TLS server asks client certificates from, as `openssl s_client` shows them. */
 async function acceptableCaNames(port: number): Promise<string[]> {

@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { commonName, createRootCa, generateKeyPair } from '../../src/pki/certificate-factory.js';
+import { createRootCa, generateKeyPair } from '../../src/pki/certificate-factory.js';
 import { MAX_ADVERTISED_NAME_BYTES, tlsContext } from '../../src/tls/tls-context.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { DAY, device, rootCa } from '../helpers/pki.js';
 import { adminSeed } from '../helpers/seeds.js';
 import { requestToken, startServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const now = Date.now();
+const now = TEST_NOW;
 
 /** What `openssl s_client` reports as the CA names the server asked for. */
 async function advertised(port: number): Promise<string> {
@@ -23,10 +24,16 @@ t.test(
   'more trusted certificates than one handshake can name: none advertised, devices still get tokens',
   async (t) => {
     const keys = await generateKeyPair();
+    // Long names (about 230 bytes each), so that a few hundred anchors exceed what one handshake can name.
+    const long = (text: string) => text.padEnd(64, '.');
     const many = await Promise.all(
-      Array.from({ length: 1200 }, (_, i) =>
+      Array.from({ length: 300 }, (_, i) =>
         createRootCa({
-          subject: commonName(`Fleet CA number ${i}`, 'c8y-mtls-mock tests'),
+          subject: [
+            { CN: [long(`Fleet CA number ${i}`)] },
+            { OU: [long('Device fleet of a customer with a long name')] },
+            { O: [long('c8y-mtls-mock tests')] },
+          ],
           keys,
           notBefore: new Date(now - DAY),
           notAfter: new Date(now + DAY),
@@ -50,6 +57,7 @@ t.test(
 
     const own = await rootCa(now, 'Own CA');
     const server = await startServer(t, {
+      listen: true,
       seed: adminSeed([
         {
           id: 't100',
@@ -66,6 +74,7 @@ t.test(
     );
 
     const small = await startServer(t, {
+      listen: true,
       seed: adminSeed([{ id: 't100', trusted: [{ pem: own.certificate.pem }] }]),
     });
     t.match(await advertised(small.port), /Acceptable client certificate CA names\n.*CN = Own CA/);

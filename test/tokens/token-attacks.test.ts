@@ -2,6 +2,7 @@ import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { base64url, decodeJwt, exportJWK, importPKCS8, SignJWT } from 'jose';
 import t, { type Test } from 'tap';
 import { assertError, basic } from '../helpers/admin.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { ADMIN_SECRET, call, requestToken, startServer, type TestServer } from '../helpers/server.js';
@@ -11,7 +12,7 @@ import { ADMIN_SECRET, call, requestToken, startServer, type TestServer } from '
  * platform's body on both endpoints that take a device token, and a forged
  * logout revokes nothing.
  */
-const now = Date.now();
+const now = TEST_NOW;
 const ca100 = await rootCa(now, 'Attack t100 CA');
 const ca200 = await rootCa(now, 'Attack t200 CA');
 const seed = seedWith([

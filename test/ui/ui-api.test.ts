@@ -1,5 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import t from 'tap';
+import { TEST_NOW } from '../helpers/clock.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from '../helpers/server.js';
 import { signIn, type UiClient } from '../helpers/ui.js';
 
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Lab Root CA');
 const issuing = await intermediateCa(root, now, 'Lab Issuing CA');
 const otherRoot = await rootCa(now, 'Other Tenant CA');
@@ -369,6 +370,16 @@ t.test('devices, tokens on the timeline, and revoking a token', async (t) => {
   server.clock.advance(1801_000);
   const second = await tokenFor(server, 'second-01');
   t.equal(second.response.status, 200);
+  // After a restart the decision log (kept in memory) is empty: a device's last request is then
+  // its newest token, from the store.
+  const restarted = await startServer(t, { seed, store: server.store, clock: server.clock });
+  const again = await signIn(restarted, tenantAdmin);
+  const after = (await again.get('devices')).json() as typeof devices;
+  t.match(
+    after.tenants[0]?.devices.find((d) => d.externalId === 'second-01'),
+    { lastRequest: { outcome: 'issued', status: 200, source: 'token' } },
+  );
+
   server.clock.advance(1800_000);
   const states = ((await client.get('tokens')).json() as typeof tokens).tokens.map((x) => x.state);
   t.same(states, ['renewable', 'revoked'], 'past the half-life point; revoked stays revoked');
@@ -633,7 +644,7 @@ function openStream(server: TestServer, client: UiClient, lastEventId?: string) 
 }
 
 t.test('the live stream delivers each decision a viewer may see, and ends with its session', async (t) => {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   const admin = await signIn(server, mockAdmin);
   const client = await signIn(server, tenantAdmin);
   const all = openStream(server, admin);
@@ -674,7 +685,7 @@ t.test('the live stream delivers each decision a viewer may see, and ends with i
 });
 
 t.test('closing the server ends open streams', async (t) => {
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   const admin = await signIn(server, mockAdmin);
   const stream = openStream(server, admin);
   await stream.opened;

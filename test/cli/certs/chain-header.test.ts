@@ -10,11 +10,12 @@ import {
   tempDir,
   writeCredential,
 } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
 import { startServer } from '../../helpers/server.js';
 
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Header Root CA');
 const issuing = await intermediateCa(root, now, 'Header Issuing CA');
 const leaf = await device(issuing, now, 'header-device');
@@ -40,6 +41,7 @@ t.test('prints the X-Ssl-Cert-Chain value: one line, the certificates in file or
 
 t.test('the printed value gets a device token when only the root is trusted', async (t) => {
   const server = await startServer(t, {
+    listen: true,
     seed: {
       tenants: [
         {

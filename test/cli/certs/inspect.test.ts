@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import t from 'tap';
 import { commonName, createServerCertificate } from '../../../src/pki/certificate-factory.js';
 import { assertFailure, assertSuccess, runCli, tempDir, writeCredential } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { DAY, device, intermediateCa, rootCa } from '../../helpers/pki.js';
 
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Inspect Root CA', { pathLen: 1 });
 const issuing = await intermediateCa(root, now, 'Inspect Issuing CA');
 const leaf = await device(issuing, now, 'inspect-device');

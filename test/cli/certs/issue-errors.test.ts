@@ -1,12 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { assertFailure, runCli, tempDir, writeCredential } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
 
 // The inputs are made in-process: what is tested here is how the CLI refuses them.
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Acme Root CA');
 const last = await intermediateCa(root, now, 'Last Issuing CA', { pathLen: 0 });
 const leaf = await device(last, now, 'device-0001');
@@ -17,6 +19,25 @@ writeFileSync(join(dir, 'garbage.pem'), 'this is not a certificate\n');
 writeFileSync(
   join(dir, 'request.pem'),
   '-----BEGIN CERTIFICATE REQUEST-----\nMAA=\n-----END CERTIFICATE REQUEST-----\n',
+);
+
+// A CA with an Ed25519 key, which the certificate factory does not sign with.
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'ed25519',
+    '-nodes',
+    '-keyout',
+    'ed-ca.key',
+    '-out',
+    'ed-ca.pem',
+    '-subj',
+    '/CN=Ed25519 CA',
+  ].concat(['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']),
+  { cwd: dir, stdio: 'ignore' },
 );
 
 const signer = ['--ca', 'last-chain.pem', '--ca-key', 'last.key'];
@@ -87,6 +108,11 @@ const cases: [string, string[], RegExp][] = [
     'a bad subject alternative name',
     ['certs', 'server', '--san', 'not a name', ...signer],
     /--san 'not a name' is neither a DNS name nor an IP address/,
+  ],
+  [
+    'a CA whose key is neither EC nor RSA',
+    ['certs', 'device', '--cn', 'x', '--ca', 'ed-ca.pem', '--ca-key', 'ed-ca.key'],
+    /ed-ca\.key: ed25519 keys cannot sign here; use EC P-256 or RSA/,
   ],
   [
     'a missing --ca-key',

@@ -7,6 +7,7 @@ import { Certificate } from '../../../src/pki/certificate.js';
 import { decodeCertificateBlocks } from '../../../src/pki/pem.js';
 import type { Seed } from '../../../src/seed/seed.js';
 import { assertFailure, assertSuccess, modeOf, runCli, runTool, tempDir } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { startServer } from '../../helpers/server.js';
 
 const dir = tempDir(t);
@@ -17,6 +18,8 @@ const certificates = (name: string) =>
 const openssl = (...args: string[]) => runTool('openssl', args, { cwd: dir });
 const extension = async (name: string, ext: string) =>
   (await openssl('x509', '-in', name, '-noout', '-ext', ext)).stdout;
+// The commands run on the fixed TestClock; openssl verify checks the dates at that instant too.
+const AT = ['-attime', String(TEST_NOW / 1000)];
 
 // One chain for the whole file: root (pathlen 1) -> intermediate -> device.
 const root = await cli('certs', 'ca', '--cn', 'Acme Root CA', '--org', 'Acme', '--path-len', '1');
@@ -75,6 +78,7 @@ t.test('certs intermediate and device: a chain that openssl verify accepts', asy
   );
   const verify = await openssl(
     'verify',
+    ...AT,
     '-CAfile',
     'acme-root-ca.pem',
     '-untrusted',
@@ -88,6 +92,7 @@ t.test('certs intermediate and device: a chain that openssl verify accepts', asy
   t.match(await extension('device-issuing-ca.pem', 'basicConstraints'), /critical\s+CA:TRUE/);
   const pathLen = await openssl(
     'verify',
+    ...AT,
     '-purpose',
     'sslclient',
     '-CAfile',
@@ -119,7 +124,7 @@ t.test('the CLI’s device certificate is accepted by the mock over real TLS wit
       },
     ],
   };
-  const server = await startServer(t, { seed });
+  const server = await startServer(t, { listen: true, seed });
   writeFileSync(file('server-ca.pem'), server.serverCa);
   const curl = await runTool(
     'curl',
@@ -166,7 +171,7 @@ t.test('RSA keys on request, signed with the issuer’s algorithm', async (t) =>
   const text = (await openssl('x509', '-in', 'rsa-device.pem', '-noout', '-text')).stdout;
   t.match(text, /Public-Key: \(2048 bit\)/, 'RSA 2048 by default');
   t.match(text, /Signature Algorithm: sha256WithRSAEncryption/, 'signed by the RSA CA');
-  const verify = await openssl('verify', '-CAfile', 'rsa-root.pem', 'rsa-device.pem');
+  const verify = await openssl('verify', ...AT, '-CAfile', 'rsa-root.pem', 'rsa-device.pem');
   t.equal(verify.stdout.trim(), 'rsa-device.pem: OK');
 });
 
@@ -197,7 +202,7 @@ t.test('validity options make expired and not-yet-valid certificates for negativ
     ...signer,
   );
   assertSuccess(t, early);
-  const chain = ['-CAfile', 'acme-root-ca.pem', '-untrusted', 'device-issuing-ca.pem'];
+  const chain = [...AT, '-CAfile', 'acme-root-ca.pem', '-untrusted', 'device-issuing-ca.pem'];
   t.match((await openssl('verify', ...chain, 'expired.pem')).stderr, /certificate has expired/);
   t.match((await openssl('verify', ...chain, 'early.pem')).stderr, /certificate is not yet valid/);
   t.match(
@@ -207,17 +212,21 @@ t.test('validity options make expired and not-yet-valid certificates for negativ
 });
 
 t.test('certs server: a server certificate with the chosen names that a TLS client accepts', async (t) => {
+  // curl checks the dates against the real time: this chain is valid far around any date.
+  const always = ['--not-before', '2020-01-01', '--not-after', '2099-12-31'];
+  assertSuccess(t, await cli('certs', 'ca', '--cn', 'Always Valid Root', ...always));
   const result = await cli(
     'certs',
     'server',
+    ...always,
     '--san',
     'localhost,127.0.0.1',
     '--san',
     'mock.example.test',
     '--ca',
-    'acme-root-ca.pem',
+    'always-valid-root.pem',
     '--ca-key',
-    'acme-root-ca.key',
+    'always-valid-root.key',
   );
   assertSuccess(t, result);
   t.match(result.stdout, /server certificate for localhost, 127\.0\.0\.1, mock\.example\.test/);
@@ -233,9 +242,13 @@ t.test('certs server: a server certificate with the chosen names that a TLS clie
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => server.close());
   const { port } = server.address() as AddressInfo;
-  const curl = await runTool('curl', ['-sS', '--cacert', 'acme-root-ca.pem', `https://localhost:${port}/`], {
-    cwd: dir,
-  });
+  const curl = await runTool(
+    'curl',
+    ['-sS', '--cacert', 'always-valid-root.pem', `https://localhost:${port}/`],
+    {
+      cwd: dir,
+    },
+  );
   t.equal(curl.stdout, 'hello over TLS', curl.stderr);
 });
 

@@ -7,6 +7,7 @@ import {
   tempDir,
   writeCredential,
 } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
 
 /*
@@ -15,7 +16,7 @@ import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
  */
 requireProgram('keytool', 'install Java 17 or later (Debian: apt-get install -y openjdk-17-jre-headless)');
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Keystore Root CA');
 const issuing = await intermediateCa(root, now, 'Keystore Issuing CA');
 await writeCredential(dir, 'device', (await device(issuing, now, 'java-device-01')).credential);

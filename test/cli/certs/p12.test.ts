@@ -2,6 +2,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { assertFailure, assertSuccess, modeOf, runCli, tempDir, writeCredential } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
 
 /*
@@ -10,7 +11,7 @@ import { device, intermediateCa, rootCa } from '../../helpers/pki.js';
  * keytool wrote is a fixture here (test/fixtures/keytool/README.md).
  */
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'Keystore Root CA');
 const issuing = await intermediateCa(root, now, 'Keystore Issuing CA');
 await writeCredential(dir, 'device', (await device(issuing, now, 'java-device-01')).credential);

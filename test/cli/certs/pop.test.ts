@@ -10,10 +10,11 @@ import {
   tempDir,
   writeCredential,
 } from '../../helpers/cli.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 import { rootCa } from '../../helpers/pki.js';
 
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 await writeCredential(dir, 'ec-ca', await rootCa(now, 'EC CA'));
 await writeCredential(dir, 'rsa-ca', await rootCa(now, 'RSA CA', { keySpec: { type: 'rsa', bits: 2048 } }));
 const cli = (...args: string[]) => runCli(args, { cwd: dir });
