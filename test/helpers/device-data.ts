@@ -1,10 +1,11 @@
 import type { Credential } from '../../src/pki/certificate-factory.js';
+import { TEST_NOW } from './clock.js';
 import { device } from './pki.js';
 import { basic } from './seeds.js';
 import { type ClientResponse, call, type Endpoint, requestToken } from './server.js';
 
-/** A device's token from the mTLS endpoint (its certificate issued by `issuer` now). */
-export async function deviceToken(server: Endpoint, issuer: Credential, cn: string, now = Date.now()) {
+/** A device's token from the mTLS endpoint (its certificate valid around `now`, by default the tests' fixed instant). */
+export async function deviceToken(server: Endpoint, issuer: Credential, cn: string, now = TEST_NOW) {
   const dev = await device(issuer, now, cn);
   const response = await requestToken(server, { cert: dev.certPem, key: dev.keyPem });
   if (response.status !== 200) throw new Error(`token for ${cn}: ${response.status} ${response.text}`);
@@ -70,5 +71,5 @@ export async function createDevice(server: Endpoint, auth: string, name: string,
   return created.id!;
 }
 
-/** The instant data tests run at: certificates, tokens and creation times all use it. */
-export const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+/** The instant data tests run at (the tests' TEST_NOW): certificates, tokens and creation times all use it. */
+export const T0 = TEST_NOW;

@@ -48,7 +48,8 @@ async function refusal(promise: Promise<unknown>): Promise<{ status: number; dat
 }
 
 t.test('InventoryService, IdentityService, Measurement-, Event-, Alarm- and OperationService', async (t) => {
-  const server = await startServer(t, { seed, clock: new TestClock(T0) });
+  // @c8y/client opens its own connections: a real listener.
+  const server = await startServer(t, { seed, clock: new TestClock(T0), listen: true });
   const device = clientFor(server, new BearerAuth(await deviceToken(server, ca, 'client-data-01', T0)));
   const admin = clientFor(server, new BasicAuth({ tenant: 't100', user: 'admin', password: ADMIN_PASSWORD }));
   const inventory = new InventoryService(device.core);
