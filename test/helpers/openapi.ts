@@ -236,7 +236,7 @@ export const EST_SPEC_CORRECTIONS: readonly SpecCorrection[] = [
   {
     where: 'POST /.well-known/est/simpleenroll and /simplereenroll 201',
     problem: 'give 201 with `application/pkcs7-mime;smime-type=certs-only` and a PEM example',
-    why: 'real clients accept only 200 (thin-edge checks for 200, go-c8y asserts it against live tenants), and the body is base64 of a DER PKCS#7 with `Content-Transfer-Encoding: base64` (thin-edge and go-c8y decode it so; a real answer decodes to SignedData). Validated as 200 with a non-empty `application/pkcs7-mime` body; its content is checked by openssl and the clients\' readers in the tests.',
+    why: "real clients accept only 200 (thin-edge checks for 200, go-c8y asserts it against live tenants), and the body is base64 of a DER PKCS#7 with `Content-Transfer-Encoding: base64` (thin-edge and go-c8y decode it so; a real answer decodes to SignedData). Validated as 200 with a non-empty `application/pkcs7-mime` body; its content is checked by openssl and the clients' readers in the tests.",
     apply(spec) {
       for (const path of EST_PATHS) {
         const responses = spec.paths[path]!.post!.responses;
