@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CliError, oneLine } from './cli/cli-error.js';
 import { certsCommand, commandGroup, logoutCommand, tokenCommand, uploadCommand } from './cli/commands.js';
 import type { CliContext } from './cli/context.js';
+import { enrollCommand, reenrollCommand, registerCommand } from './cli/enrollment-commands.js';
 import { systemClock } from './clock.js';
 import { ConfigError } from './config.js';
 import { serveCommand } from './server/serve-command.js';
@@ -26,7 +27,10 @@ export function program(
     .addCommand(certsCommand(context))
     .addCommand(uploadCommand(context))
     .addCommand(tokenCommand(context))
-    .addCommand(logoutCommand(context));
+    .addCommand(logoutCommand(context))
+    .addCommand(registerCommand(context))
+    .addCommand(enrollCommand(context))
+    .addCommand(reenrollCommand(context));
   oneLineErrors(root);
   return root;
 }

@@ -32,7 +32,7 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
-function keyOptions(command: Command): Command {
+export function keyOptions(command: Command): Command {
   return command
     .addOption(new Option('--key-type <type>', 'key algorithm').choices(['ec', 'rsa']).default('ec'))
     .addOption(
@@ -198,7 +198,7 @@ export function certsCommand(context: CliContext): Command {
   return certs;
 }
 
-function urlOption(command: Command): Command {
+export function urlOption(command: Command): Command {
   return command
     .option('--url <url>', 'base URL of the mock or of a Cumulocity tenant', DEFAULT_URL)
     .option(

@@ -128,7 +128,7 @@ const curveName = (curve: string | undefined) => (curve ? (CURVES[curve] ?? curv
  * basicConstraints CA:TRUE (which the platform refuses).
  */
 export async function createCsr(
-  subject: string | x509.JsonName,
+  subject: string | x509.JsonName | x509.Name,
   keys: CryptoKeyPair,
   options: { requestCa?: boolean } = {},
 ): Promise<Buffer> {
