@@ -154,6 +154,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     events,
     alarms,
     operations,
+    authorities: services.authorities,
+    enrollmentRequests: services.enrollmentRequests,
+    issuedCertificates: services.issuedCertificates,
     assetsDir: options.assetsDir,
   });
 
