@@ -1,4 +1,4 @@
-import type { webcrypto } from 'node:crypto';
+import { createPrivateKey, type KeyObject, type webcrypto } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { isoDate } from '../clock.js';
 import { NotFound } from '../errors.js';
@@ -34,7 +34,7 @@ const RESOURCE = 'Certificate Authority (CA)';
 /** The CA's private key and certificate, ready to sign. */
 export interface AuthoritySigner {
   authority: TrustedCertificate;
-  key: webcrypto.CryptoKey;
+  key: KeyObject;
 }
 
 /** The subject of a tenant's CA from the template. */
@@ -62,7 +62,7 @@ export class CertificateAuthorities {
   readonly #trust: TrustedCertificates;
   readonly #settings: AuthoritySettings;
   /** Imported keys by the CA certificate's fingerprint. */
-  readonly #keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+  readonly #keys = new Map<string, KeyObject>();
 
   constructor(deps: { store: Store; clock: Clock; trust: TrustedCertificates; settings: AuthoritySettings }) {
     ({ store: this.#store, clock: this.#clock, trust: this.#trust, settings: this.#settings } = deps);
@@ -126,10 +126,10 @@ export class CertificateAuthorities {
     if (!key) {
       const record = this.#store.getCertificateAuthorityKey(fingerprint);
       if (!record) return undefined;
-      key = importPrivateKeyPem(record.privateKeyPem).then((pair) => pair.privateKey);
+      key = createPrivateKey(record.privateKeyPem);
       this.#keys.set(fingerprint, key);
     }
-    return { authority, key: await key };
+    return { authority, key };
   }
 
   /** Forget imported keys: the store was reset or replaced. */

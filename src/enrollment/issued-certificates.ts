@@ -1,8 +1,7 @@
-import { webcrypto } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import { type KeyObject, sign } from 'node:crypto';
 import { Certificate } from '../pki/certificate.js';
 import type { CertificationRequest } from '../pki/csr.js';
+import { bitString, DER_TAG, integer, oid, time, tlv } from '../pki/der-writer.js';
 import type { IssuedCertificateRecord, Store } from '../store/store.js';
 
 export type { IssuedCertificateRecord };
@@ -16,41 +15,39 @@ export function serialHex(serial: number): string {
 
 export interface LeafParams {
   request: CertificationRequest;
-  /** The CA's certificate (its subject becomes the issuer) and key. */
+  /** The CA's certificate (its subject becomes the issuer) and its EC P-256 key. */
   issuer: Certificate;
-  key: webcrypto.CryptoKey;
+  key: KeyObject;
   serial: number;
   notBefore: number;
   notAfter: number;
 }
 
-const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto });
-const arrayBuffer = (buffer: Uint8Array) =>
-  buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
-/** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
-const time = (ms: number) =>
-  new pkijs.Time({ type: new Date(ms).getUTCFullYear() < 2050 ? 0 : 1, value: new Date(ms) });
+const ECDSA_WITH_SHA256 = tlv(DER_TAG.SEQUENCE, oid('1.2.840.10045.4.3.2'));
 
 /**
  * A certificate as the platform's CA issues it [LIVE, B2 of the reference]:
- * X.509 v3 without any extension (not even an empty list: PKI.js leaves the
- * field out, where @peculiar/x509 writes an empty one), the request's subject
- * and key copied byte for byte, the serial the issuance time in ms, ECDSA with
- * SHA-256 by the CA's P-256 key.
+ * X.509 v3 without any extension (not even an empty list), the request's
+ * subject and key copied byte for byte, the serial the issuance time in ms,
+ * ECDSA with SHA-256 by the CA's P-256 key (signed on the thread pool).
  */
 export async function signLeaf(params: LeafParams): Promise<Certificate> {
-  const issuer = pkijs.Certificate.fromBER(arrayBuffer(params.issuer.der));
-  const certificate = new pkijs.Certificate({
-    version: 2,
-    serialNumber: new asn1js.Integer({ valueHex: arrayBuffer(Buffer.from(serialHex(params.serial), 'hex')) }),
-    issuer: issuer.subject,
-    subject: pkijs.RelativeDistinguishedNames.fromBER(arrayBuffer(params.request.subjectDer)),
-    notBefore: time(params.notBefore),
-    notAfter: time(params.notAfter),
-    subjectPublicKeyInfo: pkijs.PublicKeyInfo.fromBER(arrayBuffer(params.request.spki)),
-  });
-  await certificate.sign(params.key as CryptoKey, 'SHA-256', engine);
-  return Certificate.fromDer(Buffer.from(certificate.toSchema(true).toBER(false)));
+  const tbs = tlv(
+    DER_TAG.SEQUENCE,
+    tlv(DER_TAG.CONTEXT_0, integer('02')), // version v3
+    integer(serialHex(params.serial)),
+    ECDSA_WITH_SHA256,
+    Buffer.from(params.issuer.subjectKey, 'hex'), // the CA's subject exactly as encoded
+    tlv(DER_TAG.SEQUENCE, time(params.notBefore), time(params.notAfter)),
+    params.request.subjectDer,
+    params.request.spki,
+  );
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign('sha256', tbs, { key: params.key, dsaEncoding: 'der' }, (error, value) =>
+      error ? reject(error) : resolve(value),
+    ),
+  );
+  return Certificate.fromDer(tlv(DER_TAG.SEQUENCE, tbs, ECDSA_WITH_SHA256, bitString(signature)));
 }
 
 /** The certificates the tenants' CAs issued, newest first; serials unique in a tenant. */

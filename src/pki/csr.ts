@@ -1,7 +1,17 @@
-import { createPublicKey } from 'node:crypto';
-import { readElement } from './der.js';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { SIGNATURE_HASHES, SIGNATURE_KEY_TYPES } from './certificate.js';
+import {
+  children,
+  content,
+  type DerElement,
+  DerError,
+  decodeOid,
+  expectElement,
+  integerHex,
+  TAG,
+} from './der.js';
 import { decodeBase64, decodePemBlocks, PemError } from './pem.js';
-import { commonNames, decodeName, platformName } from './x500-name.js';
+import { commonNames, decodeName, type Name, platformName } from './x500-name.js';
 import { x509 } from './x509.js';
 
 /** Raised when a body is no certification request; the message says why. */
@@ -57,57 +67,125 @@ export function decodeCsrBody(body: Buffer): Buffer {
   }
 }
 
-/** Parses a request and checks its signature with its own key (proof that the client holds the key). */
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+const BASIC_CONSTRAINTS = '2.5.29.19';
+
+/**
+ * Parses a request and checks its signature with its own key (proof that the
+ * client holds the key). Read with the DER reader of certificates and checked
+ * with node:crypto: a schema-driven ASN.1 library costs a millisecond here,
+ * more than signing the certificate (docs/performance.md, row j).
+ */
 export async function readCsr(der: Buffer): Promise<CertificationRequest> {
-  let request: x509.Pkcs10CertificateRequest;
+  let info: DerElement;
+  let subject: DerElement;
+  let spkiElement: DerElement;
+  let attributes: DerElement | undefined;
+  let signatureOid: string;
+  let signature: Buffer;
   try {
-    request = new x509.Pkcs10CertificateRequest(new Uint8Array(der));
+    const outer = expectElement(der, 0, TAG.SEQUENCE);
+    if (outer.end !== der.length) throw new DerError(`${der.length - outer.end} trailing bytes`);
+    const [infoElement, algorithm, bits] = children(der, outer);
+    if (
+      infoElement?.tag !== TAG.SEQUENCE ||
+      algorithm?.tag !== TAG.SEQUENCE ||
+      bits?.tag !== TAG.BIT_STRING
+    ) {
+      throw new DerError('not a CertificationRequest (SEQUENCE of request info, algorithm, signature)');
+    }
+    info = infoElement;
+    const [version, name, key, attributeSet] = children(der, info);
+    if (version?.tag !== TAG.INTEGER || name?.tag !== TAG.SEQUENCE || key?.tag !== TAG.SEQUENCE) {
+      throw new DerError('not a CertificationRequestInfo (version, subject, subjectPKInfo)');
+    }
+    if (integerHex(content(der, version)) !== '0') throw new DerError('the request version is not 1');
+    subject = name;
+    spkiElement = key;
+    attributes = attributeSet?.tag === 0xa0 ? attributeSet : undefined;
+    const [algorithmOid] = children(der, algorithm);
+    if (algorithmOid?.tag !== TAG.OID) throw new DerError('no signature algorithm');
+    signatureOid = decodeOid(content(der, algorithmOid));
+    if (bits.end - bits.contentStart < 2 || der[bits.contentStart] !== 0)
+      throw new DerError('malformed signature');
+    signature = der.subarray(bits.contentStart + 1, bits.end);
   } catch (error) {
-    throw new CsrFormatError(`not a PKCS#10 certification request (${(error as Error).message})`);
+    if (error instanceof DerError) {
+      throw new CsrFormatError(`not a PKCS#10 certification request (${error.message})`);
+    }
+    throw error;
   }
-  let spki: Buffer;
-  let subjectDer: Buffer;
-  let keyDescription: string;
+  const spki = der.subarray(spkiElement.start, spkiElement.end);
+  const subjectDer = der.subarray(subject.start, subject.end);
+  const key = publicKey(spki);
+  const hash = SIGNATURE_HASHES[signatureOid];
+  const types = SIGNATURE_KEY_TYPES[signatureOid];
+  if (hash === undefined || !types) {
+    throw new CsrFormatError(
+      `the request is signed with ${signatureOid}, which is not supported; sign it with ECDSA or RSA (PKCS#1 v1.5) and SHA-256`,
+    );
+  }
+  if (!types.includes(key.asymmetricKeyType ?? '')) {
+    throw new CsrFormatError(
+      `the request's signature algorithm (${signatureOid}) does not fit its ${key.asymmetricKeyType} key`,
+    );
+  }
+  const tbs = der.subarray(info.start, info.end);
+  const verified = await new Promise<boolean>((resolve) =>
+    verify(hash, tbs, { key, dsaEncoding: 'der' }, signature, (error, ok) => resolve(!error && ok)),
+  );
+  if (!verified) throw new CsrFormatError("the request's signature does not verify with its own public key");
+  let name: Name;
   let requestsCa: boolean;
   try {
-    spki = Buffer.from(request.publicKey.rawData);
-    subjectDer = Buffer.from(request.subjectName.toArrayBuffer());
-    keyDescription = describeKey(spki);
-    requestsCa = request.extensions.some(
-      (extension) => extension instanceof x509.BasicConstraintsExtension && extension.ca,
-    );
+    name = decodeName(der, subject);
+    requestsCa = attributes !== undefined && asksForCa(der, attributes);
   } catch (error) {
-    if (error instanceof CsrFormatError) throw error;
-    throw new CsrFormatError(`the request cannot be read (${(error as Error).message})`);
+    if (error instanceof DerError) throw new CsrFormatError(`the request cannot be read (${error.message})`);
+    throw error;
   }
-  let verified: boolean;
-  try {
-    verified = await request.verify();
-  } catch (error) {
-    throw new CsrFormatError(
-      `the request's signature cannot be checked (${(error as Error).message}); use an EC or RSA key`,
-    );
-  }
-  if (!verified) throw new CsrFormatError("the request's signature does not verify with its own public key");
-  const name = decodeName(subjectDer, readElement(subjectDer, 0));
   return {
     der,
     subjectDer,
     subject: platformName(name),
     commonNames: commonNames(name),
     spki,
-    keyDescription,
+    keyDescription: describeKey(key),
     requestsCa,
   };
 }
 
-function describeKey(spki: Buffer): string {
-  let key: ReturnType<typeof createPublicKey>;
+/** Whether the extensionRequest attribute holds basicConstraints with cA TRUE. */
+function asksForCa(der: Buffer, attributes: DerElement): boolean {
+  for (const attribute of children(der, attributes)) {
+    const [type, values] = children(der, attribute);
+    if (type?.tag !== TAG.OID || values?.tag !== 0x31) continue;
+    if (decodeOid(content(der, type)) !== EXTENSION_REQUEST) continue;
+    for (const extensions of children(der, values)) {
+      for (const extension of children(der, extensions)) {
+        const parts = children(der, extension);
+        const [id] = parts;
+        const value = parts.at(-1);
+        if (id?.tag !== TAG.OID || value?.tag !== TAG.OCTET_STRING) continue;
+        if (decodeOid(content(der, id)) !== BASIC_CONSTRAINTS) continue;
+        const constraints = expectElement(der, value.contentStart, TAG.SEQUENCE, value.end);
+        const [flag] = children(der, constraints);
+        if (flag?.tag === TAG.BOOLEAN && der[flag.contentStart] !== 0) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function publicKey(spki: Buffer): KeyObject {
   try {
-    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    return createPublicKey({ key: spki, format: 'der', type: 'spki' });
   } catch (error) {
     throw new CsrFormatError(`unsupported or malformed public key (${(error as Error).message})`);
   }
+}
+
+function describeKey(key: KeyObject): string {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss')
     return `RSA ${details.modulusLength ?? '?'}`;

@@ -1,5 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { DER_TAG, integer, oid, tlv } from './der-writer.js';
 
 /**
  * The "certs-only" PKCS#7 of EST (RFC 7030 4.1.3): a SignedData without
@@ -19,13 +20,15 @@ const arrayBuffer = (buffer: Uint8Array) =>
 
 /** DER of a certs-only SignedData holding `certificates` (DER each), in order. */
 export function certsOnlyPkcs7(certificates: readonly Buffer[]): Buffer {
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: DATA }),
-    certificates: certificates.map((der) => pkijs.Certificate.fromBER(arrayBuffer(der))),
-  });
-  const contentInfo = new pkijs.ContentInfo({ contentType: SIGNED_DATA, content: signedData.toSchema() });
-  return Buffer.from(contentInfo.toSchema().toBER(false));
+  const signedData = tlv(
+    DER_TAG.SEQUENCE,
+    integer('01'),
+    tlv(DER_TAG.SET), // digestAlgorithms: none
+    tlv(DER_TAG.SEQUENCE, oid(DATA)), // encapContentInfo: id-data, no content
+    tlv(DER_TAG.CONTEXT_0, ...certificates),
+    tlv(DER_TAG.SET), // signerInfos: none
+  );
+  return tlv(DER_TAG.SEQUENCE, oid(SIGNED_DATA), tlv(DER_TAG.CONTEXT_0, signedData));
 }
 
 /** The certificates (DER, in order) of a certs-only PKCS#7, DER or BER with indefinite lengths. */
