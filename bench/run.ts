@@ -11,14 +11,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { Certificate } from '../src/pki/certificate.js';
 import {
   commonName,
   createDeviceCertificate,
   createRootCa,
   createServerCertificate,
   exportPrivateKeyPem,
+  importPrivateKeyPem,
 } from '../src/pki/certificate-factory.js';
 import { formatChainHeader } from '../src/pki/chain-header.js';
+import { createCsr } from '../src/pki/csr.js';
+import { x509 } from '../src/pki/x509.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { ca, devices, manyCas } from './fixtures.js';
 import { keepAlive, type LoadResult, newConnectionEach, type TlsClient } from './load.js';
@@ -236,14 +240,18 @@ async function sideBySide(scenarios: Scenario[]): Promise<LoadResult[]> {
   });
 }
 
-/** The machine's RSA-2048 signing limit, in a process of its own (node:crypto on the thread pool). */
-const signLimit: Scenario = {
-  name: 'RSA-2048 signing limit',
+/** The machine's signing limit for a key type, in a process of its own (node:crypto on the thread pool). */
+const signingLimit = (name: string, keyType: 'rsa' | 'ec'): Scenario => ({
+  name,
   run: (seconds) =>
     new Promise<LoadResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [...tsx, 'bench/servers/sign-limit.ts', String(seconds)], {
-        cwd: root,
-      });
+      const child = spawn(
+        process.execPath,
+        [...tsx, 'bench/servers/sign-limit.ts', String(seconds), keyType],
+        {
+          cwd: root,
+        },
+      );
       let out = '';
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
@@ -261,7 +269,9 @@ const signLimit: Scenario = {
         });
       });
     }),
-};
+});
+const signLimit = signingLimit('RSA-2048 signing limit', 'rsa');
+const ecSignLimit = signingLimit('EC P-256 signing limit', 'ec');
 
 // ---------- servers ----------
 log('starting the servers: the floor, the mock, the bare node:https, the peer');
@@ -437,6 +447,37 @@ const [floor, b, c, h, i] = await sideBySide([
   { name: '(i)', run: sendMeasurements(measured, measuredToken, measuredSource) },
 ]);
 
+log('(j) and the EC P-256 signing limit, side by side');
+// The tenant CA (EC P-256, as the platform's), and a CSR of the bench device with its own key and subject.
+await adminPost(mock, '/certificate-authority');
+const benchDevice = Certificate.fromDer(
+  Buffer.from(oneDevice.cert.replace(/-----[^-]+-----|\s/g, ''), 'base64'),
+);
+const csr = await createCsr(
+  new x509.X509Certificate(new Uint8Array(benchDevice.der)).subjectName,
+  (await importPrivateKeyPem(oneDevice.key)) as CryptoKeyPair,
+);
+const [ecSign, j] = await sideBySide([
+  ecSignLimit,
+  {
+    name: '(j)',
+    run: (seconds) =>
+      keepAlive({
+        url: `${mock.url}/.well-known/est/simplereenroll`,
+        connections: CONNECTIONS,
+        seconds,
+        tls: oneDevice,
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/pkcs10',
+          'content-transfer-encoding': 'base64',
+        },
+        body: csr.toString('base64'),
+      }),
+  },
+]);
+
 log('(d) and bare node:https, a new connection per request, side by side');
 const newConnections = (server: Server, method: 'GET' | 'POST', path: string) => (seconds: number) =>
   newConnectionEach({
@@ -458,7 +499,7 @@ const gRss = rssMb(grown);
 const iRss = rssMb(measured);
 for (const server of [floorServer, mock, bare, peer, grown, measured]) await stop(server);
 rmSync(work, { recursive: true, force: true });
-if (!a || !b || !c || !d || !dBase || !e || !floor || !g || !h || !i)
+if (!a || !b || !c || !d || !dBase || !e || !floor || !g || !h || !i || !j || !ecSign)
   throw new Error('a scenario produced no result');
 
 interface Row {
@@ -561,6 +602,17 @@ const rows: Row[] = [
     met: measuredRatio <= 1.1,
     note: `RSS ${Math.round(iRss)} MB`,
   },
+  atLeast(
+    {
+      id: 'j',
+      scenario:
+        'EST: a CSR read, verified and signed per request by the tenant CA (simplereenroll, one device token)',
+      result: j,
+      baseline: { name: 'EC P-256 signing limit', rps: ecSign.rps },
+      note: 'each also reads the CSR key and verifies its signature: about seven signs of crypto',
+    },
+    0.05,
+  ),
 ];
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -587,6 +639,37 @@ if (!quick) {
 if (broken.length > 0) {
   log(`scenario(s) without clean numbers: ${broken.map((r) => r.id).join(', ')}`);
   process.exit(1);
+}
+
+/** A tenant administrator's POST without a body (the tenant CA); a 201 or 409 is fine. */
+async function adminPost(server: Server, path: string): Promise<void> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        method: 'POST',
+        path,
+        ca: oneDevice.ca,
+        headers: {
+          authorization: `Basic ${Buffer.from('t100/admin:bench-password').toString('base64')}`,
+          accept: 'application/json',
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 201 || res.statusCode === 409
+            ? resolve()
+            : reject(new Error(`${path}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** The bench device's managed object in `server`, created with its token; returns its id. */

@@ -11,15 +11,18 @@ import { registerSecurityHeaders } from './http/security-headers.js';
 import { refuseRequestsWhileClosing } from './http/shutdown.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
+import { certificateAuthorityRoutes } from './routes/certificate-authority.js';
 import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
 import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
+import { estRoutes } from './routes/est.js';
 import { eventRoutes } from './routes/events.js';
 import { identityRoutes } from './routes/identity.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { measurementRoutes } from './routes/measurements.js';
 import { mockControlRoutes } from './routes/mock-control.js';
+import { newDeviceRequestRoutes } from './routes/new-device-requests.js';
 import { operationRoutes } from './routes/operations.js';
 import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
 import { tenantOptionRoutes } from './routes/tenant-options.js';
@@ -151,6 +154,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     events,
     alarms,
     operations,
+    authorities: services.authorities,
+    enrollmentRequests: services.enrollmentRequests,
+    issuedCertificates: services.issuedCertificates,
     assetsDir: options.assetsDir,
   });
 
@@ -165,6 +171,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(crlRoutes, { auth, crl });
   await app.register(tenantOptionRoutes, { auth, options: tenantOptions });
   await app.register(bulkDeviceRequestRoutes, { auth, bulkRegistration: services.bulkRegistration });
+
+  // The tenant's own CA and EST enrollment (issue 16).
+  const { authorities, enrollment, enrollmentRequests } = services;
+  await app.register(certificateAuthorityRoutes, { auth, authorities });
+  await app.register(newDeviceRequestRoutes, { auth, enrollment, requests: enrollmentRequests });
+  await app.register(estRoutes, { auth, tenants, enrollment });
 
   // The device data APIs: a device token or a tenant administrator (issue 15).
   const data = { auth, responseBody: options.responseBody };

@@ -43,7 +43,41 @@ export interface Config {
   retention: RetentionLimits;
   /** A device auto-registered on its first token also gets its managed object and c8y_Serial. */
   autoRegistrationInventory: boolean;
+  /** The tenant's certificate authority and EST enrollment. */
+  enrollment: EnrollmentSettings;
 }
+
+/** The tenant CA and EST: what the platform fixes, made options so tests can shorten it. */
+export interface EnrollmentSettings {
+  /** Validity of a certificate issued at simpleenroll/simplereenroll; the platform's is one year. */
+  issuedCertificateValidityMs: number;
+  /** How long a registration's one-time password can be used. */
+  otpValidityMs: number;
+  /** The CA's subject: `ATTR=value` pairs in DER order, `{tenantId}` and `{domain}` filled in. */
+  caSubject: string;
+  /** Validity of a new or renewed CA certificate; the platform's is 1095 days. */
+  caValidityMs: number;
+  /** Whether a new CA's trusted certificate has auto-registration on. */
+  caAutoRegistration: boolean;
+}
+
+const SECOND = 1000;
+const DAY = 86_400 * SECOND;
+
+/** The platform's CA subject in 2026 (a real tenant): `O=<domain>, CN=<tenant ID>`. */
+export const CA_SUBJECT_PRESETS: Readonly<Record<string, string>> = {
+  domain: 'O={domain},CN={tenantId}',
+  // The 2025 platform and the docs: `C=United States, O=Cumulocity, CN=<tenant ID>`.
+  classic: 'C=United States,O=Cumulocity,CN={tenantId}',
+};
+
+export const DEFAULT_ENROLLMENT: EnrollmentSettings = {
+  issuedCertificateValidityMs: 365 * DAY,
+  otpValidityMs: DAY,
+  caSubject: 'domain',
+  caValidityMs: 1095 * DAY,
+  caAutoRegistration: true,
+};
 
 /** How many of each a store keeps; beyond it the oldest go first. */
 export interface RetentionLimits {
@@ -86,6 +120,7 @@ export const DEFAULT_CONFIG: Config = {
   responseBody: 'accept',
   retention: DEFAULT_RETENTION,
   autoRegistrationInventory: false,
+  enrollment: DEFAULT_ENROLLMENT,
 };
 
 /** A configuration value that cannot be used; the message names the option. */
@@ -100,6 +135,45 @@ function integer(name: string, value: number, min: number, max: number): number 
   return value;
 }
 
+const UNITS: Record<string, number> = { ms: 1, s: SECOND, m: 60 * SECOND, h: 3600 * SECOND, d: DAY };
+
+/** A duration as an option gives it: `90` (seconds), `500ms`, `30s`, `10m`, `12h`, `365d`. */
+export function parseDuration(name: string, value: string | number): number {
+  const match = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(String(value).trim());
+  if (!match) {
+    throw new ConfigError(
+      `--${name} must be a duration such as 90 (seconds), 10m, 12h or 365d; got ${JSON.stringify(String(value))}`,
+    );
+  }
+  return Number(match[1]) * UNITS[match[2] ?? 's']!;
+}
+
+const SUBJECT_ATTRIBUTES = new Set(['C', 'ST', 'L', 'O', 'OU', 'CN', 'DC']);
+
+/** A CA subject preset's template, or the template given; each part `ATTR=value`. */
+export function caSubjectTemplate(value: string): string {
+  const template = CA_SUBJECT_PRESETS[value] ?? value;
+  const parts = template.split(',');
+  for (const part of parts) {
+    const [attribute, ...rest] = part.split('=');
+    if (!SUBJECT_ATTRIBUTES.has(attribute?.trim() ?? '') || rest.join('=').trim() === '') {
+      throw new ConfigError(
+        `--ca-subject must be ${Object.keys(CA_SUBJECT_PRESETS).join(' or ')}, or attributes in DER order such as 'O={domain},CN={tenantId}' (${[...SUBJECT_ATTRIBUTES].join(', ')}); got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  return template;
+}
+
+function within(name: string, ms: number, min: number, max: number, unit: string): number {
+  if (ms < min || ms > max) {
+    throw new ConfigError(
+      `--${name} must be from ${min / SECOND} s to ${max / DAY} ${unit}; got ${ms / SECOND} s`,
+    );
+  }
+  return ms;
+}
+
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!allowed.includes(value as T))
     throw new ConfigError(`--${name} must be one of ${allowed.join(', ')}; got ${value}`);
@@ -108,9 +182,10 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 
 /** Validates a configuration once; the result is frozen. */
 export function resolveConfig(
-  input: Partial<Omit<Config, 'limits' | 'retention'>> & {
+  input: Partial<Omit<Config, 'limits' | 'retention' | 'enrollment'>> & {
     limits?: Partial<Limits>;
     retention?: Partial<RetentionLimits>;
+    enrollment?: Partial<EnrollmentSettings>;
   } = {},
 ): Config {
   const merged = {
@@ -118,8 +193,9 @@ export function resolveConfig(
     ...input,
     limits: { ...DEFAULT_LIMITS, ...input.limits },
     retention: { ...DEFAULT_RETENTION, ...input.retention },
+    enrollment: { ...DEFAULT_ENROLLMENT, ...input.enrollment },
   };
-  const { limits, retention } = merged;
+  const { limits, retention, enrollment } = merged;
   for (const name of merged.hostnames) {
     if (!/^[A-Za-z0-9.:*-]{1,253}$/.test(name))
       throw new ConfigError(`--hostname ${JSON.stringify(name)} is not a host name or IP address`);
@@ -135,6 +211,12 @@ export function resolveConfig(
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new ConfigError(
       `--headers-timeout (${limits.headersTimeoutMs}) must not exceed --request-timeout (${limits.requestTimeoutMs})`,
+    );
+  }
+  // The CA signs only while a whole certificate's validity is left (the platform: a year of a year).
+  if (enrollment.caValidityMs <= enrollment.issuedCertificateValidityMs) {
+    throw new ConfigError(
+      `--ca-validity (${enrollment.caValidityMs / SECOND} s) must be longer than --issued-certificate-validity (${enrollment.issuedCertificateValidityMs / SECOND} s): the CA signs only while it has more than one certificate's validity left`,
     );
   }
   if (merged.adminSecret !== undefined && merged.adminSecret.length < 8) {
@@ -156,6 +238,19 @@ export function resolveConfig(
       maxMeasurements: integer('max-measurements', retention.maxMeasurements, 1, 100_000_000),
       maxEvents: integer('max-events', retention.maxEvents, 1, 100_000_000),
       maxAlarms: integer('max-alarms', retention.maxAlarms, 1, 100_000_000),
+    }),
+    enrollment: Object.freeze({
+      issuedCertificateValidityMs: within(
+        'issued-certificate-validity',
+        enrollment.issuedCertificateValidityMs,
+        60 * SECOND,
+        3650 * DAY,
+        'days',
+      ),
+      otpValidityMs: within('enrollment-otp-validity', enrollment.otpValidityMs, SECOND, 3650 * DAY, 'days'),
+      caSubject: caSubjectTemplate(enrollment.caSubject),
+      caValidityMs: within('ca-validity', enrollment.caValidityMs, 60 * SECOND, 36500 * DAY, 'days'),
+      caAutoRegistration: enrollment.caAutoRegistration,
     }),
     hostnames: Object.freeze([...merged.hostnames]),
     limits: Object.freeze({

@@ -9,6 +9,10 @@ import { Identity } from './device-data/identity.js';
 import { Inventory } from './device-data/inventory.js';
 import { Measurements } from './device-data/measurements.js';
 import { Operations } from './device-data/operations.js';
+import { CertificateAuthorities } from './enrollment/certificate-authorities.js';
+import { Enrollment } from './enrollment/enrollment.js';
+import { EnrollmentRequests } from './enrollment/enrollment-requests.js';
+import { IssuedCertificates } from './enrollment/issued-certificates.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
@@ -72,6 +76,11 @@ export interface Services {
   alarms: Alarms;
   operations: Operations;
   deviceObjects: DeviceObjects;
+  // The tenant CA and EST enrollment (issue 16).
+  authorities: CertificateAuthorities;
+  enrollmentRequests: EnrollmentRequests;
+  issuedCertificates: IssuedCertificates;
+  enrollment: Enrollment;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
@@ -100,13 +109,26 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
   if (config.autoRegistrationInventory) {
     devices.onAutoRegistered((device) => deviceObjects.ensure(device.tenantId, device.externalId));
   }
+  const { enrollment: est } = config;
+  const authorities = new CertificateAuthorities({
+    store,
+    clock,
+    trust,
+    settings: {
+      subject: est.caSubject,
+      validityMs: est.caValidityMs,
+      autoRegistration: est.caAutoRegistration,
+    },
+  });
+  const enrollmentRequests = new EnrollmentRequests(store, clock, est.otpValidityMs);
+  const issuedCertificates = new IssuedCertificates(store);
   return {
     clock,
     tenants,
     options,
     trust,
     devices,
-    bulkRegistration: new BulkRegistration({ store, devices, deviceObjects }),
+    bulkRegistration: new BulkRegistration({ store, devices, deviceObjects, requests: enrollmentRequests }),
     crl,
     proofOfPossession: new ProofOfPossession(trust, clock),
     keys,
@@ -125,7 +147,10 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
       trustedProxies: config.trustedProxies,
     }),
     seeder,
-    state: new StateControl({ store, clock, seeder, trust, keys, crlKey, authenticator, decisions }, seed),
+    state: new StateControl(
+      { store, clock, seeder, trust, keys, crlKey, authenticator, decisions, authorities },
+      seed,
+    ),
     adminSecret: new AdminSecret(config.adminSecret),
     uiSessions: new UiSessions(clock),
     inventory,
@@ -135,5 +160,19 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     alarms: new Alarms(store, inventory, clock, { keep: config.retention.maxAlarms }),
     operations: new Operations(store, inventory, clock),
     deviceObjects,
+    authorities,
+    enrollmentRequests,
+    issuedCertificates,
+    enrollment: new Enrollment({
+      store,
+      clock,
+      authorities,
+      requests: enrollmentRequests,
+      issued: issuedCertificates,
+      devices,
+      deviceObjects,
+      decisions,
+      validityMs: est.issuedCertificateValidityMs,
+    }),
   };
 }

@@ -14,6 +14,7 @@ const SRC = new URL('../src/', import.meta.url).pathname;
 const DOMAIN = [
   'decisions',
   'device-data',
+  'enrollment',
   'login',
   'pki',
   'seed',

@@ -3,6 +3,7 @@
 import { api, setCsrfToken, whenSignedOut } from './api.js';
 import { addDecision, clearDecisions, loadDecisions, setUpDecisionFilters } from './views/decisions.js';
 import { renderDevices } from './views/devices.js';
+import { renderEnrollment } from './views/enrollment.js';
 import { setUpChainCheck, setUpDecoder } from './views/inspect.js';
 import { renderTenants } from './views/tenants.js';
 import { renderTokens } from './views/tokens.js';
@@ -12,12 +13,13 @@ const VIEWS = {
   tenants: renderTenants,
   chain: undefined,
   devices: renderDevices,
+  enrollment: renderEnrollment,
   tokens: renderTokens,
   decoder: undefined,
   decisions: undefined,
 };
 /** Views whose data a new decision can change: redrawn when one arrives. */
-const LIVE_VIEWS = new Set(['tenants', 'devices', 'tokens']);
+const LIVE_VIEWS = new Set(['tenants', 'devices', 'enrollment', 'tokens']);
 
 const $ = (id) => document.getElementById(id);
 let session;

@@ -1,9 +1,13 @@
-// Baseline of (a): the machine's RSA-2048 signing limit on all cores, with node:crypto
-// (OpenSSL, the same library jose's WebCrypto calls), many signatures in flight on the thread pool.
+// Baselines: the machine's signing limit on all cores with node:crypto (OpenSSL, the same library
+// WebCrypto calls), many signatures in flight on the thread pool. RSA-2048 is the token key's (a);
+// `ec` is EC P-256, the tenant CA's key (j).
 import { generateKeyPairSync, sign } from 'node:crypto';
 
 const seconds = Number(process.argv[2] ?? '5');
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const { privateKey } =
+  process.argv[3] === 'ec'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
 const data = Buffer.alloc(400, 7);
 let done = 0;
 let inFlight = 0;

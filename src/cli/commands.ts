@@ -35,7 +35,7 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
-function keyOptions(command: Command): Command {
+export function keyOptions(command: Command): Command {
   return command
     .addOption(new Option('--key-type <type>', 'key algorithm').choices(['ec', 'rsa']).default('ec'))
     .addOption(
@@ -202,7 +202,7 @@ export function certsCommand(context: CliContext): Command {
 }
 
 /** --url and --cacert, also from the environment: `serve` prints the two exports for itself. */
-function urlOption(command: Command): Command {
+export function urlOption(command: Command): Command {
   return command
     .addOption(
       new Option('--url <url>', 'base URL of the mock or of a Cumulocity tenant')
@@ -218,7 +218,7 @@ function urlOption(command: Command): Command {
 }
 
 /** The options with where --url came from, which a connection error names. */
-function withUrlSource<T extends object>(options: T, command: Command): T & { urlFrom: UrlSource } {
+export function withUrlSource<T extends object>(options: T, command: Command): T & { urlFrom: UrlSource } {
   const source = command.getOptionValueSource('url');
   return { ...options, urlFrom: source === 'env' ? 'env' : source === 'cli' ? 'cli' : 'default' };
 }

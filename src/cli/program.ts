@@ -5,6 +5,7 @@ import { serveCommand } from '../server/serve-command.js';
 import { CliError, oneLine } from './cli-error.js';
 import { certsCommand, commandGroup, logoutCommand, tokenCommand, uploadCommand } from './commands.js';
 import { type CliIo, commandContext } from './context.js';
+import { enrollCommand, reenrollCommand, registerCommand } from './enrollment-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -24,7 +25,10 @@ export function program(io: CliIo): Command {
     .addCommand(certsCommand(context))
     .addCommand(uploadCommand(context))
     .addCommand(tokenCommand(context))
-    .addCommand(logoutCommand(context));
+    .addCommand(logoutCommand(context))
+    .addCommand(registerCommand(context))
+    .addCommand(enrollCommand(context))
+    .addCommand(reenrollCommand(context));
   configure(root, io);
   return root;
 }

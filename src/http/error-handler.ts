@@ -15,6 +15,11 @@ import { MEDIA } from './media-types.js';
 declare module 'fastify' {
   interface FastifyContextConfig {
     resource?: string;
+    /**
+     * How the route's errors look: Cumulocity's `{error, message, info}` (default), or
+     * `{message}` alone as the platform's EST endpoints answer (`message`).
+     */
+    errorBody?: 'cumulocity' | 'message';
   }
 }
 
@@ -55,6 +60,9 @@ export function toC8yError(error: unknown, resource = 'general'): C8yError {
 }
 
 export function sendError(reply: FastifyReply, error: C8yError): FastifyReply {
+  if (reply.request.routeOptions.config?.errorBody === 'message') {
+    return reply.status(error.status).type(MEDIA.json).send({ message: error.message });
+  }
   return reply.status(error.status).type(MEDIA.error).send(error.toBody());
 }
 

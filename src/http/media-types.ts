@@ -12,6 +12,8 @@ export const MEDIA = {
   option: vnd('option'),
   optionCollection: vnd('optioncollection'),
   bulkNewDeviceRequest: vnd('bulknewdevicerequest'),
+  newDeviceRequest: vnd('newdevicerequest'),
+  newDeviceRequestCollection: vnd('newdevicerequestcollection'),
   managedObject: vnd('managedobject'),
   managedObjectCollection: vnd('managedobjectcollection'),
   managedObjectReference: vnd('managedobjectreference'),
@@ -27,6 +29,8 @@ export const MEDIA = {
   operation: vnd('operation'),
   operationCollection: vnd('operationcollection'),
   crl: 'application/pkix-crl',
+  /** EST's answer (RFC 7030 4.2.3), base64 with Content-Transfer-Encoding: base64. */
+  pkcs7CertsOnly: 'application/pkcs7-mime; smime-type=certs-only',
 } as const;
 
 const CUMULOCITY_JSON = /^application\/vnd\.com\.nsn\.cumulocity\.[a-z0-9.-]+\+json$/i;

@@ -8,7 +8,10 @@ import type { TrustedCertificate } from '../tenants/trusted-certificates.js';
  * joined by ", ", one-line base64 DER, JCA algorithm names, dates with
  * milliseconds. The verification-code fields appear once a code was made.
  */
-export function trustedCertificateJson({ record, certificate }: TrustedCertificate, origin: string) {
+export function trustedCertificateJson(
+  { record, certificate, tenantCertificateAuthority }: TrustedCertificate,
+  origin: string,
+) {
   return {
     algorithmName: certificate.algorithmName,
     autoRegistrationEnabled: record.autoRegistrationEnabled,
@@ -29,8 +32,7 @@ export function trustedCertificateJson({ record, certificate }: TrustedCertifica
     serialNumber: certificate.serialDecimal,
     status: record.status,
     subject: certificate.subject,
-    // The mock has no tenant certificate authority (POST /certificate-authority).
-    tenantCertificateAuthority: false,
+    tenantCertificateAuthority,
     version: certificate.version,
   };
 }

@@ -106,7 +106,7 @@ export const KEY_USAGES = [
 const KEY_CERT_SIGN = 5;
 
 /** node:crypto's digest for each signature algorithm verified here; others go to OpenSSL's X509 verify. */
-const SIGNATURE_HASHES: Record<string, string | null> = {
+export const SIGNATURE_HASHES: Record<string, string | null> = {
   '1.2.840.113549.1.1.4': 'md5',
   '1.2.840.113549.1.1.5': 'sha1',
   '1.2.840.113549.1.1.11': 'sha256',
@@ -125,7 +125,7 @@ const SIGNATURE_HASHES: Record<string, string | null> = {
  * signature labelled SHA256withRSA must not verify with an EC key because
  * node:crypto, given only a hash, would verify it anyway.
  */
-const SIGNATURE_KEY_TYPES: Record<string, readonly string[]> = {
+export const SIGNATURE_KEY_TYPES: Record<string, readonly string[]> = {
   '1.2.840.113549.1.1.4': ['rsa'],
   '1.2.840.113549.1.1.5': ['rsa'],
   '1.2.840.113549.1.1.11': ['rsa'],

@@ -18,7 +18,8 @@ export async function bulkDeviceRequestRoutes(
     '/devicecontrol/bulkNewDeviceRequests',
     { preHandler: auth.administrator, config: { resource: RESOURCE } },
     async (request, reply) => {
-      const { tenant } = request.principal!;
+      const principal = request.principal!;
+      const { tenant } = principal;
       if (!request.isMultipart()) {
         throw new BadRequest(RESOURCE, 'Send the CSV file as multipart/form-data in the field "file".');
       }
@@ -26,7 +27,8 @@ export async function bulkDeviceRequestRoutes(
       if (!file) throw new BadRequest(RESOURCE, 'Send the CSV file in the multipart field "file".');
       // The platform detects the separator: tab, semicolon or comma.
       const rows = readBulkRegistration(readCsv(file, RESOURCE, [';', ',', '\t']));
-      const result = bulkRegistration.register(tenant.id, rows);
+      const owner = principal.kind === 'user' ? principal.userName : principal.device.userName;
+      const result = bulkRegistration.register(tenant.id, rows, owner);
       request.log.info(
         { tenant: tenant.id, created: result.numberOfCreated, failed: result.numberOfFailed },
         'bulk device registration',

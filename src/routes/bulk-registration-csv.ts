@@ -6,9 +6,10 @@ const ERROR = 'devicecontrol/Unprocessable Entity';
 
 /**
  * The platform's bulk registration CSV: the first line names the columns (`ID`
- * required; `AUTH_TYPE`, `CREDENTIALS`, and for the device's managed object
- * `NAME`, `TYPE` and `IDTYPE` read), every further line is a device. Other
- * columns (PATH, custom properties) are ignored.
+ * required; `AUTH_TYPE`, `CREDENTIALS`, `ENROLLMENT_OTP` for the tenant CA's
+ * enrollment, and for the device's managed object `NAME`, `TYPE` and `IDTYPE`
+ * read), every further line is a device. Other columns (PATH, custom
+ * properties) are ignored.
  */
 export function readBulkRegistration(rows: CsvRow[]): BulkRegistrationRow[] {
   const [header, ...data] = rows;
@@ -19,7 +20,12 @@ export function readBulkRegistration(rows: CsvRow[]): BulkRegistrationRow[] {
     );
   const columns = header.cells.map((name) => name.trim());
   const column = (name: string) => columns.indexOf(name);
-  const [id, authType, credentials] = [column('ID'), column('AUTH_TYPE'), column('CREDENTIALS')];
+  const [id, authType, credentials, otp] = [
+    column('ID'),
+    column('AUTH_TYPE'),
+    column('CREDENTIALS'),
+    column('ENROLLMENT_OTP'),
+  ];
   if (id < 0) {
     throw new UnprocessableEntity(
       ERROR,
@@ -37,6 +43,8 @@ export function readBulkRegistration(rows: CsvRow[]): BulkRegistrationRow[] {
     deviceId: row.cells[id] ?? '',
     authType: cell(row, authType),
     credentials: cell(row, credentials),
+    // An empty cell is a row without a one-time password (a device with its own certificate).
+    enrollmentOtp: otp < 0 || cell(row, otp) === '' ? undefined : cell(row, otp),
     name: optional(row, 'NAME'),
     type: optional(row, 'TYPE'),
     idType: optional(row, 'IDTYPE'),

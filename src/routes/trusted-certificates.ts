@@ -39,8 +39,8 @@ export async function trustedCertificateRoutes(
     const { tenantId, base } = tenantOf(request);
     const paging = parsePaging(request.query, RESOURCE);
     const authorityOnly = booleanQuery(request.query, 'certificateAuthority', RESOURCE);
-    // The mock makes no tenant certificate authority, so `certificateAuthority=true` matches none.
-    const all = authorityOnly ? [] : trust.list(tenantId);
+    // `certificateAuthority=true` keeps the tenant's own CA (go-c8y reads the CA so); false filters nothing.
+    const all = trust.list(tenantId).filter((c) => !authorityOnly || c.tenantCertificateAuthority);
     const filters: Record<string, string> = {};
     for (const name of ['certificateAuthority', 'withTotalElements', 'withTotalPages']) {
       const value = request.query[name];

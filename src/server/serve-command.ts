@@ -3,11 +3,13 @@ import { Command, Option } from 'commander';
 import type { CliIo } from '../cli/context.js';
 import { collect, integer, yesNo } from '../cli/parsers.js';
 import {
+  CA_SUBJECT_PRESETS,
   type Config,
   DEFAULT_CONFIG,
   DEFAULT_LIMITS,
   DEFAULT_RETENTION,
   LOG_LEVELS,
+  parseDuration,
   resolveConfig,
 } from '../config.js';
 import { RESPONSE_BODY_POLICIES } from '../http/response-body.js';
@@ -36,6 +38,11 @@ export interface ServeOptions {
   maxEvents: number;
   maxAlarms: number;
   autoRegistrationInventory?: boolean;
+  issuedCertificateValidity: string;
+  enrollmentOtpValidity: string;
+  caSubject: string;
+  caValidity: string;
+  caAutoRegistration: boolean;
   maxHeaderSize: number;
   bodyLimit: number;
   requestTimeout: number;
@@ -173,6 +180,50 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
         .argParser(yesNo),
     )
     .addOption(
+      new Option(
+        '--issued-certificate-validity <duration>',
+        'validity of a certificate the tenant CA issues at EST enrollment (the platform: a year); 90 (seconds), 10m, 12h, 365d',
+      )
+        .env(env('ISSUED_CERTIFICATE_VALIDITY'))
+        .default('365d'),
+    )
+    .addOption(
+      new Option(
+        '--enrollment-otp-validity <duration>',
+        'how long a device registered for enrollment can use its one-time password (ENROLLMENT_OTP, enrollmentToken)',
+      )
+        .env(env('ENROLLMENT_OTP_VALIDITY'))
+        .default('24h'),
+    )
+    .addOption(
+      new Option(
+        '--ca-subject <name>',
+        `subject of a tenant CA: ${Object.entries(CA_SUBJECT_PRESETS)
+          .map(([name, template]) => `'${name}' (${template})`)
+          .join(', ')}, or your own attributes in DER order with {tenantId} and {domain}`,
+      )
+        .env(env('CA_SUBJECT'))
+        .default('domain'),
+    )
+    .addOption(
+      new Option(
+        '--ca-validity <duration>',
+        'validity of a new or renewed tenant CA (the platform: 1095 days)',
+      )
+        .env(env('CA_VALIDITY'))
+        .default('1095d'),
+    )
+    .addOption(
+      new Option(
+        '--ca-auto-registration [boolean]',
+        "whether a new tenant CA's trusted certificate has auto-registration on (the OpenAPI says on, a docs page shows off)",
+      )
+        .env(env('CA_AUTO_REGISTRATION'))
+        .preset(true)
+        .argParser(yesNo)
+        .default(true),
+    )
+    .addOption(
       new Option('--max-header-size <bytes>', 'largest request head accepted')
         .env(env('MAX_HEADER_SIZE'))
         .default(l.maxHeaderSize)
@@ -240,6 +291,16 @@ export function serveSettings(options: ServeOptions, terminal: boolean): ServeSe
       maxAlarms: options.maxAlarms,
     },
     autoRegistrationInventory: options.autoRegistrationInventory === true,
+    enrollment: {
+      issuedCertificateValidityMs: parseDuration(
+        'issued-certificate-validity',
+        options.issuedCertificateValidity,
+      ),
+      otpValidityMs: parseDuration('enrollment-otp-validity', options.enrollmentOtpValidity),
+      caSubject: options.caSubject,
+      caValidityMs: parseDuration('ca-validity', options.caValidity),
+      caAutoRegistration: options.caAutoRegistration !== false,
+    },
     limits: {
       maxHeaderSize: options.maxHeaderSize,
       bodyLimit: options.bodyLimit,

@@ -49,9 +49,9 @@ const Tables = Type.Object(
           tenantId: text,
           externalId: text,
           userName: text,
-          registration: Type.Unsafe<'auto' | 'seed' | 'bulk'>({
+          registration: Type.Unsafe<'auto' | 'seed' | 'bulk' | 'request'>({
             type: 'string',
-            enum: ['auto', 'seed', 'bulk'],
+            enum: ['auto', 'seed', 'bulk', 'request'],
           }),
           registeredAt: ms,
           anchorFingerprint: Type.Union([text, Type.Null()]),
@@ -83,6 +83,43 @@ const Tables = Type.Object(
     ),
     // Added in schema 4; absent in older exports.
     ...DeviceDataSnapshot,
+    // Added in schema 5; absent in older exports. The CAs' keys are never exported.
+    enrollmentRequests: Type.Optional(
+      row(
+        Type.Object(
+          {
+            tenantId: text,
+            externalId: text,
+            otpHash: text,
+            type: Type.Union([text, Type.Null()]),
+            groupId: Type.Union([text, Type.Null()]),
+            owner: text,
+            source: Type.Unsafe<'bulk' | 'request'>({ type: 'string', enum: ['bulk', 'request'] }),
+            createdAt: ms,
+            expiresAt: ms,
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    issuedCertificates: Type.Optional(
+      row(
+        Type.Object(
+          {
+            tenantId: text,
+            serial: ms,
+            externalId: text,
+            kind: Type.Unsafe<'enroll' | 'reenroll'>({ type: 'string', enum: ['enroll', 'reenroll'] }),
+            authorityFingerprint: text,
+            fingerprint: text,
+            notBefore: ms,
+            notAfter: ms,
+            certDer: Type.String({ contentEncoding: 'base64' }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -111,6 +148,10 @@ export function toSnapshot(tables: StateTables, schemaVersion: number, exportedA
         ...c,
         certDer: c.certDer.toString('base64'),
       })),
+      issuedCertificates: tables.issuedCertificates.map((c) => ({
+        ...c,
+        certDer: c.certDer.toString('base64'),
+      })),
     },
   };
 }
@@ -134,6 +175,11 @@ export function fromSnapshot(data: unknown, schemaVersion: number): StateTables 
   return {
     ...snapshot.tables,
     crlSigningKeys: snapshot.tables.crlSigningKeys ?? [],
+    enrollmentRequests: snapshot.tables.enrollmentRequests ?? [],
+    issuedCertificates: (snapshot.tables.issuedCertificates ?? []).map((c) => ({
+      ...c,
+      certDer: Buffer.from(c.certDer, 'base64'),
+    })),
     trustedCertificates: snapshot.tables.trustedCertificates.map((c) => ({
       ...c,
       certDer: Buffer.from(c.certDer, 'base64'),

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { DecisionLog } from '../decisions/decision-log.js';
+import type { CertificateAuthorities } from '../enrollment/certificate-authorities.js';
 import { UnprocessableEntity } from '../errors.js';
 import type { Seed, Seeder } from '../seed/seed.js';
 import type { StateTables, Store } from '../store/store.js';
@@ -26,6 +27,7 @@ export interface StateControlDeps {
   crlKey: CrlSigningKey;
   authenticator: TokenAuthenticator;
   decisions: DecisionLog;
+  authorities: CertificateAuthorities;
 }
 
 /** The state as a whole: seeding a new store, reset to the seed, export and import. */
@@ -67,7 +69,10 @@ export class StateControl {
   /**
    * Replaces the state with an export. The export carries both keys (its
    * tokens and CRLs then verify here); one from before the CRL key was kept
-   * (schema 2) leaves this mock's CRL key in place.
+   * (schema 2) leaves this mock's CRL key in place. A tenant CA's key is never
+   * exported: it stays here when the import holds its certificate in the same
+   * tenant (a snapshot of this mock taken back), and is otherwise absent, so
+   * the certificate is then an ordinary trusted certificate, not a CA.
    */
   async import(data: unknown): Promise<void> {
     const { store } = this.#deps;
@@ -75,8 +80,12 @@ export class StateControl {
     await assertUsableKeys(tables);
     const current = store.getCrlSigningKey();
     if (tables.crlSigningKeys.length === 0 && current) tables.crlSigningKeys = [current];
+    const imported = new Set(tables.trustedCertificates.map((c) => `${c.tenantId} ${c.fingerprint}`));
+    const certificateAuthorityKeys = store
+      .listCertificateAuthorityKeys()
+      .filter((key) => imported.has(`${key.tenantId} ${key.fingerprint}`));
     try {
-      store.importTables(tables);
+      store.importTables(tables, { certificateAuthorityKeys });
     } catch (error) {
       // Constraint violations (a row naming a missing tenant, a duplicate key) leave the old state in place.
       throw new UnprocessableEntity(
@@ -89,8 +98,9 @@ export class StateControl {
 
   /** Everything derived from the store is rebuilt; remembered token signatures are forgotten. */
   async #reloaded(): Promise<void> {
-    const { trust, keys, crlKey, authenticator, decisions } = this.#deps;
+    const { trust, keys, crlKey, authenticator, decisions, authorities } = this.#deps;
     trust.reload();
+    authorities.forget();
     await keys.reload();
     await crlKey.reload();
     authenticator.forget();

@@ -179,4 +179,39 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX operations_by_agent ON operations(agent_id, status);
   CREATE INDEX operations_by_tenant ON operations(tenant_id, id);
   `,
+  // 5: the tenant's certificate authority and EST enrollment. A CA's key goes with its trusted
+  // certificate; one CA per tenant. Serials are issuance times in ms, unique in the tenant.
+  `
+  CREATE TABLE certificate_authority_keys (
+    fingerprint TEXT PRIMARY KEY REFERENCES trusted_certificates(fingerprint) ON DELETE CASCADE,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    private_key_pem TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX certificate_authority_keys_by_tenant ON certificate_authority_keys(tenant_id);
+  CREATE TABLE enrollment_requests (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    external_id TEXT NOT NULL,
+    otp_hash TEXT NOT NULL,
+    type TEXT,
+    group_id TEXT,
+    owner TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('bulk', 'request')),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, external_id)
+  );
+  CREATE TABLE issued_certificates (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    serial INTEGER NOT NULL,
+    external_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('enroll', 'reenroll')),
+    authority_fingerprint TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    not_before INTEGER NOT NULL,
+    not_after INTEGER NOT NULL,
+    cert_der BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, serial)
+  );
+  `,
 ];

@@ -4,10 +4,14 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { DEVICE_DATA_TABLES, SqliteDeviceData } from './sqlite-device-data.js';
 import type {
+  CertificateAuthorityKeyRecord,
   CrlEntryRecord,
   CrlSigningKeyRecord,
   DeviceRecord,
+  EnrollmentRequestRecord,
+  IssuedCertificateRecord,
   OptionRecord,
+  RetainedRows,
   RevocationRecord,
   SigningKeyRecord,
   StateTables,
@@ -101,12 +105,44 @@ const crlSigningKey = (r: Row): CrlSigningKeyRecord => ({
   createdAt: r.created_at as number,
 });
 
+const authorityKey = (r: Row): CertificateAuthorityKeyRecord => ({
+  fingerprint: r.fingerprint as string,
+  tenantId: r.tenant_id as string,
+  privateKeyPem: r.private_key_pem as string,
+  createdAt: r.created_at as number,
+});
+
+const enrollmentRequest = (r: Row): EnrollmentRequestRecord => ({
+  tenantId: r.tenant_id as string,
+  externalId: r.external_id as string,
+  otpHash: r.otp_hash as string,
+  type: (r.type as string | null) ?? null,
+  groupId: (r.group_id as string | null) ?? null,
+  owner: r.owner as string,
+  source: r.source as EnrollmentRequestRecord['source'],
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number,
+});
+
+const issuedCertificate = (r: Row): IssuedCertificateRecord => ({
+  tenantId: r.tenant_id as string,
+  serial: r.serial as number,
+  externalId: r.external_id as string,
+  kind: r.kind as IssuedCertificateRecord['kind'],
+  authorityFingerprint: r.authority_fingerprint as string,
+  fingerprint: r.fingerprint as string,
+  notBefore: r.not_before as number,
+  notAfter: r.not_after as number,
+  certDer: r.cert_der as Buffer,
+});
+
 /** Tables in the order their rows can be inserted (parents first). */
 const TABLES = [
   'tenants',
   'users',
   'options',
   'trusted_certificates',
+  'certificate_authority_keys',
   'crl_entries',
   'devices',
   ...DEVICE_DATA_TABLES,
@@ -114,6 +150,8 @@ const TABLES = [
   'revocations',
   'signing_keys',
   'crl_signing_keys',
+  'enrollment_requests',
+  'issued_certificates',
   'meta',
 ] as const;
 
@@ -458,6 +496,115 @@ export class SqliteStore implements Store {
     );
   }
 
+  listCertificateAuthorityKeys(tenantId?: string): CertificateAuthorityKeyRecord[] {
+    return (
+      tenantId === undefined
+        ? this.#all('SELECT * FROM certificate_authority_keys ORDER BY tenant_id')
+        : this.#all('SELECT * FROM certificate_authority_keys WHERE tenant_id = ?', tenantId)
+    ).map(authorityKey);
+  }
+
+  getCertificateAuthorityKey(fingerprint: string): CertificateAuthorityKeyRecord | undefined {
+    const row = this.#get('SELECT * FROM certificate_authority_keys WHERE fingerprint = ?', fingerprint);
+    return row && authorityKey(row);
+  }
+
+  insertCertificateAuthorityKey(k: CertificateAuthorityKeyRecord): void {
+    this.#run(
+      'INSERT INTO certificate_authority_keys (fingerprint, tenant_id, private_key_pem, created_at) VALUES (?, ?, ?, ?)',
+      k.fingerprint,
+      k.tenantId,
+      k.privateKeyPem,
+      k.createdAt,
+    );
+  }
+
+  repointDeviceAnchors(tenantId: string, from: string, to: string): number {
+    return this.#run(
+      'UPDATE devices SET anchor_fingerprint = ? WHERE tenant_id = ? AND anchor_fingerprint = ?',
+      to,
+      tenantId,
+      from,
+    );
+  }
+
+  getEnrollmentRequest(tenantId: string, externalId: string): EnrollmentRequestRecord | undefined {
+    const row = this.#get(
+      'SELECT * FROM enrollment_requests WHERE tenant_id = ? AND external_id = ?',
+      tenantId,
+      externalId,
+    );
+    return row && enrollmentRequest(row);
+  }
+
+  listEnrollmentRequests(tenantId: string): EnrollmentRequestRecord[] {
+    return this.#all(
+      'SELECT * FROM enrollment_requests WHERE tenant_id = ? ORDER BY created_at, external_id',
+      tenantId,
+    ).map(enrollmentRequest);
+  }
+
+  putEnrollmentRequest(e: EnrollmentRequestRecord): void {
+    this.#run(
+      `INSERT INTO enrollment_requests (tenant_id, external_id, otp_hash, type, group_id, owner, source, created_at,
+         expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(tenant_id, external_id) DO UPDATE SET otp_hash = excluded.otp_hash, type = excluded.type,
+         group_id = excluded.group_id, owner = excluded.owner, source = excluded.source,
+         created_at = excluded.created_at, expires_at = excluded.expires_at`,
+      e.tenantId,
+      e.externalId,
+      e.otpHash,
+      e.type,
+      e.groupId,
+      e.owner,
+      e.source,
+      e.createdAt,
+      e.expiresAt,
+    );
+  }
+
+  deleteEnrollmentRequest(tenantId: string, externalId: string): boolean {
+    return (
+      this.#run(
+        'DELETE FROM enrollment_requests WHERE tenant_id = ? AND external_id = ?',
+        tenantId,
+        externalId,
+      ) > 0
+    );
+  }
+
+  insertIssuedCertificate(c: IssuedCertificateRecord): void {
+    this.#run(
+      `INSERT INTO issued_certificates (tenant_id, serial, external_id, kind, authority_fingerprint, fingerprint,
+         not_before, not_after, cert_der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      c.tenantId,
+      c.serial,
+      c.externalId,
+      c.kind,
+      c.authorityFingerprint,
+      c.fingerprint,
+      c.notBefore,
+      c.notAfter,
+      c.certDer,
+    );
+  }
+
+  listIssuedCertificates(tenantId: string, limit: number): IssuedCertificateRecord[] {
+    return this.#all(
+      'SELECT * FROM issued_certificates WHERE tenant_id = ? ORDER BY serial DESC LIMIT ?',
+      tenantId,
+      limit,
+    ).map(issuedCertificate);
+  }
+
+  lastIssuedSerial(tenantId: string): number | undefined {
+    const row = this.#get(
+      'SELECT MAX(serial) AS serial FROM issued_certificates WHERE tenant_id = ?',
+      tenantId,
+    );
+    return (row?.serial as number | null | undefined) ?? undefined;
+  }
+
   exportTables(): StateTables {
     return this.transaction(() => ({
       tenants: this.#all('SELECT * FROM tenants ORDER BY id').map(tenant),
@@ -472,23 +619,32 @@ export class SqliteStore implements Store {
       revocations: this.#all('SELECT * FROM revocations ORDER BY revoked_at, hash').map(revocation),
       signingKeys: this.#all('SELECT * FROM signing_keys ORDER BY created_at').map(signingKey),
       crlSigningKeys: this.#all('SELECT * FROM crl_signing_keys ORDER BY created_at, id').map(crlSigningKey),
+      enrollmentRequests: this.#all(
+        'SELECT * FROM enrollment_requests ORDER BY tenant_id, created_at, external_id',
+      ).map(enrollmentRequest),
+      issuedCertificates: this.#all('SELECT * FROM issued_certificates ORDER BY tenant_id, serial').map(
+        issuedCertificate,
+      ),
       ...this.deviceData.exportTables(),
     }));
   }
 
-  importTables(tables: StateTables): void {
+  importTables(tables: StateTables, retained?: RetainedRows): void {
     this.transaction(() => {
       this.clear();
       for (const t of tables.tenants) this.insertTenant(t);
       for (const u of tables.users) this.putUser(u);
       for (const o of tables.options) this.putOption(o);
       for (const c of tables.trustedCertificates) this.insertTrustedCertificate(c);
+      for (const k of retained?.certificateAuthorityKeys ?? []) this.insertCertificateAuthorityKey(k);
       for (const e of tables.crlEntries) this.putCrlEntry(e);
       for (const d of tables.devices) this.putDevice(d);
       for (const t of tables.tokens) this.insertToken(t);
       for (const r of tables.revocations) this.insertRevocation(r);
       for (const k of tables.signingKeys) this.putSigningKey(k);
       for (const k of tables.crlSigningKeys) this.putCrlSigningKey(k);
+      for (const e of tables.enrollmentRequests) this.putEnrollmentRequest(e);
+      for (const c of tables.issuedCertificates) this.insertIssuedCertificate(c);
       this.deviceData.importTables(tables);
     });
   }

@@ -48,7 +48,8 @@ export interface CrlEntryRecord {
   revocationDate: number;
 }
 
-export type Registration = 'auto' | 'seed' | 'bulk';
+/** How a device came to be known: its first token, a seed, a bulk file, a newDeviceRequest. */
+export type Registration = 'auto' | 'seed' | 'bulk' | 'request';
 
 export interface DeviceRecord {
   tenantId: string;
@@ -95,6 +96,48 @@ export interface CrlSigningKeyRecord {
   createdAt: number;
 }
 
+/**
+ * The private key of a tenant's certificate authority, beside its trusted
+ * certificate (deleting the certificate deletes it). Never part of an export.
+ */
+export interface CertificateAuthorityKeyRecord {
+  fingerprint: string;
+  tenantId: string;
+  /** PKCS#8 PEM. */
+  privateKeyPem: string;
+  createdAt: number;
+}
+
+/** A device registered for enrollment: its one-time password, until it enrolls or the password expires. */
+export interface EnrollmentRequestRecord {
+  tenantId: string;
+  externalId: string;
+  /** `sha256$<salt>$<hash>`, base64 parts: the store never holds the password. */
+  otpHash: string;
+  type: string | null;
+  groupId: string | null;
+  /** The administrator who registered it. */
+  owner: string;
+  source: 'bulk' | 'request';
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A certificate the tenant's CA signed at an EST request. */
+export interface IssuedCertificateRecord {
+  tenantId: string;
+  /** The serial number: the issuance time in epoch milliseconds, unique in the tenant. */
+  serial: number;
+  externalId: string;
+  kind: 'enroll' | 'reenroll';
+  /** The CA's trusted certificate at the time. */
+  authorityFingerprint: string;
+  fingerprint: string;
+  notBefore: number;
+  notAfter: number;
+  certDer: Buffer;
+}
+
 /** The whole state, table by table: what GET /_mock/state exports and PUT imports. */
 export interface StateTables extends DeviceDataTables {
   tenants: TenantRecord[];
@@ -107,6 +150,14 @@ export interface StateTables extends DeviceDataTables {
   revocations: RevocationRecord[];
   signingKeys: SigningKeyRecord[];
   crlSigningKeys: CrlSigningKeyRecord[];
+  enrollmentRequests: EnrollmentRequestRecord[];
+  issuedCertificates: IssuedCertificateRecord[];
+}
+
+/** What an import keeps from the store it replaces: never exported, so never in `StateTables`. */
+export interface RetainedRows {
+  /** Keys of certificate authorities whose certificates the import holds too. */
+  certificateAuthorityKeys: CertificateAuthorityKeyRecord[];
 }
 
 export interface Store {
@@ -162,12 +213,31 @@ export interface Store {
   getCrlSigningKey(): CrlSigningKeyRecord | undefined;
   putCrlSigningKey(key: CrlSigningKeyRecord): void;
 
+  listCertificateAuthorityKeys(tenantId?: string): CertificateAuthorityKeyRecord[];
+  getCertificateAuthorityKey(fingerprint: string): CertificateAuthorityKeyRecord | undefined;
+  /** Inserts a key for a trusted certificate; a tenant has at most one. */
+  insertCertificateAuthorityKey(key: CertificateAuthorityKeyRecord): void;
+  /** Points the devices last authenticated under one trusted certificate at another (a renewed CA). */
+  repointDeviceAnchors(tenantId: string, from: string, to: string): number;
+
+  getEnrollmentRequest(tenantId: string, externalId: string): EnrollmentRequestRecord | undefined;
+  listEnrollmentRequests(tenantId: string): EnrollmentRequestRecord[];
+  /** Inserts or replaces the request of a device. */
+  putEnrollmentRequest(request: EnrollmentRequestRecord): void;
+  deleteEnrollmentRequest(tenantId: string, externalId: string): boolean;
+
+  insertIssuedCertificate(record: IssuedCertificateRecord): void;
+  /** Newest first. */
+  listIssuedCertificates(tenantId: string, limit: number): IssuedCertificateRecord[];
+  /** The highest serial issued in the tenant, if any. */
+  lastIssuedSerial(tenantId: string): number | undefined;
+
   /** Inventory, identity, measurements, events, alarms and operations: same database, same transactions. */
   readonly deviceData: DeviceDataStore;
 
   exportTables(): StateTables;
-  /** Replaces everything with `tables`, in one transaction. */
-  importTables(tables: StateTables): void;
+  /** Replaces everything with `tables` and the `retained` rows, in one transaction. */
+  importTables(tables: StateTables, retained?: RetainedRows): void;
   /** Deletes every row (the schema stays). */
   clear(): void;
   close(): void;

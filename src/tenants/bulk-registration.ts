@@ -1,4 +1,5 @@
 import type { DeviceObjects } from '../device-data/device-objects.js';
+import { type EnrollmentRequests, otpProblem } from '../enrollment/enrollment-requests.js';
 import type { Store } from '../store/store.js';
 import { type Devices, externalIdProblem } from './devices.js';
 
@@ -12,6 +13,8 @@ export interface BulkRegistrationRow {
   deviceId: string;
   authType: string;
   credentials: string;
+  /** `ENROLLMENT_OTP`: the device enrolls at EST with this one-time password (CREDENTIALS is then ignored). */
+  enrollmentOtp?: string | undefined;
   /** The device's managed object: its `NAME` (default the ID), `TYPE`, and the external ID's `IDTYPE`. */
   name?: string | undefined;
   type?: string | undefined;
@@ -47,12 +50,24 @@ export class BulkRegistration {
   readonly #store: Store;
   readonly #devices: Devices;
   readonly #deviceObjects: DeviceObjects;
+  readonly #requests: EnrollmentRequests;
 
-  constructor(deps: { store: Store; devices: Devices; deviceObjects: DeviceObjects }) {
-    ({ store: this.#store, devices: this.#devices, deviceObjects: this.#deviceObjects } = deps);
+  constructor(deps: {
+    store: Store;
+    devices: Devices;
+    deviceObjects: DeviceObjects;
+    requests: EnrollmentRequests;
+  }) {
+    ({
+      store: this.#store,
+      devices: this.#devices,
+      deviceObjects: this.#deviceObjects,
+      requests: this.#requests,
+    } = deps);
   }
 
-  register(tenantId: string, rows: readonly BulkRegistrationRow[]): BulkRegistrationResult {
+  /** `owner`: the administrator registering, who owns the enrollment requests of ENROLLMENT_OTP rows. */
+  register(tenantId: string, rows: readonly BulkRegistrationRow[], owner: string): BulkRegistrationResult {
     const result: BulkRegistrationResult = {
       numberOfAll: rows.length,
       numberOfCreated: 0,
@@ -75,13 +90,24 @@ export class BulkRegistration {
           });
           continue;
         }
-        const known = this.#devices.get(tenantId, deviceId) !== undefined;
+        const known =
+          this.#devices.get(tenantId, deviceId) !== undefined ||
+          (row.enrollmentOtp !== undefined && this.#requests.get(tenantId, deviceId) !== undefined);
         this.#devices.register(tenantId, deviceId, 'bulk');
         this.#deviceObjects.ensure(tenantId, deviceId, {
           name: row.name,
           type: row.type,
           idType: row.idType,
         });
+        if (row.enrollmentOtp !== undefined) {
+          this.#requests.register(tenantId, {
+            externalId: deviceId,
+            otp: row.enrollmentOtp,
+            type: row.type,
+            owner,
+            source: 'bulk',
+          });
+        }
         result.numberOfSuccessful++;
         if (known) {
           result.credentialUpdatedList.push({ bulkNewDeviceStatus: 'CREDENTIAL_UPDATED', deviceId });
@@ -98,6 +124,7 @@ function rowProblem({
   deviceId,
   authType,
   credentials,
+  enrollmentOtp,
   formProblem,
 }: BulkRegistrationRow): string | undefined {
   if (formProblem) return formProblem;
@@ -105,6 +132,13 @@ function rowProblem({
   const idProblem = externalIdProblem([deviceId]);
   if (idProblem) return `${idProblem.replace('the leaf certificate CN', 'the ID')}.`;
   const type = authType.toUpperCase();
+  if (enrollmentOtp !== undefined) {
+    if (type !== 'CERTIFICATES') {
+      return `ENROLLMENT_OTP needs AUTH_TYPE CERTIFICATES; got ${JSON.stringify(authType)}.`;
+    }
+    const problem = otpProblem(enrollmentOtp);
+    return problem ? `ENROLLMENT_OTP: ${problem}.` : undefined;
+  }
   if (type === 'CERTIFICATES') {
     return credentials === '' ? undefined : 'CREDENTIALS must be empty when AUTH_TYPE is CERTIFICATES.';
   }

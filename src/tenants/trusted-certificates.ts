@@ -3,7 +3,12 @@ import { C8yError, Conflict, NotFound, UnprocessableEntity } from '../errors.js'
 import { Certificate, CertificateFormatError } from '../pki/certificate.js';
 import { decodeBase64, decodeCertificateBlocks, PemError } from '../pki/pem.js';
 import { type Anchor, TrustIndex } from '../pki/trust-index.js';
-import type { CertificateStatus, Store, TrustedCertificateRecord } from '../store/store.js';
+import type {
+  CertificateAuthorityKeyRecord,
+  CertificateStatus,
+  Store,
+  TrustedCertificateRecord,
+} from '../store/store.js';
 
 export type { CertificateStatus };
 export const CERTIFICATE_STATUSES: readonly CertificateStatus[] = ['ENABLED', 'DISABLED'];
@@ -36,7 +41,12 @@ export interface TrustedCertificatePatch {
 export interface TrustedCertificate {
   record: TrustedCertificateRecord;
   certificate: Certificate;
+  /** The tenant's own certificate authority: the store holds its private key. */
+  tenantCertificateAuthority: boolean;
 }
+
+/** The private key of a tenant's CA, stored beside its certificate (PKCS#8 PEM). */
+export type AuthorityKey = Pick<CertificateAuthorityKeyRecord, 'privateKeyPem' | 'createdAt'>;
 
 const INVALID = 'tenants/Invalid Data';
 
@@ -52,6 +62,8 @@ export class TrustedCertificates implements TrustRegistry {
   readonly #listeners = new Set<(index: TrustIndex) => void>();
   #index: TrustIndex | undefined;
   readonly #tenantIndexes = new Map<string, TrustIndex>();
+  /** Fingerprints of the certificates whose CA key the store holds, read on first use after a change. */
+  #authorities: Set<string> | undefined;
   #notifying = false;
 
   constructor(store: Store, clock: Clock) {
@@ -90,7 +102,14 @@ export class TrustedCertificates implements TrustRegistry {
   list(tenantId: string): TrustedCertificate[] {
     return this.#store
       .listTrustedCertificates(tenantId)
-      .map((record) => ({ record, certificate: this.#certificate(record) }));
+      .map((record) => this.#entry(record, this.#certificate(record)));
+  }
+
+  /** The tenant's certificate authority, if it has one. */
+  authority(tenantId: string): TrustedCertificate | undefined {
+    const [key] = this.#store.listCertificateAuthorityKeys(tenantId);
+    const record = key && this.#store.getTrustedCertificate(key.fingerprint);
+    return record && this.#entry(record, this.#certificate(record));
   }
 
   get(tenantId: string, fingerprint: string): TrustedCertificate {
@@ -103,12 +122,66 @@ export class TrustedCertificates implements TrustRegistry {
           : `no trusted certificate with fingerprint ${fingerprint}`,
       });
     }
-    return { record, certificate: this.#certificate(record) };
+    return this.#entry(record, this.#certificate(record));
   }
 
   /** Adds a CA certificate after the platform's checks: parsable, v3, CA:true, valid now, not held by any tenant. */
   add(tenantId: string, input: TrustedCertificateInput): TrustedCertificate {
-    const certificate = parseUpload(input.certInPemFormat);
+    return this.#add(tenantId, parseUpload(input.certInPemFormat), input);
+  }
+
+  /**
+   * Adds the tenant's own CA: its certificate as any uploaded one, and its key
+   * beside it, in one transaction. A tenant has at most one (409).
+   */
+  addAuthority(
+    tenantId: string,
+    certificate: Certificate,
+    key: AuthorityKey,
+    input: Omit<TrustedCertificateInput, 'certInPemFormat'>,
+  ): TrustedCertificate {
+    const added = this.#store.transaction(() => {
+      const existing = this.authority(tenantId);
+      if (existing) throw duplicateAuthority(tenantId, existing.record.fingerprint);
+      const entry = this.#add(tenantId, certificate, input);
+      this.#store.insertCertificateAuthorityKey({ fingerprint: certificate.fingerprint, tenantId, ...key });
+      return entry;
+    });
+    this.#changed();
+    return { ...added, tenantCertificateAuthority: true };
+  }
+
+  /**
+   * Replaces the tenant's CA certificate with a renewed one (same name and
+   * key, new dates): the record keeps its name, status and auto-registration,
+   * the key moves to the new certificate, and devices last seen under the old
+   * one are pointed at the new one, so their tokens stay valid.
+   */
+  renewAuthority(tenantId: string, renewed: Certificate, key: AuthorityKey): TrustedCertificate {
+    const entry = this.#store.transaction(() => {
+      const current = this.authority(tenantId);
+      if (!current) throw new Error(`tenant ${tenantId} has no CA to renew`);
+      const { record } = current;
+      const added = this.#add(tenantId, renewed, {
+        name: record.name,
+        status: record.status,
+        autoRegistrationEnabled: record.autoRegistrationEnabled,
+      });
+      this.#store.deleteTrustedCertificate(record.fingerprint);
+      this.#parsed.delete(record.fingerprint);
+      this.#store.insertCertificateAuthorityKey({ fingerprint: renewed.fingerprint, tenantId, ...key });
+      this.#store.repointDeviceAnchors(tenantId, record.fingerprint, renewed.fingerprint);
+      return added;
+    });
+    this.#changed();
+    return { ...entry, tenantCertificateAuthority: true };
+  }
+
+  #add(
+    tenantId: string,
+    certificate: Certificate,
+    input: Omit<TrustedCertificateInput, 'certInPemFormat'>,
+  ): TrustedCertificate {
     const now = this.#clock.now();
     if (certificate.version !== 3) {
       throw new UnprocessableEntity(
@@ -157,7 +230,7 @@ export class TrustedCertificates implements TrustRegistry {
     this.#store.insertTrustedCertificate(record);
     this.#parsed.set(record.fingerprint, certificate);
     this.#changed();
-    return { record, certificate };
+    return { record, certificate, tenantCertificateAuthority: false };
   }
 
   /**
@@ -205,7 +278,7 @@ export class TrustedCertificates implements TrustRegistry {
   save(record: TrustedCertificateRecord, certificate: Certificate): TrustedCertificate {
     this.#store.updateTrustedCertificate(record);
     this.#changed();
-    return { record, certificate };
+    return this.#entry(record, certificate);
   }
 
   remove(tenantId: string, fingerprint: string): void {
@@ -213,6 +286,11 @@ export class TrustedCertificates implements TrustRegistry {
     this.#store.deleteTrustedCertificate(record.fingerprint);
     this.#parsed.delete(record.fingerprint);
     this.#changed();
+  }
+
+  #entry(record: TrustedCertificateRecord, certificate: Certificate): TrustedCertificate {
+    this.#authorities ??= new Set(this.#store.listCertificateAuthorityKeys().map((k) => k.fingerprint));
+    return { record, certificate, tenantCertificateAuthority: this.#authorities.has(record.fingerprint) };
   }
 
   #tenantIndex(tenantId: string): TrustIndex {
@@ -237,6 +315,7 @@ export class TrustedCertificates implements TrustRegistry {
   #changed(): void {
     this.#index = undefined;
     this.#tenantIndexes.clear();
+    this.#authorities = undefined;
     if (this.#notifying || this.#listeners.size === 0) return;
     this.#notifying = true;
     queueMicrotask(() => {
@@ -246,6 +325,12 @@ export class TrustedCertificates implements TrustRegistry {
     });
   }
 }
+
+/** The 409 of POST /certificate-authority, in the OpenAPI's words. */
+export const duplicateAuthority = (tenantId: string, fingerprint: string) =>
+  new Conflict('Certificate Authority (CA)', 'Duplicate - Tenant CA is already exists.', {
+    reason: `tenant ${tenantId} has a CA already (fingerprint ${fingerprint})`,
+  });
 
 /**
  * The platform accepts the certificate as full PEM, PEM with its newlines

@@ -2,12 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
 import { type Asset, loadAssets, UI_DIR } from './assets.js';
 import { type DeviceDataApiOptions, uiDeviceDataRoutes } from './device-data-api.js';
+import { type EnrollmentApiOptions, uiEnrollmentRoutes } from './enrollment-api.js';
 import { type UiEventOptions, uiEventRoutes } from './events.js';
 import { type UiApiOptions, uiApiRoutes } from './ui-api.js';
 import { type UiAuthOptions, uiAuthRoutes } from './ui-auth.js';
 
 /** The domain services the dashboard reads and acts through, and its sign-in sessions. */
-export type DashboardServices = UiApiOptions & UiAuthOptions & UiEventOptions & DeviceDataApiOptions;
+export type DashboardServices = UiApiOptions &
+  UiAuthOptions &
+  UiEventOptions &
+  DeviceDataApiOptions &
+  EnrollmentApiOptions;
 
 export interface DashboardOptions extends DashboardServices {
   /** Where the page's files are (default: the package's ui/ folder). */
@@ -29,6 +34,9 @@ export async function dashboardRoutes(app: FastifyInstance, services: DashboardO
     events,
     alarms,
     operations,
+    authorities,
+    enrollmentRequests,
+    issuedCertificates,
     ...api
   } = services;
   const { clock, tenants, decisions, state, sessions } = api;
@@ -71,5 +79,13 @@ export async function dashboardRoutes(app: FastifyInstance, services: DashboardO
     events,
     alarms,
     operations,
+  });
+  await app.register(uiEnrollmentRoutes, {
+    clock,
+    tenants,
+    sessions,
+    authorities,
+    enrollmentRequests,
+    issuedCertificates,
   });
 }

@@ -51,6 +51,8 @@ export interface LastRequest {
   reason?: string | undefined;
   /** `decision`: from the live decision log; `token`: only the newest stored token is known (the log is in memory). */
   source: 'decision' | 'token';
+  /** Where the request came in: the token endpoint, MQTT, or EST enrollment. */
+  door?: string | undefined;
 }
 
 export interface DeviceView {
@@ -146,6 +148,7 @@ function lastRequest({ decisions, tokens }: DeviceViewServices, device: DeviceRe
       rule: decision.rule,
       reason: decision.reason,
       source: 'decision',
+      door: decision.door,
     };
   }
   const token = tokens.latest(device.tenantId, device.userName);

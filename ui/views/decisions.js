@@ -6,6 +6,8 @@ import { badge, formatTime, h, show } from '../dom.js';
 
 const KEEP = 500;
 const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail' };
+/** Doors other than the REST token endpoint, named in each entry. */
+const DOORS = { est: 'EST enrollment', mqtt: 'MQTT' };
 
 /** Decisions newest first, by id. */
 let decisions = [];
@@ -29,6 +31,7 @@ function entry(decision) {
       h('strong', {}, decision.externalId ?? 'unknown device'),
       decision.tenantId ? ` · tenant ${decision.tenantId}` : ' · no tenant',
       decision.anchor ? ` · via ${decision.anchor.name}` : '',
+      DOORS[decision.door] ? ` · ${DOORS[decision.door]}` : '',
       h('span', { class: 'time' }, formatTime(decision.time)),
     ),
     refused
@@ -43,13 +46,19 @@ function entry(decision) {
           ),
           h('p', { class: 'reason' }, decision.reason ?? ''),
         )
-      : decision.token
+      : decision.door === 'est' && decision.leaf
         ? h(
             'p',
             {},
-            `Token issued ${formatTime(decision.token.issuedAt * 1000)}, expires ${formatTime(decision.token.expiresAt * 1000)}.`,
+            `Certificate issued: serial ${decision.leaf.serialHex}, valid until ${formatTime(decision.leaf.notAfter)}.`,
           )
-        : null,
+        : decision.token
+          ? h(
+              'p',
+              {},
+              `Token issued ${formatTime(decision.token.issuedAt * 1000)}, expires ${formatTime(decision.token.expiresAt * 1000)}.`,
+            )
+          : null,
     decision.steps?.length || decision.chainChecks?.length
       ? h(
           'details',

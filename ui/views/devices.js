@@ -15,6 +15,7 @@ function lastRequest(last, now) {
   return [
     badge(last.outcome, OUTCOME_KIND[last.outcome] ?? 'muted'),
     ` ${formatTime(last.time)} (${relative(last.time, now)})`,
+    last.door === 'est' ? h('span', { class: 'sub' }, 'a certificate at EST enrollment') : null,
     last.rule ? h('span', { class: 'sub fail-text' }, `rule ${last.rule}: ${last.reason ?? ''}`) : null,
     last.source === 'token'
       ? h('span', { class: 'sub' }, 'from the stored token; the decision log starts empty')

@@ -152,13 +152,13 @@ export function fileBase(cn: string): string {
   return base === '' ? 'certificate' : base;
 }
 
-interface Outputs {
+export interface Outputs {
   cert: string;
   key: string;
   chain?: string;
 }
 
-function outputPaths(options: OutputOptions, cn: string, withChain: boolean): Outputs {
+export function outputPaths(options: OutputOptions, cn: string, withChain: boolean): Outputs {
   const dir = options.out ?? '.';
   const base = options.name ?? fileBase(cn);
   const outputs: Outputs = {

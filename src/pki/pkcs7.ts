@@ -1,0 +1,60 @@
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { DER_TAG, integer, oid, tlv } from './der-writer.js';
+
+/**
+ * The "certs-only" PKCS#7 of EST (RFC 7030 4.1.3): a SignedData without
+ * content or signers that carries certificates. Built as `openssl crl2pkcs7
+ * -nocrl` builds it (version 1, no digest algorithms, `id-data` without
+ * content), which is what the platform's answer decodes to.
+ */
+export class Pkcs7Error extends Error {
+  override name = 'Pkcs7Error';
+}
+
+const SIGNED_DATA = '1.2.840.113549.1.7.2';
+const DATA = '1.2.840.113549.1.7.1';
+
+const arrayBuffer = (buffer: Uint8Array) =>
+  buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+
+/** DER of a certs-only SignedData holding `certificates` (DER each), in order. */
+export function certsOnlyPkcs7(certificates: readonly Buffer[]): Buffer {
+  const signedData = tlv(
+    DER_TAG.SEQUENCE,
+    integer('01'),
+    tlv(DER_TAG.SET), // digestAlgorithms: none
+    tlv(DER_TAG.SEQUENCE, oid(DATA)), // encapContentInfo: id-data, no content
+    tlv(DER_TAG.CONTEXT_0, ...certificates),
+    tlv(DER_TAG.SET), // signerInfos: none
+  );
+  return tlv(DER_TAG.SEQUENCE, oid(SIGNED_DATA), tlv(DER_TAG.CONTEXT_0, signedData));
+}
+
+/** The certificates (DER, in order) of a certs-only PKCS#7, DER or BER with indefinite lengths. */
+export function readCertsOnlyPkcs7(der: Uint8Array): Buffer[] {
+  const parsed = asn1js.fromBER(arrayBuffer(der));
+  if (parsed.offset === -1) throw new Pkcs7Error(`not ASN.1 (${parsed.result.error})`);
+  try {
+    const contentInfo = new pkijs.ContentInfo({ schema: parsed.result });
+    if (contentInfo.contentType !== SIGNED_DATA) {
+      throw new Pkcs7Error(`not a SignedData (content type ${contentInfo.contentType})`);
+    }
+    const signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    return (signedData.certificates ?? [])
+      .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
+      .map((c) => Buffer.from(c.toSchema().toBER(false)));
+  } catch (error) {
+    if (error instanceof Pkcs7Error) throw error;
+    throw new Pkcs7Error(`not a PKCS#7 SignedData (${(error as Error).message})`);
+  }
+}
+
+/** Base64 in lines of 64 characters joined by LF, without a final newline, as the platform sends it. */
+export function base64Lines(der: Uint8Array): string {
+  return (
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? []
+  ).join('\n');
+}

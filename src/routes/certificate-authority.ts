@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RequestAuth } from '../auth/principal.js';
+import type { CertificateAuthorities } from '../enrollment/certificate-authorities.js';
+import { origin } from '../http/links.js';
+import { MEDIA } from '../http/media-types.js';
+import { trustedCertificateJson } from '../http/representations.js';
+
+/**
+ * /certificate-authority: the tenant's own CA, made and renewed here, read,
+ * changed and deleted as one of its trusted certificates.
+ */
+export async function certificateAuthorityRoutes(
+  app: FastifyInstance,
+  { auth, authorities }: { auth: RequestAuth; authorities: CertificateAuthorities },
+) {
+  const options = { preHandler: auth.administrator, config: { resource: 'Certificate Authority (CA)' } };
+  const tenantOf = (request: FastifyRequest) => request.principal!.tenant;
+
+  app.post('/certificate-authority', options, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const created = await authorities.create(tenant);
+    request.log.info(
+      { tenant: tenant.id, fingerprint: created.record.fingerprint },
+      'tenant certificate authority created',
+    );
+    return reply
+      .status(201)
+      .type(MEDIA.json)
+      .send(trustedCertificateJson(created, origin(request, tenant.domain)));
+  });
+
+  app.post('/certificate-authority/renew', options, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const renewed = await authorities.renew(tenant);
+    request.log.info(
+      { tenant: tenant.id, fingerprint: renewed.record.fingerprint },
+      'tenant certificate authority renewed',
+    );
+    return reply
+      .status(201)
+      .type(MEDIA.json)
+      .send(trustedCertificateJson(renewed, origin(request, tenant.domain)));
+  });
+}
