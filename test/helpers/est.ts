@@ -1,33 +1,24 @@
 import type { webcrypto } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import type { PeerCertificates } from '../../src/http/peer-certificates.js';
 import { Certificate } from '../../src/pki/certificate.js';
 import { exportPrivateKeyPem, generateKeyPair, type KeySpec } from '../../src/pki/certificate-factory.js';
 import { createCsr } from '../../src/pki/csr.js';
+import { toPem } from '../../src/pki/pem.js';
 import { readCertsOnlyPkcs7 } from '../../src/pki/pkcs7.js';
 import type { x509 } from '../../src/pki/x509.js';
 import type { Seed } from '../../src/seed/seed.js';
-import { TestClock } from './clock.js';
+import { TEST_NOW, TestClock } from './clock.js';
 import { ADMIN_PASSWORD, adminSeed, basic } from './seeds.js';
 import type { ClientResponse, StartOptions, TestServer } from './server.js';
-import { startServer } from './server.js';
+import { call, startServer } from './server.js';
 
 /*
- * EST and the tenant CA through `app.inject`: no socket, the clock fixed. A
- * client certificate reaches the app through the certificate seam, as the
- * header below carries it (base64 DER, leaf first, comma-separated).
+ * EST and the tenant CA through `app.inject`: no socket, the clock fixed. A client certificate
+ * reaches the app through the certificate seam as a handshake would give it
+ * (helpers/handshake.ts: the certificate, then its issuers among the trusted certificates).
  */
-export const CLIENT_CERTIFICATE_HEADER = 'x-test-client-certificate';
 
-const seam: PeerCertificates = (request: FastifyRequest) => {
-  const value = request.headers[CLIENT_CERTIFICATE_HEADER];
-  return typeof value === 'string' && value !== ''
-    ? value.split(',').map((b64) => Buffer.from(b64, 'base64'))
-    : [];
-};
-
-/** The instant EST tests happen at. */
-export const EST_NOW = Date.parse('2026-06-01T12:00:00.123Z');
+/** The instant EST tests happen at: the suite's TEST_NOW, with milliseconds, as serials show them. */
+export const EST_NOW = TEST_NOW + 123;
 
 /** t100 on t100.example.test and t200, each with an administrator; no trusted certificates. */
 export const estSeed = (): Seed => adminSeed([{ id: 't100' }, { id: 't200' }]);
@@ -35,13 +26,7 @@ export const estSeed = (): Seed => adminSeed([{ id: 't100' }, { id: 't200' }]);
 export type Teardown = Parameters<typeof startServer>[0];
 
 export function estServer(t: Teardown, options: Omit<StartOptions, 'listen'> = {}): Promise<TestServer> {
-  return startServer(t, {
-    seed: estSeed(),
-    clock: new TestClock(EST_NOW),
-    peerCertificates: seam,
-    ...options,
-    listen: false,
-  });
+  return startServer(t, { seed: estSeed(), clock: new TestClock(EST_NOW), ...options });
 }
 
 export interface Request {
@@ -51,34 +36,21 @@ export interface Request {
   body?: string | Buffer;
   /** Host header; default the tenant t100's domain. */
   host?: string;
-  /** The client certificate the handshake would have carried (PEM or DER, leaf first). */
+  /** The certificates the client presents in the handshake (DER, leaf first). */
   clientCertificate?: readonly Buffer[];
 }
 
-export async function inject(server: TestServer, request: Request): Promise<ClientResponse> {
-  const response = await server.app.inject({
+export function inject(server: TestServer, request: Request): Promise<ClientResponse> {
+  return call(server, {
     method: request.method ?? 'GET',
-    url: request.url,
-    headers: {
-      host: request.host ?? 't100.example.test',
-      ...request.headers,
-      ...(request.clientCertificate
-        ? {
-            [CLIENT_CERTIFICATE_HEADER]: request.clientCertificate.map((d) => d.toString('base64')).join(','),
-          }
-        : {}),
-    },
-    ...(request.body !== undefined ? { payload: request.body } : {}),
+    path: request.url,
+    host: request.host ?? 't100.example.test',
+    ...(request.headers ? { headers: request.headers } : {}),
+    ...(request.body !== undefined ? { body: request.body } : {}),
+    ...(request.clientCertificate
+      ? { cert: request.clientCertificate.map((der) => toPem('CERTIFICATE', der)).join('') }
+      : {}),
   });
-  const raw = response.rawPayload;
-  const text = raw.toString('utf8');
-  return {
-    status: response.statusCode,
-    headers: response.headers as ClientResponse['headers'],
-    text,
-    raw,
-    json: () => JSON.parse(text),
-  };
 }
 
 /** Basic credentials of t100's administrator. */

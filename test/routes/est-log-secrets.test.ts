@@ -1,15 +1,8 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
-import { resolveConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { parseSeed } from '../../src/seed/seed.js';
-import { createServices } from '../../src/services.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { TestClock } from '../helpers/clock.js';
-import { answerCertificates, deviceCsr, EST_NOW, estSeed, inject } from '../helpers/est.js';
+import { answerCertificates, deviceCsr, estServer, inject } from '../helpers/est.js';
 import { ADMIN_PASSWORD, basic } from '../helpers/seeds.js';
-import type { TestServer } from '../helpers/server.js';
 
 /*
  * The tenant CA and EST at log level trace, in JSON: not one one-time
@@ -26,30 +19,10 @@ t.test('nothing secret in the log of an enrollment and a renewal', async (t) => 
       done();
     },
   });
-  const clock = new TestClock(EST_NOW);
-  const store = new SqliteStore();
-  const config = resolveConfig({ adminSecret: 'est-log-admin-secret' });
-  const services = await createServices({
-    config,
-    clock,
-    store,
-    seed: { source: 'test seed', load: () => parseSeed(estSeed(), 'test seed') },
-  });
-  const peer: Buffer[] = [];
-  const app = await buildApp({
-    services,
-    limits: config.limits,
-    responseBody: config.responseBody,
+  const server = await estServer(t, {
+    config: { adminSecret: 'est-log-admin-secret' },
     logger: createLogger({ level: 'trace', format: 'json', destination }),
-    peerCertificates: () => peer,
   });
-  t.teardown(async () => {
-    await app.close();
-    store.close();
-  });
-  await services.state.initialize();
-  await app.ready();
-  const server = { app } as unknown as TestServer;
   const adminAuth = basic('t100/admin', ADMIN_PASSWORD);
   const json = { 'content-type': 'application/json', accept: 'application/json', authorization: adminAuth };
 
@@ -75,13 +48,15 @@ t.test('nothing secret in the log of an enrollment and a renewal', async (t) => 
   t.equal((await est(basic('secret-01', WRONG_OTP))).status, 401);
   const enrolled = await est(basic('secret-01', OTP));
   t.equal(enrolled.status, 200);
-  peer.push(answerCertificates(enrolled)[0]!.der);
+  // From here on the device presents its new certificate in the handshake.
+  const peer = [answerCertificates(enrolled)[0]!.der];
   const token = (
     (
       await inject(server, {
         method: 'POST',
         url: '/devicecontrol/deviceAccessToken',
         headers: { accept: 'application/json' },
+        clientCertificate: peer,
       })
     ).json() as { accessToken: string }
   ).accessToken;
@@ -90,12 +65,15 @@ t.test('nothing secret in the log of an enrollment and a renewal', async (t) => 
     url: '/.well-known/est/simplereenroll',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pkcs10' },
     body: csr.der.toString('base64'),
+    clientCertificate: peer,
   });
   t.equal(renewed.status, 200);
 
   t.match(log, /EST: certificate issued/, 'the log has the enrollment');
   t.match(log, /EST: certificate renewed/);
-  const caKey = store.listCertificateAuthorityKeys()[0]!.privateKeyPem.replace(/-----[A-Z ]+-----|\s/g, '');
+  const caKey = server.store
+    .listCertificateAuthorityKeys()[0]!
+    .privateKeyPem.replace(/-----[A-Z ]+-----|\s/g, '');
   for (const [name, secret] of [
     ['the one-time password', OTP],
     ['a wrong one-time password', WRONG_OTP],
