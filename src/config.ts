@@ -18,6 +18,8 @@ export interface Limits {
 
 export interface Config {
   port: number;
+  /** MQTT over TLS for devices (Cumulocity's 8883); 0 turns the listener off. */
+  mqttPort: number;
   host: string;
   certsDir: string;
   /** Seed file; undefined means the generated demo tenant. */
@@ -49,6 +51,7 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const DEFAULT_CONFIG: Config = {
   port: 8443,
+  mqttPort: 8883,
   host: '0.0.0.0',
   certsDir: 'certs',
   seed: undefined,
@@ -112,6 +115,7 @@ export function resolveConfig(
   return Object.freeze({
     ...merged,
     port: integer('port', merged.port, 0, 65535),
+    mqttPort: integer('mqtt-port', merged.mqttPort, 0, 65535),
     logLevel: oneOf('log-level', merged.logLevel, LOG_LEVELS),
     logFormat: oneOf('log-format', merged.logFormat, ['pretty', 'json'] as const),
     sync: oneOf('sync', merged.sync, ['normal', 'full'] as const),

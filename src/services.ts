@@ -5,6 +5,9 @@ import { DecisionLog } from './decisions/decision-log.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
+import { MqttSessions } from './mqtt/sessions.js';
+import { staticTemplates } from './mqtt/static-templates.js';
+import type { Templates } from './mqtt/templates.js';
 import { CertificateCache } from './pki/certificate-cache.js';
 import { ChainVerifier } from './pki/chain-verifier.js';
 import { Seeder } from './seed/seed.js';
@@ -57,6 +60,10 @@ export interface Services {
   state: StateControl;
   adminSecret: AdminSecret;
   uiSessions: UiSessions;
+  /** The devices connected over MQTT (the door adds them; reset and import end them). */
+  mqttSessions: MqttSessions;
+  /** The SmartREST static templates the MQTT door understands. */
+  templates: Templates;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
@@ -80,6 +87,7 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     clock,
   });
   const seeder = new Seeder({ store, clock, options, trust, devices });
+  const mqttSessions = new MqttSessions();
   return {
     clock,
     tenants,
@@ -105,8 +113,13 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
       trustedProxies: config.trustedProxies,
     }),
     seeder,
-    state: new StateControl({ store, clock, seeder, trust, keys, crlKey, authenticator, decisions }, seed),
+    state: new StateControl(
+      { store, clock, seeder, trust, keys, crlKey, authenticator, decisions, mqttSessions },
+      seed,
+    ),
     adminSecret: new AdminSecret(config.adminSecret),
     uiSessions: new UiSessions(clock),
+    mqttSessions,
+    templates: staticTemplates(),
   };
 }

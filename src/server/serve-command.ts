@@ -9,6 +9,7 @@ const env = (name: string) => `C8Y_MOCK_${name}`;
 /** What commander hands the action: one field per option of the table below. */
 export interface ServeOptions {
   port: number;
+  mqttPort: number;
   host: string;
   certsDir: string;
   seed?: string;
@@ -35,9 +36,17 @@ export function serveCommand(): Command {
   const d = DEFAULT_CONFIG;
   const l = DEFAULT_LIMITS;
   return new Command('serve')
-    .description('run the mock platform: HTTPS with client certificates on --port')
+    .description(
+      'run the mock platform: HTTPS with client certificates on --port, MQTT over TLS on --mqtt-port',
+    )
     .addOption(
       new Option('--port <port>', 'port to listen on').env(env('PORT')).default(d.port).argParser(integer),
+    )
+    .addOption(
+      new Option('--mqtt-port <port>', 'port of MQTT over TLS for devices (0: no MQTT listener)')
+        .env(env('MQTT_PORT'))
+        .default(d.mqttPort)
+        .argParser(integer),
     )
     .addOption(new Option('--host <address>', 'address to bind').env(env('HOST')).default(d.host))
     .addOption(
@@ -164,6 +173,7 @@ export function serveCommand(): Command {
 export function serveSettings(options: ServeOptions, terminal: boolean): ServeSettings {
   const config = resolveConfig({
     port: options.port,
+    mqttPort: options.mqttPort,
     host: options.host,
     certsDir: options.certsDir,
     seed: options.seed,

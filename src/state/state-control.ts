@@ -26,6 +26,8 @@ export interface StateControlDeps {
   crlKey: CrlSigningKey;
   authenticator: TokenAuthenticator;
   decisions: DecisionLog;
+  /** Connections of devices that may be gone from the new state: ended. */
+  mqttSessions?: { closeAll(): number } | undefined;
 }
 
 /** The state as a whole: seeding a new store, reset to the seed, export and import. */
@@ -86,9 +88,13 @@ export class StateControl {
     await this.#reloaded();
   }
 
-  /** Everything derived from the store is rebuilt; remembered token signatures are forgotten. */
+  /**
+   * Everything derived from the store is rebuilt; remembered token signatures
+   * are forgotten; MQTT devices are disconnected (they reconnect into the new state).
+   */
   async #reloaded(): Promise<void> {
-    const { trust, keys, crlKey, authenticator, decisions } = this.#deps;
+    const { trust, keys, crlKey, authenticator, decisions, mqttSessions } = this.#deps;
+    mqttSessions?.closeAll();
     trust.reload();
     await keys.reload();
     await crlKey.reload();

@@ -2,6 +2,7 @@ import { request as httpsRequest } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { type BuildOptions, buildApp } from '../../src/app.js';
 import { type Config, resolveConfig } from '../../src/config.js';
+import { MqttDoor } from '../../src/mqtt/door.js';
 import {
   type Credential,
   commonName,
@@ -26,6 +27,9 @@ export interface TestServer {
   store: Store;
   config: Config;
   port: number;
+  /** The MQTT door's port (with `mqtt: true`), else 0. */
+  mqttPort: number;
+  mqtt?: MqttDoor | undefined;
   /** PEM of the CA that issued the server certificate: what clients trust. */
   serverCa: string;
   origin: string;
@@ -41,6 +45,8 @@ export interface StartOptions {
   /** Only build (for app.inject); no TLS, no port. */
   listen?: boolean;
   peerCertificates?: BuildOptions['peerCertificates'];
+  /** Also open the MQTT door on 127.0.0.1 and an ephemeral port. */
+  mqtt?: boolean;
 }
 
 let serverIdentity: Promise<{ ca: Credential; key: string; cert: string }> | undefined;
@@ -89,10 +95,25 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     ...(listen ? { tls: { key, cert } } : {}),
     ...(options.peerCertificates ? { peerCertificates: options.peerCertificates } : {}),
   });
+  const mqtt = options.mqtt
+    ? await MqttDoor.create(
+        {
+          ...app.services,
+          sessions: app.services.mqttSessions,
+          log: app.log as unknown as import('pino').Logger,
+        },
+        {
+          credentials: { key, cert },
+          connectTimeoutMs: config.limits.headersTimeoutMs,
+          maxConnections: config.limits.maxConnections,
+        },
+      )
+    : undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await mqtt?.close();
     await app.close();
     store.close();
   };
@@ -106,12 +127,19 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   } else {
     await app.ready();
   }
+  let mqttPort = 0;
+  if (mqtt) {
+    await new Promise<void>((resolve) => mqtt.server.listen(0, '127.0.0.1', resolve));
+    mqttPort = (mqtt.server.address() as import('node:net').AddressInfo).port;
+  }
   return {
     app,
     clock,
     store,
     config,
     port,
+    mqttPort,
+    mqtt,
     serverCa: ca.certificate.pem,
     origin: `https://localhost:${port}`,
     stop,
