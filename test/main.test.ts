@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import t from 'tap';
+import { freePort } from './helpers/process.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -41,6 +42,8 @@ t.test('npm start on a fresh directory prints a curl command that works when pas
       '--',
       '--port',
       '0',
+      '--mqtt-port',
+      String(await freePort()),
       '--host',
       '127.0.0.1',
       '--certs-dir',
@@ -57,7 +60,7 @@ t.test('npm start on a fresh directory prints a curl command that works when pas
       process.kill(-child.pid!, 'SIGKILL');
     } catch {}
   });
-  const output = await readUntil(child, (text) => /\/devicecontrol\/deviceAccessToken\s*\n/.test(text));
+  const output = await readUntil(child, (text) => /-t s\/uat -e s\/dat -n -W 10\s*\n/.test(text));
   t.match(output, /created development CA/);
   t.match(output, /created demo device certificate .*CN=demo-device-0001/);
   t.match(output, /demo administrator: t100\/admin, password \S+/);
@@ -75,6 +78,10 @@ t.test('npm start on a fresh directory prints a curl command that works when pas
     iss: 'localhost',
     tci: 'device_token_config',
   });
+
+  // The MQTT command is printed too; test/mqtt/mosquitto.interop.test.ts runs it (it needs mosquitto_rr).
+  t.match(output, /MQTT over TLS for devices on mqtts:\/\/localhost:\d+/);
+  t.match(output, /mosquitto_rr -V mqttv311 .* -i demo-device-0001 -t s\/uat -e s\/dat -n -W 10/s);
 
   // The built server finds the dashboard's files (ui/ beside dist/).
   const dashboard = /dashboard for training labs: (https:\/\/localhost:\d+\/)/.exec(output)?.[1];

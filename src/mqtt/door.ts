@@ -51,6 +51,11 @@ interface Connection {
   subscriptions: Map<string, number>;
   /** Closed by the mock (reset, shutdown, trust withdrawn): its last will is not executed. */
   dropped: boolean;
+  /**
+   * A packet over the size limit ended the connection: whatever aedes still
+   * parses from the bytes already read is not handled (the last will is).
+   */
+  aborted: boolean;
 }
 
 /**
@@ -98,9 +103,11 @@ export class MqttDoor {
       (socket) => this.#accept(socket),
     );
     this.server.maxConnections = options.maxConnections;
-    this.server.on('tlsClientError', (error, socket) =>
-      deps.log.debug({ err: error, remoteAddress: socket.remoteAddress }, 'mqtt: TLS handshake failed'),
-    );
+    // With a listener here, Node leaves the socket open (a handshake timeout included): it is ours to end.
+    this.server.on('tlsClientError', (error, socket) => {
+      deps.log.debug({ err: error, remoteAddress: socket.remoteAddress }, 'mqtt: TLS handshake failed');
+      socket.destroy();
+    });
     this.#unsubscribe.push(
       followTrust(this.server, options.credentials, deps.trust, deps.log),
       deps.trust.onChange((index) => this.#dropWithdrawn(index)),
@@ -177,14 +184,15 @@ export class MqttDoor {
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => {}); // aedes hears it too; a reset is not the door's fault
     const client = this.#broker.handle(socket);
-    this.#connections.set(client, { subscriptions: new Map(), dropped: false });
+    const connection: Connection = { subscriptions: new Map(), dropped: false, aborted: false };
+    this.#connections.set(client, connection);
     const guard = new PacketSizeGuard(MAX_PACKET_BYTES);
     // Added after aedes's 'readable' listener, so 'data' only sees what aedes reads, as it reads it.
     socket.on('data', (chunk: Buffer) => {
       const problem = guard.feed(chunk);
-      if (problem === undefined || socket.destroyed) return;
-      const connection = this.#connections.get(client);
-      const session = connection?.session;
+      if (problem === undefined || connection.aborted) return;
+      connection.aborted = true;
+      const { session } = connection;
       this.#deps.decisions.record({
         door: 'mqtt',
         outcome: 'refused',
@@ -194,7 +202,7 @@ export class MqttDoor {
         rule: 'packet-size',
         reason: `${problem}; the connection was closed`,
         remoteAddress: socket.remoteAddress,
-        mqtt: { stage: 'packet', clientId: session?.clientId ?? connection?.connect?.clientId },
+        mqtt: { stage: 'packet', clientId: session?.clientId ?? connection.connect?.clientId },
       });
       socket.destroy();
     });
@@ -283,8 +291,9 @@ export class MqttDoor {
   #publish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
     const connection = client ? this.#connections.get(client) : undefined;
     const session = connection?.session;
-    // A will left over from a connection the door no longer knows, or one the mock closed on purpose.
-    if (!connection || !session || connection.dropped) {
+    // A will left over from a connection the door no longer knows, or one the mock closed on purpose;
+    // or a packet read along with an oversized one (a will comes after close: client.closed).
+    if (!connection || !session || connection.dropped || (connection.aborted && !client?.closed)) {
       done(new Error('not executed'));
       return;
     }
@@ -302,7 +311,9 @@ export class MqttDoor {
 
   /** Downstream topics, written out, are granted; anything else gets SUBACK 0x80. */
   #subscribe<T extends { topic: string }>(client: Client, subscription: T): T | null {
-    const session = this.#connections.get(client)?.session;
+    const connection = this.#connections.get(client);
+    if (connection?.aborted) return null;
+    const session = connection?.session;
     if (subscribable(subscription.topic)) return subscription;
     this.#deps.decisions.record({
       door: 'mqtt',

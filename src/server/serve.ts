@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { buildApp } from '../app.js';
-import { ensureDemo } from '../bootstrap/demo.js';
+import { DEMO, ensureDemo } from '../bootstrap/demo.js';
 import { ensureDevCertificates } from '../bootstrap/dev-certificates.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
+import { MqttDoor } from '../mqtt/door.js';
 import { loadSeedFile } from '../seed/seed.js';
 import { createServices } from '../services.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -51,6 +52,26 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
   });
   const services = await createServices({ config, clock, store, seed });
   const app = await buildApp({ services, limits: config.limits, logger, tls: dev });
+  const mqtt =
+    config.mqttPort === 0
+      ? undefined
+      : await MqttDoor.create(
+          {
+            login: services.login,
+            tenants: services.tenants,
+            trust: services.trust,
+            decisions: services.decisions,
+            sessions: services.mqttSessions,
+            templates: services.templates,
+            clock,
+            log: logger,
+          },
+          {
+            credentials: dev,
+            connectTimeoutMs: config.limits.headersTimeoutMs,
+            maxConnections: config.limits.maxConnections,
+          },
+        );
   if (await services.state.initialize()) {
     say(
       `applied seed ${seedFile} to ${config.ephemeral ? 'the in-memory store' : `data directory ${config.dataDir}`}`,
@@ -67,6 +88,8 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
     }
     stopping = true;
     logger.info(`${signal}: finishing requests in flight, refusing new connections`);
+    // MQTT first: messages in flight are stored before the store closes.
+    await mqtt?.close();
     await app.close();
     store.close();
     process.exit(0);
@@ -75,9 +98,11 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
+  const mqttPort = mqtt && (await listenMqtt(mqtt, config.mqttPort, config.host));
   const lines = bannerLines({
     version: pkg.version,
     port: new URL(address).port || String(config.port),
+    mqttPort: mqttPort === undefined ? undefined : String(mqttPort),
     host: config.host,
     caFile: show(dev.caFile),
     tenants: services.tenants.list().map((tenant) => ({
@@ -91,7 +116,19 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
       adminPassword: demo.adminPassword,
       deviceCert: show(demo.deviceCert),
       deviceKey: show(demo.deviceKey),
+      deviceId: DEMO.deviceId,
     },
   });
   for (const line of lines) say(line);
+}
+
+/** Listens on the MQTT port; the port actually bound (0 picks one). */
+function listenMqtt(door: MqttDoor, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    door.server.once('error', reject);
+    door.server.listen(port, host, () => {
+      door.server.off('error', reject);
+      resolve((door.server.address() as import('node:net').AddressInfo).port);
+    });
+  });
 }

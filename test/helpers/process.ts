@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Endpoint } from './server.js';
 
@@ -7,21 +8,50 @@ const root = new URL('../..', import.meta.url).pathname;
 
 export interface ServerProcess extends Endpoint {
   child: ChildProcess;
+  /** The MQTT door's port when started with `--mqtt-port`, else 0. */
+  mqttPort: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<number | NodeJS.Signals | null>;
 }
 
+/** A TCP port that was free a moment ago, for a listener that takes 0 as "off" (--mqtt-port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as import('node:net').AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * Starts `node dist/main.js serve` (the built server, as users run it) on an
  * ephemeral port of 127.0.0.1; resolves once it listens. `certsDir` receives
- * the development CA that clients must trust.
+ * the development CA that clients must trust. MQTT is off unless `args` give
+ * `--mqtt-port` (test files run side by side: 8883 would be taken).
  */
 export function startServerProcess(certsDir: string, args: string[]): Promise<ServerProcess> {
+  const at = args.indexOf('--mqtt-port');
+  const mqtt = at >= 0 ? [] : ['--mqtt-port', '0'];
+  const mqttWanted = at >= 0 && args[at + 1] !== '0';
   const child = spawn(
     process.execPath,
-    ['dist/main.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--certs-dir', certsDir, ...args],
+    [
+      'dist/main.js',
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--certs-dir',
+      certsDir,
+      ...mqtt,
+      ...args,
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -37,10 +67,13 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
     const onData = () => {
       const port = /listening on https:\/\/localhost:(\d+)/.exec(out)?.[1];
       if (!port) return;
+      const mqttPort = /MQTT over TLS for devices on mqtts:\/\/localhost:(\d+)/.exec(out)?.[1];
+      if (mqttWanted && !mqttPort) return;
       child.stdout?.off('data', onData);
       resolve({
         child,
         port: Number(port),
+        mqttPort: Number(mqttPort ?? 0),
         serverCa: readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8'),
         output: () => out,
         exited,
