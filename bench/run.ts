@@ -29,8 +29,8 @@ const MEASURE = quick ? 1.5 : 4;
 const ROUNDS = quick ? 1 : 3;
 const CONNECTIONS = 16;
 const GROWTH = quick
-  ? { tenants: 100, perTenant: 10, revoked: 100_000 }
-  : { tenants: 1000, perTenant: 10, revoked: 1_000_000 };
+  ? { tenants: 100, perTenant: 10, revoked: 100_000, measurements: 100_000 }
+  : { tenants: 1000, perTenant: 10, revoked: 1_000_000, measurements: 1_000_000 };
 const root = new URL('..', import.meta.url).pathname;
 const DAY = 86_400_000;
 const now = Date.now();
@@ -319,6 +319,32 @@ store.transaction(() => {
 store.close();
 const grown = await ours(growthSeed, growthData);
 
+// A mock whose store holds GROWTH.measurements measurements of the bench device: made through
+// the API (token, managed object), then filled in the store directly while the mock is down.
+log(`the mock with ${GROWTH.measurements.toLocaleString('en')} stored measurements`);
+const measuredData = join(work, 'measured-data');
+const measuredFirst = await ours(seedFile, measuredData);
+const measuredToken = await fetchToken(measuredFirst);
+const measuredSource = await createManagedObject(measuredFirst, measuredToken);
+await stop(measuredFirst);
+const filling = new SqliteStore({ dataDir: measuredData });
+filling.transaction(() => {
+  for (let i = 0; i < GROWTH.measurements; i++) {
+    filling.deviceData.insertMeasurement(
+      {
+        tenantId: 't100',
+        sourceId: Number(measuredSource),
+        type: 'c8y_TemperatureMeasurement',
+        time: now - (GROWTH.measurements - i) * 1000,
+        fragments: { c8y_TemperatureMeasurement: { T: { value: i % 40, unit: 'C' } } },
+      },
+      Number.MAX_SAFE_INTEGER,
+    );
+  }
+});
+filling.close();
+const measured = await ours(seedFile, measuredData);
+
 // ---------- scenarios ----------
 const newTokens = (server: Server) => (seconds: number) =>
   keepAlive({
@@ -355,9 +381,30 @@ const [sign, a, g, e] = await sideBySide([
 const aWrapped = wrapped;
 const signRate = sign!.rps;
 
-log('(b), (c) and the floor (f), side by side');
+log('(b), (c), (h), (i) and the floor (f), side by side');
 const token = await fetchToken(mock);
-const [floor, b, c] = await sideBySide([
+const source = await createManagedObject(mock, token);
+/** A device sends a measurement of its own managed object, as a REST client does: JSON, Accept, the token. */
+const sendMeasurements = (server: Server, jwt: string, sourceId: string) => (seconds: number) =>
+  keepAlive({
+    url: `${server.url}/measurement/measurements`,
+    connections: CONNECTIONS,
+    seconds,
+    tls: oneDevice,
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${jwt}`,
+      accept: 'application/json',
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      source: { id: sourceId },
+      time: new Date(now).toISOString(),
+      type: 'c8y_TemperatureMeasurement',
+      c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+    }),
+  });
+const [floor, b, c, h, i] = await sideBySide([
   {
     name: '(f)',
     run: (seconds) =>
@@ -385,6 +432,8 @@ const [floor, b, c] = await sideBySide([
         headers: { authorization: `Bearer ${token}` },
       }),
   },
+  { name: '(h)', run: sendMeasurements(mock, token, source) },
+  { name: '(i)', run: sendMeasurements(measured, measuredToken, measuredSource) },
 ]);
 
 log('(d) and bare node:https, a new connection per request, side by side');
@@ -405,9 +454,11 @@ const [d, dBase] = await sideBySide([
 
 const aRss = rssMb(mock);
 const gRss = rssMb(grown);
-for (const server of [floorServer, mock, bare, peer, grown]) await stop(server);
+const iRss = rssMb(measured);
+for (const server of [floorServer, mock, bare, peer, grown, measured]) await stop(server);
 rmSync(work, { recursive: true, force: true });
-if (!a || !b || !c || !d || !dBase || !e || !floor || !g) throw new Error('a scenario produced no result');
+if (!a || !b || !c || !d || !dBase || !e || !floor || !g || !h || !i)
+  throw new Error('a scenario produced no result');
 
 interface Row {
   id: string;
@@ -429,6 +480,7 @@ const atLeast = (
 };
 const oursOverTheirs = a.rps / e.rps;
 const growthRatio = g.p50 / a.p50;
+const measuredRatio = i.p50 / h.p50;
 const rows: Row[] = [
   atLeast(
     {
@@ -489,6 +541,25 @@ const rows: Row[] = [
     met: growthRatio <= 1.1 && gRss < 400,
     note: `RSS ${Math.round(gRss)} MB`,
   },
+  atLeast(
+    {
+      id: 'h',
+      scenario: 'POST /measurement/measurements with a Bearer token',
+      result: h,
+      baseline: { name: '(f)', rps: floor.rps },
+    },
+    0.5,
+  ),
+  {
+    id: 'i',
+    scenario: `growth: (h) with ${GROWTH.measurements.toLocaleString('en')} measurements stored (at the default --max-measurements the oldest goes with each new one)`,
+    result: i,
+    baseline: { name: 'p50 of (h)', rps: h.p50 },
+    ratio: measuredRatio,
+    goal: 'p50 ≤ 1.1×',
+    met: measuredRatio <= 1.1,
+    note: `RSS ${Math.round(iRss)} MB`,
+  },
 ];
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -497,7 +568,7 @@ const table = [
   '|---|---|---:|---:|---:|---|---:|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.id} | ${r.scenario} | ${fmt(r.result.rps)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p99, 2)} | ${r.baseline ? `${r.baseline.name} ${r.id === 'g' ? `${fmt(r.baseline.rps, 2)} ms` : `${fmt(r.baseline.rps)}/s`}` : '—'} | ${r.ratio === undefined ? '—' : fmt(r.ratio, 2)} | ${r.goal} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'NO'} | ${[r.result.non2xx || r.result.errors ? `non-2xx ${r.result.non2xx}, errors ${r.result.errors}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`,
+      `| ${r.id} | ${r.scenario} | ${fmt(r.result.rps)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p99, 2)} | ${r.baseline ? `${r.baseline.name} ${r.id === 'g' || r.id === 'i' ? `${fmt(r.baseline.rps, 2)} ms` : `${fmt(r.baseline.rps)}/s`}` : '—'} | ${r.ratio === undefined ? '—' : fmt(r.ratio, 2)} | ${r.goal} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'NO'} | ${[r.result.non2xx || r.result.errors ? `non-2xx ${r.result.non2xx}, errors ${r.result.errors}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`,
   ),
 ].join('\n');
 process.stdout.write(`\n${table}\n\n`);
@@ -515,6 +586,42 @@ if (!quick) {
 if (broken.length > 0) {
   log(`scenario(s) without clean numbers: ${broken.map((r) => r.id).join(', ')}`);
   process.exit(1);
+}
+
+/** The bench device's managed object in `server`, created with its token; returns its id. */
+async function createManagedObject(server: Server, jwt: string): Promise<string> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'localhost',
+        method: 'POST',
+        path: '/inventory/managedObjects',
+        cert: oneDevice.cert,
+        key: oneDevice.key,
+        ca: oneDevice.ca,
+        headers: {
+          authorization: `Bearer ${jwt}`,
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 201) return reject(new Error(`managed object: ${res.statusCode} ${body}`));
+          resolve((JSON.parse(body) as { id: string }).id);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ name: 'bench device', c8y_IsDevice: {} }));
+  });
 }
 
 async function fetchToken(server: Server): Promise<string> {

@@ -6,14 +6,21 @@ import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './ht
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import type { ResponseBodyPolicy } from './http/response-body.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { refuseRequestsWhileClosing } from './http/shutdown.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { bulkDeviceRequestRoutes } from './routes/bulk-device-requests.js';
 import { crlRoutes } from './routes/crl.js';
 import { currentTenantRoutes } from './routes/current-tenant.js';
 import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
+import { eventRoutes } from './routes/events.js';
+import { identityRoutes } from './routes/identity.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { measurementRoutes } from './routes/measurements.js';
 import { mockControlRoutes } from './routes/mock-control.js';
+import { operationRoutes } from './routes/operations.js';
 import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
 import { tenantOptionRoutes } from './routes/tenant-options.js';
 import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
@@ -27,6 +34,8 @@ export interface BuildOptions {
   /** The domain services, built once by `createServices`. */
   services: Services;
   limits: Limits;
+  /** Whether POST/PUT answers of the device data APIs carry the object without an Accept header. */
+  responseBody: ResponseBodyPolicy;
   logger?: Logger | undefined;
   /** Serve HTTPS with these credentials, asking every client for a certificate. */
   tls?: ServerCredentials | undefined;
@@ -112,6 +121,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const { clock, tenants, trust, options: tenantOptions, devices, crl, tokens, authenticator } = services;
   const { decisions, chains, login, state, keys, adminSecret, uiSessions } = services;
+  const { inventory, identity, measurements, events, alarms, operations, deviceObjects } = services;
   const auth = new RequestAuth({ tenants, authenticator });
 
   // Devices and whoever holds a token.
@@ -143,6 +153,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     state,
     adminSecret,
     sessions: uiSessions,
+    deviceObjects,
+    inventory,
+    measurements,
+    events,
+    alarms,
+    operations,
     assetsDir: options.assetsDir,
   });
 
@@ -157,6 +173,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(crlRoutes, { auth, crl });
   await app.register(tenantOptionRoutes, { auth, options: tenantOptions });
   await app.register(bulkDeviceRequestRoutes, { auth, bulkRegistration: services.bulkRegistration });
+
+  // The device data APIs: a device token or a tenant administrator (issue 15).
+  const data = { auth, responseBody: options.responseBody };
+  await app.register(inventoryRoutes, { ...data, inventory });
+  await app.register(identityRoutes, { ...data, identity });
+  await app.register(measurementRoutes, { ...data, measurements });
+  await app.register(eventRoutes, { ...data, events });
+  await app.register(alarmRoutes, { ...data, alarms, inventory });
+  await app.register(operationRoutes, { ...data, operations });
 
   const prune = () => {
     const removed = tokens.pruneExpired();

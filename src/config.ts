@@ -1,3 +1,4 @@
+import type { ResponseBodyPolicy } from './http/response-body.js';
 import type { BelowMinimumPolicy } from './tenants/tenant-options.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -38,7 +39,26 @@ export interface Config {
   trustedProxies: ReadonlySet<string>;
   decisionLogSize: number;
   limits: Limits;
+  /** POST/PUT answers of the device data APIs: a body only when the client sent Accept, or always. */
+  responseBody: ResponseBodyPolicy;
+  /** How many measurements, events and alarms are kept; the oldest go first. */
+  retention: RetentionLimits;
+  /** A device auto-registered on its first token also gets its managed object and c8y_Serial. */
+  autoRegistrationInventory: boolean;
 }
+
+/** How many of each a store keeps; beyond it the oldest go first. */
+export interface RetentionLimits {
+  maxMeasurements: number;
+  maxEvents: number;
+  maxAlarms: number;
+}
+
+export const DEFAULT_RETENTION: RetentionLimits = {
+  maxMeasurements: 1_000_000,
+  maxEvents: 100_000,
+  maxAlarms: 100_000,
+};
 
 export const DEFAULT_LIMITS: Limits = {
   maxHeaderSize: 64 * 1024,
@@ -66,6 +86,9 @@ export const DEFAULT_CONFIG: Config = {
   trustedProxies: new Set(),
   decisionLogSize: 1000,
   limits: DEFAULT_LIMITS,
+  responseBody: 'accept',
+  retention: DEFAULT_RETENTION,
+  autoRegistrationInventory: false,
 };
 
 /** A configuration value that cannot be used; the message names the option. */
@@ -88,10 +111,18 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 
 /** Validates a configuration once; the result is frozen. */
 export function resolveConfig(
-  input: Partial<Omit<Config, 'limits'>> & { limits?: Partial<Limits> } = {},
+  input: Partial<Omit<Config, 'limits' | 'retention'>> & {
+    limits?: Partial<Limits>;
+    retention?: Partial<RetentionLimits>;
+  } = {},
 ): Config {
-  const merged = { ...DEFAULT_CONFIG, ...input, limits: { ...DEFAULT_LIMITS, ...input.limits } };
-  const { limits } = merged;
+  const merged = {
+    ...DEFAULT_CONFIG,
+    ...input,
+    limits: { ...DEFAULT_LIMITS, ...input.limits },
+    retention: { ...DEFAULT_RETENTION, ...input.retention },
+  };
+  const { limits, retention } = merged;
   for (const name of merged.hostnames) {
     if (!/^[A-Za-z0-9.:*-]{1,253}$/.test(name))
       throw new ConfigError(`--hostname ${JSON.stringify(name)} is not a host name or IP address`);
@@ -124,6 +155,12 @@ export function resolveConfig(
       'clamp',
     ] as const),
     decisionLogSize: integer('decision-log-size', merged.decisionLogSize, 1, 1_000_000),
+    responseBody: oneOf('response-body', merged.responseBody, ['accept', 'always'] as const),
+    retention: Object.freeze({
+      maxMeasurements: integer('max-measurements', retention.maxMeasurements, 1, 100_000_000),
+      maxEvents: integer('max-events', retention.maxEvents, 1, 100_000_000),
+      maxAlarms: integer('max-alarms', retention.maxAlarms, 1, 100_000_000),
+    }),
     hostnames: Object.freeze([...merged.hostnames]),
     limits: Object.freeze({
       maxHeaderSize: integer('max-header-size', limits.maxHeaderSize, 8 * 1024, 16 * 1024 * 1024),

@@ -2,6 +2,13 @@ import { AdminSecret } from './auth/admin-secret.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { DecisionLog } from './decisions/decision-log.js';
+import { Alarms } from './device-data/alarms.js';
+import { DeviceObjects } from './device-data/device-objects.js';
+import { Events } from './device-data/events.js';
+import { Identity } from './device-data/identity.js';
+import { Inventory } from './device-data/inventory.js';
+import { Measurements } from './device-data/measurements.js';
+import { Operations } from './device-data/operations.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
@@ -60,6 +67,14 @@ export interface Services {
   state: StateControl;
   adminSecret: AdminSecret;
   uiSessions: UiSessions;
+  // The device data APIs (issue 15).
+  inventory: Inventory;
+  identity: Identity;
+  measurements: Measurements;
+  events: Events;
+  alarms: Alarms;
+  operations: Operations;
+  deviceObjects: DeviceObjects;
   /** The devices connected over MQTT (the door adds them; reset and import end them). */
   mqttSessions: MqttSessions;
   /** The SmartREST static templates the MQTT door understands. */
@@ -87,6 +102,16 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     clock,
   });
   const seeder = new Seeder({ store, clock, options, trust, devices });
+  const inventory = new Inventory(store, clock);
+  const deviceObjects = new DeviceObjects(store, inventory);
+  if (config.autoRegistrationInventory) {
+    devices.onAutoRegistered((device) => deviceObjects.ensure(device.tenantId, device.externalId));
+  }
+  const identity = new Identity(store, inventory);
+  const measurements = new Measurements(store, inventory, { keep: config.retention.maxMeasurements });
+  const events = new Events(store, inventory, clock, { keep: config.retention.maxEvents });
+  const alarms = new Alarms(store, inventory, clock, { keep: config.retention.maxAlarms });
+  const operations = new Operations(store, inventory, clock);
   const mqttSessions = new MqttSessions();
   return {
     clock,
@@ -94,7 +119,7 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     options,
     trust,
     devices,
-    bulkRegistration: new BulkRegistration(store, devices),
+    bulkRegistration: new BulkRegistration({ store, devices, deviceObjects }),
     crl,
     proofOfPossession: new ProofOfPossession(trust, clock),
     keys,
@@ -119,6 +144,13 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     ),
     adminSecret: new AdminSecret(config.adminSecret),
     uiSessions: new UiSessions(clock),
+    inventory,
+    identity,
+    measurements,
+    events,
+    alarms,
+    operations,
+    deviceObjects,
     mqttSessions,
     templates: staticTemplates(),
   };

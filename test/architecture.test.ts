@@ -11,7 +11,18 @@ import t from 'tap';
 const SRC = new URL('../src/', import.meta.url).pathname;
 
 /** Folders of the domain: no HTTP, no framework, no entry. */
-const DOMAIN = ['decisions', 'login', 'pki', 'seed', 'state', 'store', 'tenants', 'tls', 'tokens'];
+const DOMAIN = [
+  'decisions',
+  'device-data',
+  'login',
+  'pki',
+  'seed',
+  'state',
+  'store',
+  'tenants',
+  'tls',
+  'tokens',
+];
 /** What the domain must not reach: the framework, and the HTTP side and entry of the application. */
 const NOT_FOR_THE_DOMAIN = ['fastify', '@fastify/', 'helmet'];
 const HTTP_SIDE = ['http/', 'routes/', 'ui/', 'auth/', 'server/', 'app.ts', 'main.ts', 'services.ts'];

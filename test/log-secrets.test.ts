@@ -92,6 +92,29 @@ for (const format of ['json', 'pretty'] as const) {
         .status,
       200,
     );
+    // The device data APIs, with the token and with Basic.
+    const json = { ...bearer, accept: 'application/json', 'content-type': 'application/json' };
+    const created = await call(server, {
+      method: 'POST',
+      path: '/inventory/managedObjects',
+      headers: json,
+      body: JSON.stringify({ name: 'secrets device', c8y_IsDevice: {} }),
+    });
+    t.equal(created.status, 201, 'managed object created with the token');
+    const sourceId = (created.json() as { id: string }).id;
+    const measured = await call(server, {
+      method: 'POST',
+      path: '/measurement/measurements',
+      headers: json,
+      body: JSON.stringify({ source: { id: sourceId }, time: new Date().toISOString(), type: 't' }),
+    });
+    t.equal(measured.status, 201, 'measurement sent with the token');
+    t.equal(
+      (await admin(server, { path: `/measurement/measurements?source=${sourceId}`, auth: basicOf(PASSWORD) }))
+        .status,
+      200,
+      'read back with Basic',
+    );
     const logout = await call(server, {
       method: 'POST',
       path: '/user/logout',

@@ -39,7 +39,12 @@ export async function inProcessMock(
     store: new SqliteStore(),
     seed: { source: 'in-process', load: () => parseSeed(seed, 'in-process') },
   });
-  const app = await buildApp({ services, limits: config.limits, peerCertificates: presented });
+  const app = await buildApp({
+    services,
+    limits: config.limits,
+    responseBody: config.responseBody,
+    peerCertificates: presented,
+  });
   await services.state.initialize();
   extend(app);
   await app.ready();

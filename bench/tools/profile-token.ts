@@ -1,12 +1,14 @@
 /**
- * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused]
+ * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--on-disk]
  *
  * Drives the built server's token endpoint the way bench scenario (a) does (a new
  * device per request, through a trusted proxy connection) and reports the
  * server's CPU time per request; with --prof it writes a CPU profile of the
  * server (node --cpu-prof) into the printed folder. With --reused every request
  * is the same device over its own TLS connection (scenario (b)); with --current-user
- * that device's token on GET /user/currentUser (scenario (c)).
+ * that device's token on GET /user/currentUser (scenario (c)); with --measurement that device
+ * sending POST /measurement/measurements for its managed object (scenario (h)). --on-disk keeps
+ * the store in a data directory (as the bench's mocks do) instead of --ephemeral.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,8 +25,11 @@ import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 
 const seconds = Number(process.argv[2] ?? 5);
+const measurement = process.argv.includes('--measurement');
 const currentUser = process.argv.includes('--current-user');
-const reused = currentUser || process.argv.includes('--reused');
+const withToken = currentUser || measurement;
+const reused = withToken || process.argv.includes('--reused');
+const onDisk = process.argv.includes('--on-disk');
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-profile-'));
 const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
@@ -66,7 +71,7 @@ const server = spawn(
     '127.0.0.1',
     '--certs-dir',
     join(dir, 'certs'),
-    '--ephemeral',
+    ...(onDisk ? ['--data-dir', join(dir, 'data')] : ['--ephemeral']),
     '--seed',
     join(dir, 'seed.json'),
     '--trusted-proxy',
@@ -118,7 +123,8 @@ const threads = () => {
 const threadsBefore = threads();
 const clientBefore = process.cpuUsage();
 let bearer = '';
-if (currentUser) {
+let source = '';
+if (withToken) {
   const { request } = await import('node:https');
   bearer = await new Promise<string>((resolve, reject) => {
     const req = request(
@@ -142,6 +148,35 @@ if (currentUser) {
     req.end();
   });
 }
+if (measurement) {
+  const { request } = await import('node:https');
+  source = await new Promise<string>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: 19999,
+        servername: 'localhost',
+        method: 'POST',
+        path: '/inventory/managedObjects',
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+        ...tls,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve((JSON.parse(body) as { id: string }).id));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ name: 'profiled', c8y_IsDevice: {} }));
+  });
+}
 let i = 0;
 const before = cpu();
 const started = performance.now();
@@ -149,13 +184,29 @@ const result = await keepAlive({
   connections: 16,
   seconds,
   tls,
-  ...(currentUser
-    ? { url: 'https://localhost:19999/user/currentUser', headers: { authorization: `Bearer ${bearer}` } }
-    : {
-        url: 'https://localhost:19999/devicecontrol/deviceAccessToken',
+  ...(measurement
+    ? {
+        url: 'https://localhost:19999/measurement/measurements',
         method: 'POST' as const,
-        headers: { accept: 'application/json' },
-      }),
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          source: { id: source },
+          time: new Date(now).toISOString(),
+          type: 'c8y_TemperatureMeasurement',
+          c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+        }),
+      }
+    : currentUser
+      ? { url: 'https://localhost:19999/user/currentUser', headers: { authorization: `Bearer ${bearer}` } }
+      : {
+          url: 'https://localhost:19999/devicecontrol/deviceAccessToken',
+          method: 'POST' as const,
+          headers: { accept: 'application/json' },
+        }),
   ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
 });
 const used = cpu() - before;

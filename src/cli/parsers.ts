@@ -14,3 +14,15 @@ export const collect = (value: string, previous: string[] = []): string[] => [
     .map((v) => v.trim())
     .filter(Boolean),
 ];
+
+/**
+ * A yes/no option's value: commander sets a plain flag whenever its variable exists, so
+ * `C8Y_MOCK_EPHEMERAL=false` would switch it on; a flag with an optional value reads it (the
+ * flag alone passes its preset, `true`).
+ */
+export const yesNo = (value: string | boolean): boolean => {
+  const text = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(text)) return false;
+  throw new InvalidArgumentError('must be true or false');
+};

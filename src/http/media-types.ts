@@ -12,10 +12,32 @@ export const MEDIA = {
   option: vnd('option'),
   optionCollection: vnd('optioncollection'),
   bulkNewDeviceRequest: vnd('bulknewdevicerequest'),
+  managedObject: vnd('managedobject'),
+  managedObjectCollection: vnd('managedobjectcollection'),
+  managedObjectReference: vnd('managedobjectreference'),
+  managedObjectReferenceCollection: vnd('managedobjectreferencecollection'),
+  externalId: vnd('externalid'),
+  externalIdCollection: vnd('externalidcollection'),
+  measurement: vnd('measurement'),
+  measurementCollection: vnd('measurementcollection'),
+  event: vnd('event'),
+  eventCollection: vnd('eventcollection'),
+  alarm: vnd('alarm'),
+  alarmCollection: vnd('alarmcollection'),
+  operation: vnd('operation'),
+  operationCollection: vnd('operationcollection'),
   crl: 'application/pkix-crl',
 } as const;
 
 const CUMULOCITY_JSON = /^application\/vnd\.com\.nsn\.cumulocity\.[a-z0-9.-]+\+json$/i;
+
+/** The resource name of a request's Cumulocity media type (`measurementcollection`), lowercase; undefined for plain JSON. */
+export function cumulocityMediaName(request: FastifyRequest): string | undefined {
+  const type = request.headers['content-type']?.split(';')[0]?.trim();
+  return type
+    ? /^application\/vnd\.com\.nsn\.cumulocity\.([a-z0-9.-]+)\+json$/i.exec(type)?.[1]?.toLowerCase()
+    : undefined;
+}
 
 /**
  * JSON bodies in `application/json` and in Cumulocity's vendor types, where an

@@ -6,9 +6,9 @@ const ERROR = 'devicecontrol/Unprocessable Entity';
 
 /**
  * The platform's bulk registration CSV: the first line names the columns (`ID`
- * required, `AUTH_TYPE` and `CREDENTIALS` read), every further line is a
- * device. Other columns (TYPE, NAME, PATH, custom properties) describe the
- * device's inventory, which the mock does not keep.
+ * required; `AUTH_TYPE`, `CREDENTIALS`, and for the device's managed object
+ * `NAME`, `TYPE` and `IDTYPE` read), every further line is a device. Other
+ * columns (PATH, custom properties) are ignored.
  */
 export function readBulkRegistration(rows: CsvRow[]): BulkRegistrationRow[] {
   const [header, ...data] = rows;
@@ -29,12 +29,17 @@ export function readBulkRegistration(rows: CsvRow[]): BulkRegistrationRow[] {
   if (data.length === 0)
     throw new UnprocessableEntity(ERROR, 'The CSV file has column names but no device rows.');
   const cell = (row: CsvRow, index: number) => (index < 0 ? '' : (row.cells[index] ?? ''));
+  // An empty or absent cell leaves the managed object's value to its default.
+  const optional = (row: CsvRow, name: string) => cell(row, column(name)).trim() || undefined;
   return data.map((row) => ({
     line: row.line,
     raw: row.raw,
     deviceId: row.cells[id] ?? '',
     authType: cell(row, authType),
     credentials: cell(row, credentials),
+    name: optional(row, 'NAME'),
+    type: optional(row, 'TYPE'),
+    idType: optional(row, 'IDTYPE'),
     formProblem:
       row.cells.length === columns.length
         ? undefined

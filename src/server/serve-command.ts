@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { collect, integer } from '../cli/parsers.js';
-import { type Config, DEFAULT_CONFIG, DEFAULT_LIMITS, LOG_LEVELS, resolveConfig } from '../config.js';
+import { collect, integer, yesNo } from '../cli/parsers.js';
+import {
+  type Config,
+  DEFAULT_CONFIG,
+  DEFAULT_LIMITS,
+  DEFAULT_RETENTION,
+  LOG_LEVELS,
+  resolveConfig,
+} from '../config.js';
+import { RESPONSE_BODY_POLICIES } from '../http/response-body.js';
 import type { ServeSettings } from './serve.js';
 
 const env = (name: string) => `C8Y_MOCK_${name}`;
@@ -17,12 +25,17 @@ export interface ServeOptions {
   logLevel: Config['logLevel'];
   logFormat?: Config['logFormat'];
   dataDir: string;
-  ephemeral?: boolean | string;
+  ephemeral?: boolean;
   sync: Config['sync'];
   lifespanBelowMinimum: Config['lifespanBelowMinimum'];
   trustedProxy?: string[];
   adminSecret?: string;
   decisionLogSize: number;
+  responseBody: Config['responseBody'];
+  maxMeasurements: number;
+  maxEvents: number;
+  maxAlarms: number;
+  autoRegistrationInventory?: boolean;
   maxHeaderSize: number;
   bodyLimit: number;
   requestTimeout: number;
@@ -85,7 +98,10 @@ export function serveCommand(): Command {
         .default(d.dataDir),
     )
     .addOption(
-      new Option('--ephemeral', 'keep all state in memory; nothing survives a restart').env(env('EPHEMERAL')),
+      new Option('--ephemeral [boolean]', 'keep all state in memory; nothing survives a restart')
+        .env(env('EPHEMERAL'))
+        .preset(true)
+        .argParser(yesNo),
     )
     .addOption(
       new Option(
@@ -124,6 +140,42 @@ export function serveCommand(): Command {
         .env(env('DECISION_LOG_SIZE'))
         .default(d.decisionLogSize)
         .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--response-body <policy>',
+        "POST/PUT answers of the device data APIs: 'accept' sends the object only when the request has an Accept header (the OpenAPI rule), 'always' sends it anyway",
+      )
+        .env(env('RESPONSE_BODY'))
+        .choices(RESPONSE_BODY_POLICIES)
+        .default(d.responseBody),
+    )
+    .addOption(
+      new Option('--max-measurements <n>', 'measurements kept; beyond it the oldest go first')
+        .env(env('MAX_MEASUREMENTS'))
+        .default(DEFAULT_RETENTION.maxMeasurements)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--max-events <n>', 'events kept; beyond it the oldest go first')
+        .env(env('MAX_EVENTS'))
+        .default(DEFAULT_RETENTION.maxEvents)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option('--max-alarms <n>', 'alarms kept; beyond it the oldest go first')
+        .env(env('MAX_ALARMS'))
+        .default(DEFAULT_RETENTION.maxAlarms)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--auto-registration-inventory [boolean]',
+        'a device registered by its first token request also gets its managed object (c8y_IsDevice, owner device_<CN>) and c8y_Serial external ID, as bulk registration gives it',
+      )
+        .env(env('AUTO_REGISTRATION_INVENTORY'))
+        .preset(true)
+        .argParser(yesNo),
     )
     .addOption(
       new Option('--max-header-size <bytes>', 'largest request head accepted')
@@ -181,12 +233,19 @@ export function serveSettings(options: ServeOptions, terminal: boolean): ServeSe
     logLevel: options.logLevel,
     logFormat: options.logFormat ?? (terminal ? 'pretty' : 'json'),
     dataDir: options.dataDir,
-    ephemeral: options.ephemeral === true || options.ephemeral === 'true' || options.ephemeral === '1',
+    ephemeral: options.ephemeral === true,
     sync: options.sync,
     lifespanBelowMinimum: options.lifespanBelowMinimum,
     trustedProxies: new Set((options.trustedProxy ?? []).map((f) => f.toLowerCase().replaceAll(':', ''))),
     adminSecret: options.adminSecret ?? randomBytes(18).toString('base64url'),
     decisionLogSize: options.decisionLogSize,
+    responseBody: options.responseBody,
+    retention: {
+      maxMeasurements: options.maxMeasurements,
+      maxEvents: options.maxEvents,
+      maxAlarms: options.maxAlarms,
+    },
+    autoRegistrationInventory: options.autoRegistrationInventory === true,
     limits: {
       maxHeaderSize: options.maxHeaderSize,
       bodyLimit: options.bodyLimit,

@@ -51,7 +51,13 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
     sync: config.sync,
   });
   const services = await createServices({ config, clock, store, seed });
-  const app = await buildApp({ services, limits: config.limits, logger, tls: dev });
+  const app = await buildApp({
+    services,
+    limits: config.limits,
+    responseBody: config.responseBody,
+    logger,
+    tls: dev,
+  });
   const mqtt =
     config.mqttPort === 0
       ? undefined

@@ -2,6 +2,7 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { UnprocessableEntity } from '../errors.js';
 import type { StateTables } from '../store/store.js';
+import { DeviceDataSnapshot, deviceDataTables } from './device-data-snapshot.js';
 
 export const SNAPSHOT_FORMAT = 'c8y-mtls-mock-state';
 
@@ -80,6 +81,8 @@ const Tables = Type.Object(
     crlSigningKeys: Type.Optional(
       row(Type.Object({ privateKeyPem: text, createdAt: ms }, { additionalProperties: false })),
     ),
+    // Added in schema 4; absent in older exports.
+    ...DeviceDataSnapshot,
   },
   { additionalProperties: false },
 );
@@ -140,5 +143,6 @@ export function fromSnapshot(data: unknown, schemaVersion: number): StateTables 
       certificateFingerprint: d.certificateFingerprint ?? null,
       certificateSubject: d.certificateSubject ?? null,
     })),
+    ...deviceDataTables(snapshot.tables),
   };
 }

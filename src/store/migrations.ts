@@ -94,4 +94,89 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 4: the device data APIs: inventory, identity, measurements, events, alarms, operations.
+  // Ids grow with every insert (AUTOINCREMENT): the oldest rows are the lowest ids, and a
+  // deleted id is never given again. Data and references go with their managed object.
+  `
+  CREATE TABLE managed_objects (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    owner TEXT NOT NULL,
+    type TEXT,
+    name TEXT,
+    creation_time INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL,
+    fragments TEXT NOT NULL
+  );
+  CREATE INDEX managed_objects_by_tenant ON managed_objects(tenant_id, type);
+  CREATE INDEX managed_objects_by_owner ON managed_objects(tenant_id, owner);
+  CREATE TABLE managed_object_children (
+    parent_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('childDevices', 'childAssets', 'childAdditions')),
+    child_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
+    PRIMARY KEY (parent_id, kind, child_id)
+  );
+  CREATE INDEX managed_object_parents ON managed_object_children(child_id);
+  CREATE TABLE external_ids (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    managed_object_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
+    PRIMARY KEY (tenant_id, type, external_id)
+  );
+  CREATE INDEX external_ids_by_object ON external_ids(managed_object_id);
+  CREATE TABLE measurements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    fragments TEXT NOT NULL
+  );
+  CREATE INDEX measurements_by_source ON measurements(source_id, time);
+  CREATE INDEX measurements_by_tenant ON measurements(tenant_id, time);
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    text TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    creation_time INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL,
+    fragments TEXT NOT NULL
+  );
+  CREATE INDEX events_by_source ON events(source_id, time);
+  CREATE INDEX events_by_tenant ON events(tenant_id, time);
+  CREATE TABLE alarms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    text TEXT NOT NULL,
+    severity TEXT NOT NULL CHECK (severity IN ('CRITICAL', 'MAJOR', 'MINOR', 'WARNING')),
+    status TEXT NOT NULL CHECK (status IN ('ACTIVE', 'ACKNOWLEDGED', 'CLEARED')),
+    count INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    first_occurrence_time INTEGER,
+    creation_time INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL,
+    fragments TEXT NOT NULL
+  );
+  CREATE INDEX alarms_by_source ON alarms(source_id, type, status);
+  CREATE INDEX alarms_by_tenant ON alarms(tenant_id, time);
+  CREATE TABLE operations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL,
+    device_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
+    agent_id INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'EXECUTING', 'SUCCESSFUL', 'FAILED')),
+    failure_reason TEXT,
+    creation_time INTEGER NOT NULL,
+    fragments TEXT NOT NULL
+  );
+  CREATE INDEX operations_by_device ON operations(device_id, status);
+  CREATE INDEX operations_by_agent ON operations(agent_id, status);
+  CREATE INDEX operations_by_tenant ON operations(tenant_id, id);
+  `,
 ];

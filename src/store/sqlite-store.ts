@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { DEVICE_DATA_TABLES, SqliteDeviceData } from './sqlite-device-data.js';
 import type {
   CrlEntryRecord,
   CrlSigningKeyRecord,
@@ -108,6 +109,7 @@ const TABLES = [
   'trusted_certificates',
   'crl_entries',
   'devices',
+  ...DEVICE_DATA_TABLES,
   'tokens',
   'revocations',
   'signing_keys',
@@ -118,6 +120,7 @@ const TABLES = [
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly deviceData: SqliteDeviceData;
 
   constructor(options: SqliteStoreOptions = {}) {
     let file = ':memory:';
@@ -131,6 +134,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
+    this.deviceData = new SqliteDeviceData(this.#db);
   }
 
   get schemaVersion(): number {
@@ -468,6 +472,7 @@ export class SqliteStore implements Store {
       revocations: this.#all('SELECT * FROM revocations ORDER BY revoked_at, hash').map(revocation),
       signingKeys: this.#all('SELECT * FROM signing_keys ORDER BY created_at').map(signingKey),
       crlSigningKeys: this.#all('SELECT * FROM crl_signing_keys ORDER BY created_at, id').map(crlSigningKey),
+      ...this.deviceData.exportTables(),
     }));
   }
 
@@ -484,6 +489,7 @@ export class SqliteStore implements Store {
       for (const r of tables.revocations) this.insertRevocation(r);
       for (const k of tables.signingKeys) this.putSigningKey(k);
       for (const k of tables.crlSigningKeys) this.putCrlSigningKey(k);
+      this.deviceData.importTables(tables);
     });
   }
 

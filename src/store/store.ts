@@ -1,3 +1,5 @@
+import type { DeviceDataStore, DeviceDataTables } from './device-data-store.js';
+
 /**
  * The persistence interface. The domain code talks only to this; the embedded
  * SQLite implementation keeps it on disk (or in memory with --ephemeral).
@@ -94,7 +96,7 @@ export interface CrlSigningKeyRecord {
 }
 
 /** The whole state, table by table: what GET /_mock/state exports and PUT imports. */
-export interface StateTables {
+export interface StateTables extends DeviceDataTables {
   tenants: TenantRecord[];
   users: UserRecord[];
   options: OptionRecord[];
@@ -159,6 +161,9 @@ export interface Store {
 
   getCrlSigningKey(): CrlSigningKeyRecord | undefined;
   putCrlSigningKey(key: CrlSigningKeyRecord): void;
+
+  /** Inventory, identity, measurements, events, alarms and operations: same database, same transactions. */
+  readonly deviceData: DeviceDataStore;
 
   exportTables(): StateTables;
   /** Replaces everything with `tables`, in one transaction. */

@@ -1,3 +1,4 @@
+import type { DeviceObjects } from '../device-data/device-objects.js';
 import type { Store } from '../store/store.js';
 import { type Devices, externalIdProblem } from './devices.js';
 
@@ -11,6 +12,10 @@ export interface BulkRegistrationRow {
   deviceId: string;
   authType: string;
   credentials: string;
+  /** The device's managed object: its `NAME` (default the ID), `TYPE`, and the external ID's `IDTYPE`. */
+  name?: string | undefined;
+  type?: string | undefined;
+  idType?: string | undefined;
   /** What is wrong with the row's form (e.g. its number of values), found by the reader. */
   formProblem?: string | undefined;
 }
@@ -32,16 +37,19 @@ export interface BulkRegistrationResult {
 
 /**
  * Bulk registration: rows with `AUTH_TYPE` `CERTIFICATES` register the device,
- * so a tenant without auto-registration gives it tokens. Each row succeeds or
- * fails on its own, with a reason; all rows are written in one transaction.
+ * so a tenant without auto-registration gives it tokens. Like the platform, it
+ * also creates the device's "elementary representation": a managed object
+ * bound to its external ID (a device already bound keeps its object). Each row
+ * succeeds or fails on its own, with a reason; all rows are written in one
+ * transaction.
  */
 export class BulkRegistration {
   readonly #store: Store;
   readonly #devices: Devices;
+  readonly #deviceObjects: DeviceObjects;
 
-  constructor(store: Store, devices: Devices) {
-    this.#store = store;
-    this.#devices = devices;
+  constructor(deps: { store: Store; devices: Devices; deviceObjects: DeviceObjects }) {
+    ({ store: this.#store, devices: this.#devices, deviceObjects: this.#deviceObjects } = deps);
   }
 
   register(tenantId: string, rows: readonly BulkRegistrationRow[]): BulkRegistrationResult {
@@ -69,6 +77,11 @@ export class BulkRegistration {
         }
         const known = this.#devices.get(tenantId, deviceId) !== undefined;
         this.#devices.register(tenantId, deviceId, 'bulk');
+        this.#deviceObjects.ensure(tenantId, deviceId, {
+          name: row.name,
+          type: row.type,
+          idType: row.idType,
+        });
         result.numberOfSuccessful++;
         if (known) {
           result.credentialUpdatedList.push({ bulkNewDeviceStatus: 'CREDENTIAL_UPDATED', deviceId });

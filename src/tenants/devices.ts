@@ -44,10 +44,17 @@ export function externalIdProblem(commonNames: readonly string[]): string | unde
 export class Devices {
   readonly #store: Store;
   readonly #clock: Clock;
+  readonly #autoRegistered = new Set<(device: DeviceRecord) => void>();
 
   constructor(store: Store, clock: Clock) {
     this.#store = store;
     this.#clock = clock;
+  }
+
+  /** Hears each device registered by its first token request; returns the unsubscribe function. */
+  onAutoRegistered(listener: (device: DeviceRecord) => void): () => void {
+    this.#autoRegistered.add(listener);
+    return () => this.#autoRegistered.delete(listener);
   }
 
   list(tenantId: string): DeviceRecord[] {
@@ -128,6 +135,7 @@ export class Devices {
       certificateSubject: leaf.subject,
     };
     this.#store.putDevice(device);
+    for (const listener of this.#autoRegistered) listener(device);
     return { device, registered: true };
   }
 }

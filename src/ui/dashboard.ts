@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
 import { type Asset, loadAssets, UI_DIR } from './assets.js';
+import { type DeviceDataApiOptions, uiDeviceDataRoutes } from './device-data-api.js';
 import { type UiEventOptions, uiEventRoutes } from './events.js';
 import { type UiApiOptions, uiApiRoutes } from './ui-api.js';
 import { type UiAuthOptions, uiAuthRoutes } from './ui-auth.js';
 
 /** The domain services the dashboard reads and acts through, and its sign-in sessions. */
-export type DashboardServices = UiApiOptions & UiAuthOptions & UiEventOptions;
+export type DashboardServices = UiApiOptions & UiAuthOptions & UiEventOptions & DeviceDataApiOptions;
 
 export interface DashboardOptions extends DashboardServices {
   /** Where the page's files are (default: the package's ui/ folder). */
@@ -19,7 +20,17 @@ export interface DashboardOptions extends DashboardServices {
  * live decision stream under /_mock/ui/api/, behind a sign-in.
  */
 export async function dashboardRoutes(app: FastifyInstance, services: DashboardOptions) {
-  const { assetsDir, adminSecret, ...api } = services;
+  const {
+    assetsDir,
+    adminSecret,
+    deviceObjects,
+    inventory,
+    measurements,
+    events,
+    alarms,
+    operations,
+    ...api
+  } = services;
   const { clock, tenants, decisions, state, sessions } = api;
   const dir = assetsDir ?? UI_DIR;
   const assets = loadAssets(dir);
@@ -50,4 +61,15 @@ export async function dashboardRoutes(app: FastifyInstance, services: DashboardO
   await app.register(uiAuthRoutes, { tenants, state, adminSecret, sessions });
   await app.register(uiApiRoutes, api);
   await app.register(uiEventRoutes, { clock, tenants, decisions, sessions });
+  await app.register(uiDeviceDataRoutes, {
+    clock,
+    tenants,
+    sessions,
+    deviceObjects,
+    inventory,
+    measurements,
+    events,
+    alarms,
+    operations,
+  });
 }

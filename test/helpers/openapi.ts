@@ -7,14 +7,18 @@ import type { Test } from 'tap';
 import type { ClientResponse } from './server.js';
 
 /**
- * Validates the mock's responses against the official OpenAPI subset, kept in
- * the repository as a fixture (test/fixtures/openapi/README.md says where it
- * came from); the path is resolved from this file, never from a machine's
- * absolute path.
+ * Validates the mock's responses against the official OpenAPI subsets, kept in
+ * the repository as fixtures (test/fixtures/openapi/README.md says where they
+ * came from); the paths are resolved from this file, never from a machine's
+ * absolute path. Two subsets, each with its own list of corrections:
+ * certificate-based device authentication (`openApi()`, `SPEC_CORRECTIONS`)
+ * and the device data APIs of 2026 (`dataApiSpec()`, `DATA_SPEC_CORRECTIONS`).
  */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OPENAPI_FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'openapi');
 export const SPEC_FILE = join(OPENAPI_FIXTURES, 'c8y-oas-auth-subset.json');
+/** Inventory, identity, measurements, events, alarms and operations (and the above). */
+export const DATA_SPEC_FILE = join(OPENAPI_FIXTURES, 'c8y-oas-2026-subset.json');
 
 type Json = Record<string, unknown>;
 interface MediaType {
@@ -83,8 +87,53 @@ export interface SpecCorrection {
   apply(spec: Spec): void;
 }
 
+/** A status the mock answers that the spec leaves out of an operation, validated as the error body. */
+function missing(operationId: string, status: number, why: string): SpecCorrection {
+  return {
+    where: `${operationId} ${status}`,
+    problem: 'not listed',
+    why: `${why}; validated against components.schemas.error.`,
+    apply(spec) {
+      const responses = operation(spec, operationId).responses;
+      if (responses[status]) throw new Error(`${operationId} now documents ${status}: drop the correction`);
+      responses[status] = { description: 'added by the spec corrections', content: errorContent() };
+    },
+  };
+}
+
+/** Both subsets describe some errors without a body. */
+const ERROR_BODIES: SpecCorrection = {
+  where:
+    'error responses without content (e.g. trusted certificates 409/422, PUT/DELETE 404, options 404 and 422)',
+  problem: 'describe the status but no body',
+  why: 'the platform answers every error with its `{error, message, info}` body (OpenAPI "Error" section); validated against components.schemas.error.',
+  apply(spec) {
+    for (const op of operations(spec)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) >= 400 && !response.content) response.content = errorContent();
+      }
+    }
+  },
+};
+
+/** Both subsets leave out the refusals every secured operation can give. */
+const SECURED_ERRORS: SpecCorrection = {
+  where: 'secured operations',
+  problem:
+    'omit 400 (malformed JSON, query or multipart), 403 (an administrator of another tenant; a device token on an administration API), 413 and 415 on most operations',
+  why: 'the platform refuses such requests with its error body; these statuses are validated against components.schemas.error, and only on operations with a `security` requirement.',
+  apply(spec) {
+    for (const op of operations(spec)) {
+      if (!op.security || op.security.length === 0) continue;
+      for (const status of ['400', '403', '413', '415']) {
+        op.responses[status] ??= { description: 'added by the spec corrections', content: errorContent() };
+      }
+    }
+  },
+};
+
 /**
- * Every place the spec is known to be wrong or incomplete, and how the
+ * Every place the auth subset is known to be wrong or incomplete, and how the
  * validation works around it. docs/apis.md repeats this list.
  */
 export const SPEC_CORRECTIONS: readonly SpecCorrection[] = [
@@ -122,50 +171,63 @@ export const SPEC_CORRECTIONS: readonly SpecCorrection[] = [
       fix('postConfirmedTrustedCertificatePopResource', '422');
     },
   },
-  {
-    where:
-      'error responses without content (e.g. trusted certificates 409/422, PUT/DELETE 404, options 404 and 422)',
-    problem: 'describe the status but no body',
-    why: 'the platform answers every error with its `{error, message, info}` body (OpenAPI "Error" section); validated against components.schemas.error.',
-    apply(spec) {
-      for (const op of operations(spec)) {
-        for (const [status, response] of Object.entries(op.responses)) {
-          if (Number(status) >= 400 && !response.content) response.content = errorContent();
-        }
-      }
-    },
-  },
-  {
-    where: 'secured operations',
-    problem:
-      'omit 400 (malformed JSON, query or multipart), 403 (an administrator of another tenant; a device token on an administration API), 413 and 415 on most operations',
-    why: 'the platform refuses such requests with its error body; these statuses are validated against components.schemas.error, and only on operations with a `security` requirement.',
-    apply(spec) {
-      for (const op of operations(spec)) {
-        if (!op.security || op.security.length === 0) continue;
-        for (const status of ['400', '403', '413', '415']) {
-          op.responses[status] ??= { description: 'added by SPEC_CORRECTIONS', content: errorContent() };
-        }
-      }
-    },
-  },
-  ...MISSING_STATUSES.map(
-    ({ operationId, status, why }): SpecCorrection => ({
-      where: `${operationId} ${status}`,
-      problem: 'not listed',
-      why: `${why}; validated against components.schemas.error.`,
-      apply(spec) {
-        const responses = operation(spec, operationId).responses;
-        if (responses[status]) throw new Error(`${operationId} now documents ${status}: drop the correction`);
-        responses[status] = { description: 'added by SPEC_CORRECTIONS', content: errorContent() };
-      },
-    }),
+  ERROR_BODIES,
+  SECURED_ERRORS,
+  ...MISSING_STATUSES.map(({ operationId, status, why }) => missing(operationId, status, why)),
+];
+
+const UNKNOWN_SOURCE =
+  "a source (or deviceId) that is no managed object of the tenant; the platform looks the object up and answers the inventory's 404";
+
+/**
+ * Where the 2026 subset is wrong or silent for the device data APIs, and what
+ * the validation does instead. docs/device-data.md repeats this list.
+ */
+export const DATA_SPEC_CORRECTIONS: readonly SpecCorrection[] = [
+  ERROR_BODIES,
+  SECURED_ERRORS,
+  missing('postMeasurementCollectionResource', 404, UNKNOWN_SOURCE),
+  missing('postEventCollectionResource', 404, UNKNOWN_SOURCE),
+  missing('postAlarmCollectionResource', 404, UNKNOWN_SOURCE),
+  missing('postOperationCollectionResource', 404, UNKNOWN_SOURCE),
+  missing(
+    'getExternalIDCollectionResource',
+    404,
+    'an id that is no managed object of the tenant; POST on the same path documents it ("Global ID not found")',
   ),
+  missing(
+    'postExternalIDCollectionResource',
+    422,
+    'a body without `type` or `externalId`, both required by the externalId schema',
+  ),
+  missing(
+    'putManagedObjectResource',
+    422,
+    'a body that is no JSON object, or a name or type that is no string; POST on the collection documents it',
+  ),
+  missing('deleteEventCollectionResource', 422, 'no source or date range: the description requires one'),
+  missing('deleteAlarmCollectionResource', 422, 'no source or date range: the description requires one'),
+  missing(
+    'deleteOperationCollectionResource',
+    422,
+    'no filter at all (the mock refuses to delete every operation of the tenant)',
+  ),
+  {
+    where: 'deleteManagedObjectResource 204',
+    problem: 'declares a body (`*/*`, a string)',
+    why: 'a 204 has no body by definition (RFC 9110); validated as an empty answer.',
+    apply(spec) {
+      const response = operation(spec, 'deleteManagedObjectResource').responses['204']!;
+      if (!response.content)
+        throw new Error('deleteManagedObjectResource 204 no longer declares a body: drop the correction');
+      delete response.content;
+    },
+  },
 ];
 
 /** The spec with `$ref`'d responses inlined and the corrections applied. */
-function loadSpec(): Spec {
-  const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec;
+function loadSpec(file: string, corrections: readonly SpecCorrection[]): Spec {
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as Spec;
   for (const op of operations(spec)) {
     for (const [status, response] of Object.entries(op.responses)) {
       if (response.$ref) {
@@ -174,16 +236,18 @@ function loadSpec(): Spec {
       }
     }
   }
-  for (const correction of SPEC_CORRECTIONS) correction.apply(spec);
+  for (const correction of corrections) correction.apply(spec);
   return spec;
 }
 
 export class OpenApiValidator {
-  readonly #spec = loadSpec();
+  readonly #spec: Spec;
   readonly #ajv = new Ajv({ strict: false, allErrors: true });
   readonly #compiled = new Map<string, ValidateFunction>();
 
-  constructor() {
+  /** Another subset (the device data one) is validated with its own corrections. */
+  constructor(file = SPEC_FILE, corrections: readonly SpecCorrection[] = SPEC_CORRECTIONS) {
+    this.#spec = loadSpec(file, corrections);
     addFormats.default(this.#ajv);
     // OpenAPI formats with no JSON Schema meaning.
     for (const format of ['password', 'phone', 'binary']) this.#ajv.addFormat(format, true);
@@ -250,9 +314,16 @@ export class OpenApiValidator {
   }
 }
 
-/** One validator per test process: compiling schemas is not what tests test. */
+/** One validator per subset and test process: compiling schemas is not what tests test. */
 let shared: OpenApiValidator | undefined;
 export const openApi = (): OpenApiValidator => {
   shared ??= new OpenApiValidator();
   return shared;
+};
+
+let sharedData: OpenApiValidator | undefined;
+/** The device data APIs against the 2026 subset. */
+export const dataApiSpec = (): OpenApiValidator => {
+  sharedData ??= new OpenApiValidator(DATA_SPEC_FILE, DATA_SPEC_CORRECTIONS);
+  return sharedData;
 };

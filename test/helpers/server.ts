@@ -92,6 +92,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   const app = await buildApp({
     services,
     limits: config.limits,
+    responseBody: config.responseBody,
     ...(listen ? { tls: { key, cert } } : {}),
     ...(options.peerCertificates ? { peerCertificates: options.peerCertificates } : {}),
   });

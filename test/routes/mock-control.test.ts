@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify } from 'jose';
 import t from 'tap';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import {
@@ -173,7 +174,7 @@ t.test('export and import the whole state, also into another mock', async (t) =>
     schemaVersion: number;
     tables: Record<string, unknown[]>;
   };
-  t.match(snapshot, { format: 'c8y-mtls-mock-state', schemaVersion: 3 });
+  t.match(snapshot, { format: 'c8y-mtls-mock-state', schemaVersion: MIGRATIONS.length });
   t.equal(snapshot.tables.tenants?.length, 1);
   t.equal(snapshot.tables.signingKeys?.length, 1);
 

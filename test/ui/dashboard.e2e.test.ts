@@ -209,6 +209,86 @@ t.test('a trainer follows devices, tokens and refusals live, and switches a CA o
     await screenshot(page, 'devices', t);
   });
 
+  await t.test("a device's data, and an operation created from the page", async (t) => {
+    // lab-device-02 runs the REST integration: its object, its serial, a measurement and an alarm.
+    const issued = await requestToken(server, { cert: second.certPem, key: second.keyPem });
+    const auth = `Bearer ${(issued.json() as { accessToken: string }).accessToken}`;
+    // The token request is a decision: the view is drawn again once it arrives live. Wait for that
+    // redraw, so it cannot replace the operation form while the test types into it.
+    const requested = new Date(server.clock.now()).toISOString().slice(0, 19).replace('T', ' ');
+    await page
+      .getByRole('table', { name: 'Devices of t100' })
+      .getByRole('row', { name: /lab-device-02/ })
+      .getByText(requested)
+      .waitFor();
+    const send = async (path: string, body: unknown) =>
+      (
+        await call(server, {
+          method: 'POST',
+          path,
+          headers: { authorization: auth, accept: 'application/json', 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json() as { id: string };
+    const time = new Date(server.clock.now()).toISOString();
+    const { id } = await send('/inventory/managedObjects', {
+      name: 'Lab device 2',
+      type: 'c8y_LabDevice',
+      c8y_IsDevice: {},
+      c8y_SupportedOperations: ['c8y_Restart', 'c8y_Command'],
+    });
+    await send(`/identity/globalIds/${id}/externalIds`, { type: 'c8y_Serial', externalId: 'lab-device-02' });
+    await send('/measurement/measurements', {
+      source: { id },
+      time,
+      type: 'c8y_TemperatureMeasurement',
+      c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+    });
+    await send('/alarm/alarms', {
+      source: { id },
+      time,
+      type: 'c8y_HeatAlarm',
+      text: 'Too hot',
+      severity: 'MAJOR',
+    });
+
+    await page.getByRole('button', { name: 'Show data of lab-device-02' }).click();
+    const measurements = page.getByRole('table', { name: 'Latest measurements of lab-device-02' });
+    await measurements.getByText('c8y_TemperatureMeasurement.T 21.5 C').waitFor();
+    await page.getByRole('table', { name: 'Latest alarms of lab-device-02' }).getByText('Too hot').waitFor();
+    await page
+      .getByText('Managed object', { exact: false })
+      .getByText(/Lab device 2/)
+      .first()
+      .waitFor();
+
+    const form = page.getByRole('form', { name: 'Create an operation for lab-device-02' });
+    t.equal(
+      await form.getByLabel('Operation fragment').inputValue(),
+      'c8y_Restart',
+      'the first supported operation',
+    );
+    await form.getByLabel('Operation fragment').fill('c8y_Command');
+    await form.getByLabel('Parameters (a JSON object)').fill('{"text": "uptime"}');
+    await form.getByLabel('Description (optional)').fill('How long is it up?');
+    await form.getByRole('button', { name: 'Create operation' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Operation \d+ \(c8y_Command\) created for lab-device-02/)
+      .waitFor();
+    const operations = page.getByRole('table', { name: 'Latest operations of lab-device-02' });
+    await operations.getByText('PENDING').waitFor();
+    const stored = server.app.services.operations.list(
+      { tenantId: 't100', userName: 'admin', roles: new Set(['ROLE_DEVICE_CONTROL_READ']) },
+      { deviceId: id },
+      { currentPage: 1, pageSize: 5, withTotal: false },
+    );
+    t.match(stored.items[0]?.record, { status: 'PENDING', fragments: { c8y_Command: { text: 'uptime' } } });
+    await screenshot(page, 'device-data', t);
+    await page.getByRole('button', { name: 'Hide data of lab-device-02' }).click();
+    await measurements.waitFor({ state: 'detached' });
+  });
+
   await t.test('the decoder shows header and claims and whether a token is valid here now', async (t) => {
     const token = (
       (await requestToken(server, { cert: lab.certPem, key: lab.keyPem, chainHeader: labChain })).json() as {

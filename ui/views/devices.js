@@ -1,6 +1,12 @@
-// Devices: per tenant, each device's certificate and its last token request.
+// Devices: per tenant, each device's certificate, its last token request, and on request
+// its data (managed object, measurements, events, alarms, operations).
 import { api } from '../api.js';
 import { badge, formatTime, h, relative, short, show } from '../dom.js';
+import { dataPath, devicePanel } from './device-data.js';
+
+/** Devices whose data is open: kept while the view is drawn again. */
+const open = new Set();
+const keyOf = (device) => `${device.tenantId}/${device.externalId}`;
 
 const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail' };
 
@@ -16,7 +22,28 @@ function lastRequest(last, now) {
   ];
 }
 
-function deviceRow(device, now) {
+function dataToggle(device, context) {
+  const key = keyOf(device);
+  const isOpen = open.has(key);
+  return h(
+    'button',
+    {
+      type: 'button',
+      'data-key': `data-${key}`,
+      'aria-expanded': isOpen ? 'true' : 'false',
+      'aria-controls': `data-${key}`,
+      'aria-label': `${isOpen ? 'Hide' : 'Show'} data of ${device.externalId}`,
+      onclick: () => {
+        if (isOpen) open.delete(key);
+        else open.add(key);
+        context.act(async () => undefined);
+      },
+    },
+    isOpen ? 'Hide data' : 'Show data',
+  );
+}
+
+function deviceRow(device, now, context) {
   return h(
     'tr',
     {},
@@ -45,11 +72,34 @@ function deviceRow(device, now) {
         : '—',
     ),
     h('td', {}, lastRequest(device.lastRequest, now)),
+    h('td', {}, dataToggle(device, context)),
   );
 }
 
-export async function renderDevices(container) {
+const COLUMNS = ['Device', 'Registered', 'Certificate', 'Trusted through', 'Last token request', 'Data'];
+
+function rows(device, now, context, data) {
+  const row = deviceRow(device, now, context);
+  if (!open.has(keyOf(device))) return row;
+  return [
+    row,
+    h(
+      'tr',
+      { class: 'details', id: `data-${keyOf(device)}` },
+      h('td', { colspan: COLUMNS.length }, data ? devicePanel(device, data, context) : 'Loading…'),
+    ),
+  ];
+}
+
+export async function renderDevices(container, context) {
   const { now, tenants } = await api('devices');
+  const data = new Map();
+  const wanted = tenants.flatMap((tenant) => tenant.devices).filter((device) => open.has(keyOf(device)));
+  await Promise.all(
+    wanted.map(async (device) =>
+      data.set(keyOf(device), await api(`${dataPath(device.tenantId, device.externalId)}/data`)),
+    ),
+  );
   show(
     container,
     tenants.map((tenant) =>
@@ -73,15 +123,13 @@ export async function renderDevices(container) {
                 h(
                   'tr',
                   {},
-                  ['Device', 'Registered', 'Certificate', 'Trusted through', 'Last token request'].map(
-                    (title) => h('th', { scope: 'col' }, title),
-                  ),
+                  COLUMNS.map((title) => h('th', { scope: 'col' }, title)),
                 ),
               ),
               h(
                 'tbody',
                 {},
-                tenant.devices.map((device) => deviceRow(device, now)),
+                tenant.devices.map((device) => rows(device, now, context, data.get(keyOf(device)))),
               ),
             )
           : h(
