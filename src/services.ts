@@ -152,6 +152,6 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     operations,
     deviceObjects,
     mqttSessions,
-    templates: staticTemplates(),
+    templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };
 }

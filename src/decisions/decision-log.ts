@@ -14,8 +14,11 @@ export type Door = 'rest' | 'mqtt' | 'est';
 
 /** What only the MQTT door knows about a decision. */
 export interface MqttDetail {
-  /** Where it happened: the TLS handshake (no CONNACK), CONNECT, a PUBLISH or SUBSCRIBE. */
-  stage: 'handshake' | 'connect' | 'publish' | 'subscribe' | 'packet';
+  /**
+   * Where it happened: the TLS handshake (no CONNACK), CONNECT, a PUBLISH or
+   * SUBSCRIBE of the device, a packet too large, an operation delivered to it.
+   */
+  stage: 'handshake' | 'connect' | 'publish' | 'subscribe' | 'packet' | 'deliver';
   /** The client ID as the device sent it. */
   clientId?: string | undefined;
   /** How the session authenticated. */

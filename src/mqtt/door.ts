@@ -3,6 +3,9 @@ import { Aedes, type AuthenticateError, type Client, type ConnectPacket, type Pu
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { DecisionLog } from '../decisions/decision-log.js';
+import type { DeviceObjects } from '../device-data/device-objects.js';
+import type { Inventory } from '../device-data/inventory.js';
+import type { Operations } from '../device-data/operations.js';
 import type { DeviceLogin } from '../login/device-login.js';
 import type { TrustIndex } from '../pki/trust-index.js';
 import type { Tenants } from '../tenants/tenants.js';
@@ -12,10 +15,11 @@ import { peerChain } from '../tls/peer-chain.js';
 import type { ServerCredentials } from '../tls/tls-context.js';
 import { ConnectRules } from './connect-rules.js';
 import { MessageRouter } from './messages.js';
+import { OperationDelivery } from './operation-delivery.js';
 import { MAX_PACKET_BYTES, PacketSizeGuard } from './packet-size-guard.js';
 import { type MqttSession, type MqttSessions, type SessionIdentity, sessionKey } from './sessions.js';
+import { type EarlySubscribePolicy, judgeSubscription } from './subscribe-rules.js';
 import type { Templates } from './templates.js';
-import { subscribable } from './topics.js';
 
 export interface MqttDoorDeps {
   login: DeviceLogin;
@@ -24,6 +28,9 @@ export interface MqttDoorDeps {
   decisions: DecisionLog;
   sessions: MqttSessions;
   templates: Templates;
+  inventory: Inventory;
+  deviceObjects: DeviceObjects;
+  operations: Operations;
   clock: Clock;
   log: Logger;
 }
@@ -34,6 +41,8 @@ export interface MqttDoorOptions {
   /** Time for the TLS handshake, and then for CONNECT, to arrive. */
   connectTimeoutMs: number;
   maxConnections: number;
+  /** SUBACK for `s/ds`, `s/dat` and notifications before the device's managed object exists. */
+  earlySubscribe: EarlySubscribePolicy;
 }
 
 /**
@@ -71,6 +80,7 @@ interface Connection {
 export class MqttDoor {
   readonly server: Server;
   readonly #deps: MqttDoorDeps;
+  readonly #options: MqttDoorOptions;
   readonly #broker: Aedes;
   readonly #rules: ConnectRules;
   readonly #router: MessageRouter;
@@ -82,6 +92,7 @@ export class MqttDoor {
 
   private constructor(deps: MqttDoorDeps, options: MqttDoorOptions, broker: Aedes) {
     this.#deps = deps;
+    this.#options = options;
     this.#broker = broker;
     this.#rules = new ConnectRules({ login: deps.login, tenants: deps.tenants });
     this.#router = new MessageRouter({
@@ -111,6 +122,12 @@ export class MqttDoor {
     this.#unsubscribe.push(
       followTrust(this.server, options.credentials, deps.trust, deps.log),
       deps.trust.onChange((index) => this.#dropWithdrawn(index)),
+      new OperationDelivery({
+        inventory: deps.inventory,
+        operations: deps.operations,
+        sessions: deps.sessions,
+        decisions: deps.decisions,
+      }).start(),
     );
   }
 
@@ -262,6 +279,7 @@ export class MqttDoor {
       connectedAt: clock.now(),
       remoteAddress: client.conn && 'remoteAddress' in client.conn ? client.conn.remoteAddress : undefined,
       keepaliveSeconds: keepalive,
+      active: false,
       subscriptions: () => [...connection.subscriptions].map(([topic, qos]) => ({ topic, qos })),
       deliver: (topic, payload) => {
         const qos = connection.subscriptions.get(topic);
@@ -309,27 +327,25 @@ export class MqttDoor {
     void handled.finally(() => this.#inFlight.delete(handled));
   }
 
-  /** Downstream topics, written out, are granted; anything else gets SUBACK 0x80. */
+  /** Downstream topics, written out, are granted (see judgeSubscription); anything else gets SUBACK 0x80. */
   #subscribe<T extends { topic: string }>(client: Client, subscription: T): T | null {
     const connection = this.#connections.get(client);
-    if (connection?.aborted) return null;
     const session = connection?.session;
-    if (subscribable(subscription.topic)) return subscription;
+    if (!session || connection.aborted) return null;
+    const verdict = judgeSubscription(subscription.topic, session.auth, this.#options.earlySubscribe, () =>
+      Boolean(this.#deps.deviceObjects.objectOf(session.tenantId, session.externalId)),
+    );
+    if (verdict.ok) return subscription;
     this.#deps.decisions.record({
       door: 'mqtt',
       outcome: 'refused',
       status: 403,
-      tenantId: session?.tenantId,
-      externalId: session?.externalId,
-      rule: 'subscribe-topic',
-      reason: `${JSON.stringify(subscription.topic)} is not a downstream topic a device may subscribe to (SUBACK 0x80)`,
-      remoteAddress: session?.remoteAddress,
-      mqtt: {
-        stage: 'subscribe',
-        clientId: session?.clientId,
-        auth: session?.auth,
-        topic: subscription.topic,
-      },
+      tenantId: session.tenantId,
+      externalId: session.externalId,
+      rule: verdict.rule,
+      reason: `${verdict.reason} (SUBACK 0x80)`,
+      remoteAddress: session.remoteAddress,
+      mqtt: { stage: 'subscribe', clientId: session.clientId, auth: session.auth, topic: subscription.topic },
     });
     return null;
   }

@@ -35,7 +35,10 @@ export class MessageRouter {
   }
 
   async handle(session: MqttSession, topic: string, payload: Buffer): Promise<void> {
-    if (topic === TOKEN_REQUEST) return this.#token(session);
+    if (topic === TOKEN_REQUEST) {
+      session.active = true;
+      return this.#token(session);
+    }
     const child = smartRestTarget(topic);
     if (child === undefined) {
       this.#record(session, topic, {
@@ -45,6 +48,7 @@ export class MessageRouter {
       });
       return;
     }
+    session.active = true;
     const { lines, malformed } = parseSmartRest(payload.toString('utf8'));
     const recorded: NonNullable<MqttDetail['lines']> = [];
     let failed = false;

@@ -19,6 +19,12 @@ export interface MqttSession extends SessionIdentity {
   connectedAt: number;
   remoteAddress: string | undefined;
   keepaliveSeconds: number;
+  /**
+   * The device published on `s/us` or `s/uat` (docs: "The MQTT broker will not
+   * make any information available on the device's subscribed topics until the
+   * device publishes a message to s/uat or s/us"): new operations reach it now.
+   */
+  active: boolean;
   /** The topic filters granted, with their QoS. */
   subscriptions(): { topic: string; qos: number }[];
   /** Publishes a message to this client on a topic it subscribed to; false when it did not. */
@@ -37,6 +43,7 @@ export interface SessionView {
   connectedAt: string;
   remoteAddress: string | null;
   keepaliveSeconds: number;
+  active: boolean;
   subscriptions: { topic: string; qos: number }[];
 }
 
@@ -93,6 +100,7 @@ export function sessionView(session: MqttSession): SessionView {
     connectedAt: new Date(session.connectedAt).toISOString(),
     remoteAddress: session.remoteAddress ?? null,
     keepaliveSeconds: session.keepaliveSeconds,
+    active: session.active,
     subscriptions: session.subscriptions(),
   };
 }

@@ -17,8 +17,7 @@ export interface SmartRestPayload {
   malformed: MalformedLine[];
 }
 
-const OPTIONS: Options = {
-  escape: '\\',
+const BASE: Options = {
   record_delimiter: ['\r\n', '\n'],
   trim: true,
   relax_column_count: true,
@@ -26,24 +25,43 @@ const OPTIONS: Options = {
   skip_empty_lines: true,
   raw: true,
 };
+/** The platform's documented escape inside quotes: `\"`. */
+const BACKSLASH: Options = { ...BASE, escape: '\\' };
+/** CSV's own `""`, which thin-edge writes (csv crate) and the platform accepts. */
+const DOUBLED: Options = { ...BASE, escape: '"' };
 
-const read = (text: string): SmartRestLine[] =>
-  (parse(text, OPTIONS) as unknown as { record: string[]; raw: string }[]).map(({ record, raw }) => {
+const read = (text: string, options: Options): SmartRestLine[] =>
+  (parse(text, options) as unknown as { record: string[]; raw: string }[]).map(({ record, raw }) => {
     let end = record.length;
     while (end > 0 && record[end - 1] === '') end--;
     return { fields: record.slice(0, end), raw: raw.trim() };
   });
 
+/** With `\"` escapes, else with `""` ones; throws the first reading's error when neither reads. */
+function readEither(text: string): SmartRestLine[] {
+  try {
+    return read(text, BACKSLASH);
+  } catch (first) {
+    if (!(first instanceof CsvError)) throw first;
+    try {
+      return read(text, DOUBLED);
+    } catch {
+      throw first;
+    }
+  }
+}
+
 /**
- * Reads a SmartREST payload: one message per line, CSV with `"` quotes and
- * `\"` inside them (the platform's escape, not CSV's `""`), blanks around
- * fields ignored, empty lines skipped; `100,,` and `100` are the same message.
- * When the payload cannot be read as a whole, each line is read on its own:
- * an unreadable line is reported with why, and the others still count.
+ * Reads a SmartREST payload: one message per line, CSV with `"` quotes,
+ * inside them `\"` (the platform's escape) or `""` (CSV's, as thin-edge
+ * writes), blanks around fields ignored, empty lines skipped; `100,,` and
+ * `100` are the same message. When the payload cannot be read as a whole,
+ * each line is read on its own: an unreadable line is reported with why, and
+ * the others still count.
  */
 export function parseSmartRest(payload: string): SmartRestPayload {
   try {
-    return { lines: read(payload), malformed: [] };
+    return { lines: readEither(payload), malformed: [] };
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
   }
@@ -51,7 +69,7 @@ export function parseSmartRest(payload: string): SmartRestPayload {
   const malformed: MalformedLine[] = [];
   for (const line of payload.split(/\r?\n/)) {
     try {
-      lines.push(...read(line));
+      lines.push(...readEither(line));
     } catch (error) {
       if (!(error instanceof CsvError)) throw error;
       // The reader counts lines of this one line: its "at line 1" would mislead.

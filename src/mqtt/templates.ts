@@ -1,3 +1,4 @@
+import { C8yError } from '../errors.js';
 import type { SessionIdentity } from './sessions.js';
 import { formatLine, type SmartRestLine } from './smartrest.js';
 import { ERRORS, OPERATIONS } from './topics.js';
@@ -59,8 +60,10 @@ export interface TemplateSpec {
 /**
  * The static templates the door knows, by message ID. A line with an ID it
  * does not know is answered `40`, one with too few or too many arguments
- * `45`; a handler refuses with a `SmartRestError` (its `s/e` line). Anything
- * else a handler throws is a fault of the mock and propagates.
+ * `45`; a handler refuses with a `SmartRestError` (its `s/e` line), and a
+ * refusal of the device data services becomes `45` (422: a value they do not
+ * take) or `50` (403, 404, 409) with their message. Anything else a handler
+ * throws is a fault of the mock and propagates (no PUBACK).
  */
 export class Templates {
   readonly #specs: ReadonlyMap<string, TemplateSpec>;
@@ -84,6 +87,11 @@ export class Templates {
       return (spec.handler(context, args) ?? []).map((answer) => ({ topic: OPERATIONS, line: answer }));
     } catch (error) {
       if (error instanceof SmartRestError) return [{ topic: ERRORS, line: error.line }];
+      // The domain's refusal: a value it does not take is a wrong argument, anything else a refusal.
+      if (error instanceof C8yError && error.status < 500) {
+        const code = error.status === 422 ? 45 : 50;
+        return [{ topic: ERRORS, line: formatLine([code, id, error.message]) }];
+      }
       throw error;
     }
   }

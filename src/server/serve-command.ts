@@ -18,6 +18,7 @@ const env = (name: string) => `C8Y_MOCK_${name}`;
 export interface ServeOptions {
   port: number;
   mqttPort: number;
+  mqttSubscribeBeforeDevice: Config['mqttSubscribeBeforeDevice'];
   host: string;
   certsDir: string;
   seed?: string;
@@ -60,6 +61,15 @@ export function serveCommand(): Command {
         .env(env('MQTT_PORT'))
         .default(d.mqttPort)
         .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--mqtt-subscribe-before-device <policy>',
+        "SUBACK for s/ds, s/dat and devicecontrol/notifications before the device's managed object exists (100): refuse them (0x80) to password devices, to all, or grant them",
+      )
+        .env(env('MQTT_SUBSCRIBE_BEFORE_DEVICE'))
+        .choices(['refuse-password', 'refuse-all', 'grant'])
+        .default(d.mqttSubscribeBeforeDevice),
     )
     .addOption(new Option('--host <address>', 'address to bind').env(env('HOST')).default(d.host))
     .addOption(
@@ -226,6 +236,7 @@ export function serveSettings(options: ServeOptions, terminal: boolean): ServeSe
   const config = resolveConfig({
     port: options.port,
     mqttPort: options.mqttPort,
+    mqttSubscribeBeforeDevice: options.mqttSubscribeBeforeDevice,
     host: options.host,
     certsDir: options.certsDir,
     seed: options.seed,

@@ -69,6 +69,9 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
             decisions: services.decisions,
             sessions: services.mqttSessions,
             templates: services.templates,
+            inventory: services.inventory,
+            deviceObjects: services.deviceObjects,
+            operations: services.operations,
             clock,
             log: logger,
           },
@@ -76,6 +79,7 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
             credentials: dev,
             connectTimeoutMs: config.limits.headersTimeoutMs,
             maxConnections: config.limits.maxConnections,
+            earlySubscribe: config.mqttSubscribeBeforeDevice,
           },
         );
   if (await services.state.initialize()) {

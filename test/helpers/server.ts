@@ -107,6 +107,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
           credentials: { key, cert },
           connectTimeoutMs: config.limits.headersTimeoutMs,
           maxConnections: config.limits.maxConnections,
+          earlySubscribe: config.mqttSubscribeBeforeDevice,
         },
       )
     : undefined;

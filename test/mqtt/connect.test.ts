@@ -287,20 +287,34 @@ t.test('a password device connects with <tenant>/<user> and gets 41 on s/e for s
     password: ADMIN_PASSWORD,
   });
   t.match(lastDecision(), { outcome: 'connected', mqtt: { auth: 'password' }, tenantId: 't100' });
-  await client.subscribeAsync(['s/e', 's/dat']);
-  const seen = collect(client, 's/e', 's/dat');
+  t.same(
+    await subscribeCodes(client, { 's/e': { qos: 0 }, 's/dat': { qos: 0 }, 's/ds': { qos: 1 } }),
+    { 's/e': 0, 's/dat': 128, 's/ds': 128 },
+    'before its 100, a password device gets 0x80 for s/dat and s/ds (as the platform did)',
+  );
+  t.match(lastDecision(), { outcome: 'refused', rule: 'subscribe-before-device' });
   const error = nextMessage(client, 's/e');
   await client.publishAsync('s/uat', '', { qos: 1 });
   t.equal(
     await error,
     '41,,MqttAuth: Cannot publish token for device that do not use certificate authentication',
   );
+  t.match(lastDecision(), { outcome: 'refused', rule: 'token-password' });
+  await client.publishAsync('s/us', '100,Password device', { qos: 1 });
+  t.same(
+    await subscribeCodes(client, { 's/dat': { qos: 0 } }),
+    { 's/dat': 0 },
+    'after 100, s/dat is granted',
+  );
+  const seen = collect(client, 's/e', 's/dat');
+  const again = nextMessage(client, 's/e');
+  await client.publishAsync('s/uat', '', { qos: 1 });
+  await again;
   t.same(
     seen.map((m) => m.topic),
     ['s/e'],
-    'nothing on s/dat',
+    'and still no token on s/dat',
   );
-  t.match(lastDecision(), { outcome: 'refused', rule: 'token-password' });
 });
 
 t.test('subscriptions: downstream topics are granted, upstream and wildcards get 0x80', async (t) => {
@@ -324,6 +338,7 @@ t.test('upstream messages are not forwarded to other clients', async (t) => {
     username: 't100/admin',
     password: ADMIN_PASSWORD,
   });
+  await listener.publishAsync('s/us', '100', { qos: 1 });
   const seen = collect(listener, 's/ds', 's/dat', 's/e');
   await listener.subscribeAsync(['s/ds', 's/dat', 's/e']);
   const sender = await connectDevice(t, server, { ...credentials, clientId: 'mqtt-dev-01' });

@@ -123,3 +123,33 @@ t.test('the packet size guard reads fixed headers across chunks and stops at 16,
   t.match(new PacketSizeGuard().feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])), /malformed/);
   t.match(new PacketSizeGuard().feed(header(268_435_455)), /at most/, 'the largest MQTT length');
 });
+
+t.test(
+  'quotes inside quotes: the platform\'s \\" and CSV\'s "" (thin-edge writes those) both read',
+  async (t) => {
+    t.same(parseSmartRest('502,c8y_SoftwareUpdate,"Failed due to permi""ssion."').lines[0]?.fields, [
+      '502',
+      'c8y_SoftwareUpdate',
+      'Failed due to permi"ssion.',
+    ]);
+    t.same(parseSmartRest('502,c8y_SoftwareUpdate,"Failed due to permi\\"ssion."').lines[0]?.fields, [
+      '502',
+      'c8y_SoftwareUpdate',
+      'Failed due to permi"ssion.',
+    ]);
+    t.same(
+      parseSmartRest('400,t,"C:\\dir\\"').lines[0]?.fields,
+      ['400', 't', 'C:\\dir\\'],
+      'a trailing backslash',
+    );
+    t.same(
+      parseSmartRest('503,c8y_RelayArray,"true,false,true"\n503,c8y_Command,"a ""b"""').lines.map(
+        (l) => l.fields,
+      ),
+      [
+        ['503', 'c8y_RelayArray', 'true,false,true'],
+        ['503', 'c8y_Command', 'a "b"'],
+      ],
+    );
+  },
+);
