@@ -452,11 +452,14 @@ export function staticTemplates(services: TemplateServices): Templates {
         max: 1,
         handler: (context, [type]) => {
           const source = device(context);
-          alarms.updateMany(
-            actorOf(context.session),
+          const actor = actorOf(context.session);
+          // One by one: a device may change its own alarms (ownership), not alarms at large (updateMany).
+          const open = alarms.list(
+            actor,
             { source: String(source.id), types: [type!], resolved: false },
-            { status: 'CLEARED' },
-          );
+            PENDING_PAGE,
+          ).items;
+          for (const alarm of open) alarms.update(actor, String(alarm.id), { status: 'CLEARED' });
           return undefined;
         },
       },
