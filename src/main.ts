@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, oneLine } from './cli/cli-error.js';
-import { certsCommand, commandGroup, logoutCommand, tokenCommand, uploadCommand } from './cli/commands.js';
+import {
+  certsCommand,
+  commandGroup,
+  logoutCommand,
+  mqttTokenCommand,
+  tokenCommand,
+  uploadCommand,
+} from './cli/commands.js';
 import type { CliContext } from './cli/context.js';
 import { systemClock } from './clock.js';
 import { ConfigError } from './config.js';
@@ -26,6 +33,7 @@ export function program(
     .addCommand(certsCommand(context))
     .addCommand(uploadCommand(context))
     .addCommand(tokenCommand(context))
+    .addCommand(mqttTokenCommand(context))
     .addCommand(logoutCommand(context));
   oneLineErrors(root);
   return root;

@@ -11,6 +11,9 @@ export const DEFAULT_SERVER_NAMES = ['localhost', '127.0.0.1', '::1'];
 /** Where `npm start` listens: the platform's mTLS port on this machine. */
 export const DEFAULT_URL = 'https://localhost:8443';
 
+/** Where `npm start` takes MQTT: the platform's MQTT port for certificates. */
+export const DEFAULT_MQTT_URL = 'mqtts://localhost:8883';
+
 /** The development CA `npm start` makes in its certs directory; trusted by default when present. */
 export const DEV_CA_FILE = 'certs/dev-ca.pem';
 
