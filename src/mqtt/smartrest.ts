@@ -60,6 +60,10 @@ function readEither(text: string): SmartRestLine[] {
  * the others still count.
  */
 export function parseSmartRest(payload: string): SmartRestPayload {
+  // Most messages quote nothing: then CSV is commas and line breaks, read here without a
+  // parser per message (csv-parse's set-up was a fifth of a measurement's cost); the same
+  // reading as csv-parse's with these options (test/mqtt/smartrest.test.ts compares them).
+  if (!payload.includes('"')) return { lines: unquoted(payload), malformed: [] };
   try {
     return { lines: readEither(payload), malformed: [] };
   } catch (error) {
@@ -77,6 +81,24 @@ export function parseSmartRest(payload: string): SmartRestPayload {
     }
   }
   return { lines, malformed };
+}
+
+/** Lines without quotes: fields split at commas, blanks around them dropped, trailing empty fields too. */
+function unquoted(payload: string): SmartRestLine[] {
+  const lines: SmartRestLine[] = [];
+  for (const line of payload.split(/\r?\n/)) {
+    const fields = line.split(',').map((field) => field.trim());
+    if (fields.length === 1 && fields[0] === '') continue;
+    let end = fields.length;
+    while (end > 0 && fields[end - 1] === '') end--;
+    lines.push({ fields: fields.slice(0, end), raw: line.trim() });
+  }
+  return lines;
+}
+
+/** The same as parseSmartRest, always through csv-parse (for the comparison in the tests). */
+export function parseSmartRestWithCsv(payload: string): SmartRestPayload {
+  return { lines: readEither(payload), malformed: [] };
 }
 
 const NEEDS_QUOTES = /[,"\r\n\t\\]|^\s|\s$/;

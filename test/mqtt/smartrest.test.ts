@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseClientId } from '../../src/mqtt/client-id.js';
 import { MAX_PACKET_BYTES, PacketSizeGuard } from '../../src/mqtt/packet-size-guard.js';
-import { formatLine, parseSmartRest } from '../../src/mqtt/smartrest.js';
+import { formatLine, parseSmartRest, parseSmartRestWithCsv } from '../../src/mqtt/smartrest.js';
 import { smartRestTarget, subscribable } from '../../src/mqtt/topics.js';
 
 t.test(
@@ -153,3 +153,17 @@ t.test(
     );
   },
 );
+
+t.test('the reading of messages without quotes is the CSV reader\'s', async (t) => {
+  const fc = await import('fast-check');
+  const piece = fc.constantFrom('', ' ', ',', '\n', '\r\n', '\t', 'a', '200', 'c8y_T', '1.5', 'x y', '\\', '\u00e9');
+  const { isDeepStrictEqual } = await import('node:util');
+  const verdict = fc.check(
+    fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+      const payload = pieces.join('');
+      return isDeepStrictEqual(parseSmartRest(payload).lines, parseSmartRestWithCsv(payload).lines);
+    }),
+    { numRuns: 500, seed: 14 },
+  );
+  t.notOk(verdict.failed, `500 generated messages read alike${verdict.failed ? `; not ${JSON.stringify(verdict.counterexample)}` : ''}`);
+});
