@@ -79,6 +79,8 @@ export interface Services {
   mqttSessions: MqttSessions;
   /** The SmartREST static templates the MQTT door understands. */
   templates: Templates;
+  /** Several writes as one transaction of the store (the MQTT door's messages of one turn). */
+  transaction<T>(work: () => T): T;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
@@ -152,6 +154,7 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     operations,
     deviceObjects,
     mqttSessions,
+    transaction: (work) => store.transaction(work),
     templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };
 }

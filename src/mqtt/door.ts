@@ -31,6 +31,8 @@ export interface MqttDoorDeps {
   inventory: Inventory;
   deviceObjects: DeviceObjects;
   operations: Operations;
+  /** Runs writes as one transaction of the store (the messages of one turn of the event loop). */
+  transaction: <T>(work: () => T) => T;
   clock: Clock;
   log: Logger;
 }
@@ -87,6 +89,9 @@ export class MqttDoor {
   readonly #connections = new WeakMap<Client, Connection>();
   readonly #sockets = new Set<TLSSocket>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** SmartREST messages read in this turn of the event loop, stored together in the next. */
+  #batch: { session: MqttSession; topic: string; payload: Buffer; done: (error?: Error | null) => void }[] =
+    [];
   readonly #unsubscribe: (() => void)[] = [];
   #closing = false;
 
@@ -315,16 +320,54 @@ export class MqttDoor {
       done(new Error('not executed'));
       return;
     }
-    const handled = this.#router.handle(session, packet.topic, packet.payload as Buffer).then(
-      () => done(null),
-      (error: unknown) => {
-        // No PUBACK: the device sends the message again after it reconnects.
-        this.#deps.log.error({ err: error, topic: packet.topic }, 'mqtt: a message could not be stored');
-        done(error as Error);
-      },
-    );
+    const payload = packet.payload as Buffer;
+    const handled = MessageRouter.isSmartRest(packet.topic)
+      ? new Promise<void>((resolve) => {
+          if (this.#batch.length === 0) setImmediate(() => this.#storeBatch());
+          this.#batch.push({
+            session,
+            topic: packet.topic,
+            payload,
+            done: (error) => {
+              done(error);
+              resolve();
+            },
+          });
+        })
+      : this.#router.handle(session, packet.topic, payload).then(
+          () => done(null),
+          (error: unknown) => this.#notStored(error, [{ topic: packet.topic, done }]),
+        );
     this.#inFlight.add(handled);
     void handled.finally(() => this.#inFlight.delete(handled));
+  }
+
+  /**
+   * The SmartREST messages of a turn of the event loop, in one transaction: a
+   * commit per message was most of a stored measurement's cost on disk. Their
+   * PUBACKs go once it is committed; if it fails, none does.
+   */
+  #storeBatch(): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    try {
+      this.#deps.transaction(() => {
+        for (const { session, topic, payload } of batch) this.#router.smartRest(session, topic, payload);
+      });
+    } catch (error) {
+      this.#notStored(error, batch);
+      return;
+    }
+    for (const { done } of batch) done(null);
+  }
+
+  /** No PUBACK: the connection is closed, and the device sends the message again after it reconnects. */
+  #notStored(error: unknown, messages: { topic: string; done: (error?: Error | null) => void }[]): void {
+    this.#deps.log.error(
+      { err: error, topics: messages.map((m) => m.topic) },
+      `mqtt: ${messages.length} message(s) could not be stored`,
+    );
+    for (const { done } of messages) done(error as Error);
   }
 
   /** Downstream topics, written out, are granted (see judgeSubscription); anything else gets SUBACK 0x80. */

@@ -21,11 +21,12 @@ export interface MessageRouterDeps {
 
 /**
  * What the door does with a message a device publishes, before its PUBACK:
- * an empty `s/uat` gets the device's token on `s/dat`; SmartREST lines on
- * `s/us` (and `t/us`, `q/us`, `c/us`, children's `s/us/<id>`) go to the
- * templates, their answers to `s/ds` and `s/e`. Every message is a decision.
- * Resolves when all of it is stored; rejects on a fault of the mock (then no
- * PUBACK is sent).
+ * an empty `s/uat` gets the device's token on `s/dat` (`token`, async: it
+ * may sign); SmartREST lines on `s/us` (and `t/us`, `q/us`, `c/us`,
+ * children's `s/us/<id>`) go to the templates, their answers to `s/ds` and
+ * `s/e` (`smartRest`, synchronous, so the door can store several messages in
+ * one transaction). Every message is a decision. A fault of the mock throws
+ * (then no PUBACK is sent).
  */
 export class MessageRouter {
   readonly #deps: MessageRouterDeps;
@@ -34,11 +35,21 @@ export class MessageRouter {
     this.#deps = deps;
   }
 
+  /** Whether a topic's messages are SmartREST, handled by `smartRest`. */
+  static isSmartRest(topic: string): boolean {
+    return smartRestTarget(topic) !== undefined;
+  }
+
   async handle(session: MqttSession, topic: string, payload: Buffer): Promise<void> {
     if (topic === TOKEN_REQUEST) {
       session.active = true;
       return this.#token(session);
     }
+    this.smartRest(session, topic, payload);
+  }
+
+  /** SmartREST lines (or a topic the mock ignores), written before it returns. */
+  smartRest(session: MqttSession, topic: string, payload: Buffer): void {
     const child = smartRestTarget(topic);
     if (child === undefined) {
       this.#record(session, topic, {

@@ -72,6 +72,7 @@ export async function serve({ config, adminSecretGenerated }: ServeSettings): Pr
             inventory: services.inventory,
             deviceObjects: services.deviceObjects,
             operations: services.operations,
+            transaction: services.transaction,
             clock,
             log: logger,
           },

@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import t from 'tap';
 import { requireProgram, tempDir } from '../helpers/cli.js';
-import { device, rootCa } from '../helpers/pki.js';
 import { until } from '../helpers/mqtt.js';
+import { device, rootCa } from '../helpers/pki.js';
 import { freePort, startServerProcess } from '../helpers/process.js';
 
 /*
@@ -80,7 +80,7 @@ t.test("docs/mqtt-devices.md's commands work as printed", async (t) => {
   t.match(out, /"c8y_Temperature":\{"T":\{"value":21\.5,"unit":"C"\}\}/, 'the measurement, through REST');
   t.match(out, /"severity":"CRITICAL"/, 'the alarm');
   t.match(out, /"type":"c8y_Overheat"/);
-  t.match(out, /510,demo-device-0001\n/, 'the operation on s/ds (after curl\'s answer, which has no newline)');
+  t.match(out, /510,demo-device-0001\n/, "the operation on s/ds (after curl's answer, which has no newline)");
   t.match(out, /"status":"SUCCESSFUL"/, 'reported back');
 
   const js = blocks.find((b) => b.kind === 'js')!.body;
@@ -148,7 +148,9 @@ t.test('refusals as mosquitto reports them', async (t) => {
   );
 
   const subscribe = await sh(
-    ['mosquitto_sub', ...demoDevice, '-i', 'demo-device-0001', '-t', 's/us', '-C', '1', '-W', '5', '-d'].join(' '),
+    ['mosquitto_sub', ...demoDevice, '-i', 'demo-device-0001', '-t', 's/us', '-C', '1', '-W', '5', '-d'].join(
+      ' ',
+    ),
   );
   t.match(subscribe.stdout, /Subscribed \(mid: 1\): 128/, 'subscribing to s/us: SUBACK 0x80');
   t.match(subscribe.stderr, /All subscription requests were denied/);

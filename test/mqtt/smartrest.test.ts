@@ -154,9 +154,23 @@ t.test(
   },
 );
 
-t.test('the reading of messages without quotes is the CSV reader\'s', async (t) => {
+t.test("the reading of messages without quotes is the CSV reader's", async (t) => {
   const fc = await import('fast-check');
-  const piece = fc.constantFrom('', ' ', ',', '\n', '\r\n', '\t', 'a', '200', 'c8y_T', '1.5', 'x y', '\\', '\u00e9');
+  const piece = fc.constantFrom(
+    '',
+    ' ',
+    ',',
+    '\n',
+    '\r\n',
+    '\t',
+    'a',
+    '200',
+    'c8y_T',
+    '1.5',
+    'x y',
+    '\\',
+    '\u00e9',
+  );
   const { isDeepStrictEqual } = await import('node:util');
   const verdict = fc.check(
     fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
@@ -165,5 +179,8 @@ t.test('the reading of messages without quotes is the CSV reader\'s', async (t) 
     }),
     { numRuns: 500, seed: 14 },
   );
-  t.notOk(verdict.failed, `500 generated messages read alike${verdict.failed ? `; not ${JSON.stringify(verdict.counterexample)}` : ''}`);
+  t.notOk(
+    verdict.failed,
+    `500 generated messages read alike${verdict.failed ? `; not ${JSON.stringify(verdict.counterexample)}` : ''}`,
+  );
 });

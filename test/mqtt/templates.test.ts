@@ -324,3 +324,32 @@ t.test('a last will on s/us is executed when the connection drops', async (t) =>
   }
   t.same(texts, ['Device connection was lost.']);
 });
+
+t.test(
+  'a message the mock cannot store gets no PUBACK: the connection closes, nothing is half-stored',
+  async (t) => {
+    const client = await connectAs(t, 'fault-01');
+    await client.publishAsync('s/us', '100', { qos: 1 });
+    const { measurements } = server.app.services;
+    const create = measurements.create;
+    // A fault of the store (a full disk), not a refusal: the whole message must not count.
+    measurements.create = () => {
+      throw new Error('disk I/O error');
+    };
+    t.teardown(() => {
+      measurements.create = create;
+    });
+    const pubacks: number[] = [];
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback') pubacks.push(packet.messageId ?? 0);
+    });
+    const gone = closed(client);
+    client.publish('s/us', '400,c8y_Before,stored with the fault\n200,c8y_T,T,1', { qos: 1 });
+    await gone;
+    t.same(pubacks, [], 'no PUBACK came before the connection closed');
+    measurements.create = create;
+    const id = await idOf('fault-01');
+    const events = await rest<{ events: unknown[] }>(`/event/events?source=${id}`);
+    t.same(events.events, [], 'the event before the failing line was rolled back with it');
+  },
+);
