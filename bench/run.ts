@@ -391,8 +391,8 @@ const newTokens = (server: Server) => (seconds: number) =>
     perRequest: nextDevice,
   });
 
-log('(a), (g), (e), (j) and the signing limit, side by side');
-const [sign, a, g, e, j] = await sideBySide([
+log('(a), (g), (e) and the signing limit, side by side');
+const [sign, a, g, e] = await sideBySide([
   signLimit,
   { name: '(a)', run: newTokens(mock) },
   { name: '(g)', run: newTokens(grown) },
@@ -481,7 +481,7 @@ const [floor, b, c, h, i] = await sideBySide([
   { name: '(i)', run: sendMeasurements(measured, measuredToken, measuredSource) },
 ]);
 
-log('(d) and bare node:https, a new connection per request, side by side');
+log('(d), (j) and bare node:https, a new connection per request, side by side');
 const newConnections = (server: Server, method: 'GET' | 'POST', path: string) => (seconds: number) =>
   newConnectionEach({
     host: '127.0.0.1',
@@ -492,9 +492,19 @@ const newConnections = (server: Server, method: 'GET' | 'POST', path: string) =>
     method,
     path,
   });
-const [d, dBase] = await sideBySide([
+const [d, dBase, j] = await sideBySide([
   { name: '(d)', run: newConnections(mock, 'POST', '/devicecontrol/deviceAccessToken') },
   { name: '(d) baseline', run: newConnections(bare, 'GET', '/') },
+  {
+    name: '(j)',
+    run: (seconds) =>
+      mqttNewDeviceEach({
+        target: mqttTarget(mock),
+        next: nextMqttDevice,
+        concurrency: CONNECTIONS,
+        seconds,
+      }),
+  },
 ]);
 
 log('(k) beside (b); (l) beside the bare aedes floor (m)');
@@ -570,10 +580,11 @@ const atLeast = (
 };
 const oursOverTheirs = a.rps / e.rps;
 /**
- * (j) pays a full mTLS handshake per token, (a) does not (its devices come through a trusted proxy's
- * header on kept connections): the goal is a share of (a), not parity.
+ * (j) pays a full mTLS handshake per token, as every new MQTT device does, where (a) and (e) do not
+ * (kept connections): its baseline is the handshake itself, bare node:https with a new connection
+ * per request, and its ratios to (a) and (e) are in its notes.
  */
-const MQTT_GOALS = { j: { min: 0.2, text: '≥ 0.2 of (a)' }, k: 0.5 };
+const MQTT_GOALS = { k: 0.5 };
 const growthRatio = g.p50 / a.p50;
 const measuredRatio = i.p50 / h.p50;
 const rows: Row[] = [
@@ -660,11 +671,11 @@ const rows: Row[] = [
     scenario:
       'MQTT s/uat, a new device per connection: mTLS handshake, CONNECT, SUBSCRIBE s/dat, s/uat → 71 (new token)',
     result: j,
-    baseline: { name: '(a)', rps: a.rps },
-    ratio: j.rps / a.rps,
-    goal: MQTT_GOALS.j.text,
-    met: j.rps / a.rps >= MQTT_GOALS.j.min,
-    note: `${(j.rps / e.rps).toFixed(2)}× oauth2-mock-server (e)${mqttWrapped ? '; MQTT fleet exhausted: some devices asked twice' : ''}`,
+    baseline: { name: 'bare node:https, new connections', rps: dBase.rps },
+    ratio: j.rps / dBase.rps,
+    goal: '≥ 0.5',
+    met: j.rps / dBase.rps >= 0.5,
+    note: `${(j.rps / a.rps).toFixed(2)}× the REST token row (a), ${(j.rps / e.rps).toFixed(2)}× oauth2-mock-server (e)${mqttWrapped ? '; MQTT fleet exhausted: some devices asked twice' : ''}`,
   },
   atLeast(
     {
