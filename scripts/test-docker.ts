@@ -34,7 +34,8 @@ const MOCK = { service: 'c8y-mock', adminSecret: 'qa-only-not-a-secret', domain:
 const DEVICE_ID = 'qa-device-0001';
 const HEALTHY_WITHIN_MS = 10_000;
 /**
- * What the mock adds to its base image (production dependencies, dist/, ui/): 52 MB on Node 24.
+ * What the mock adds to its base image (production dependencies, dist/, ui/): 61 MB on Node 24
+ * (52 MB before the MQTT door: aedes and MQTT.js, the CLI's client for mqtt-token).
  * The base image's own size depends on where it came from (the official image, or the one
  * docker-engine.sh makes from Debian's minbase: 317 MB), so it is reported, not judged.
  */
