@@ -320,6 +320,8 @@ export class MqttDoor {
       done(new Error('not executed'));
       return;
     }
+    // "The retained flag is accepted but has no effect" (reference A2): nothing is kept for later subscribers.
+    packet.retain = false;
     const payload = packet.payload as Buffer;
     const handled = MessageRouter.isSmartRest(packet.topic)
       ? new Promise<void>((resolve) => {

@@ -353,3 +353,23 @@ t.test(
     t.same(events.events, [], 'the event before the failing line was rolled back with it');
   },
 );
+
+t.test('the retained flag is accepted and has no effect', async (t) => {
+  const client = await connectAs(t, 'retain-01');
+  await client.publishAsync('s/us', '200,c8y_T,T,1', { qos: 1, retain: true });
+  const id = await idOf('retain-01');
+  const stored = await rest<{ measurements: unknown[] }>(`/measurement/measurements?source=${id}`);
+  t.equal(stored.measurements.length, 1, 'the message is handled');
+  // Another client publishing retained on a downstream topic leaves nothing for later subscribers.
+  await client.publishAsync('s/ds', '510,retain-01', { qos: 1, retain: true });
+  const later = await connectAs(t, 'retain-02');
+  const seen = collect(later, 's/ds');
+  await later.subscribeAsync('s/ds');
+  await later.publishAsync('s/us', '123', { qos: 1 });
+  await until(() => seen.length >= 1, 5000, 'the 124 answer');
+  t.same(
+    seen.map((m) => m.payload.split(',')[0]),
+    ['124'],
+    'only its own answer, no retained message',
+  );
+});
