@@ -29,6 +29,7 @@ RUN npm run build \
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     C8Y_MOCK_PORT=8443 \
+    C8Y_MOCK_MQTT_PORT=8883 \
     C8Y_MOCK_HOST=0.0.0.0 \
     C8Y_MOCK_CERTS_DIR=/certs \
     C8Y_MOCK_DATA_DIR=/data \
@@ -46,7 +47,8 @@ COPY ui ./ui
 # The base image's user node, by number so that runAsNonRoot checks can see it is not root.
 USER 1000:1000
 VOLUME ["/certs", "/data"]
-EXPOSE 8443
+# 8443: HTTPS (REST, mutual TLS, dashboard); 8883: MQTT over TLS for devices.
+EXPOSE 8443 8883
 HEALTHCHECK --interval=2s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "/app/dist/healthcheck.js"]
 ENTRYPOINT ["c8y-mtls-mock"]

@@ -17,6 +17,17 @@
  *    and upload is in the state after the last restart.
  * 3. SIGTERM under load: requests in flight (slow bodies) finish with 200 and
  *    are stored, a new connection after the signal is refused, exit code 0.
+ * 4. MQTT load: DEVICES devices connected over mTLS to the MQTT door (MQTT.js),
+ *    each creating itself with 100 and then publishing a measurement (SmartREST
+ *    200) at QoS 1 once a second for SECONDS. Criteria: every publish gets its
+ *    PUBACK, no connection drops, every acknowledged measurement is in the state
+ *    afterwards, and resident memory flat as in 1.
+ * 5. MQTT SIGKILL under load: the same devices publish at QoS 1 as fast as their
+ *    PUBACKs come; the server is killed KILLS times and restarted, the clients
+ *    reconnect; then SIGTERM under that load (exit code 0). Criterion: every
+ *    measurement whose PUBACK arrived is in the state after the last restart.
+ *
+ * --phases picks some (default all): load,kills,sigterm,mqtt-load,mqtt-kills.
  *
  * Prints a summary; exits 1 when a criterion fails. Traffic goes to 127.0.0.1 only,
  * and every loop is bounded by time.
@@ -31,6 +42,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
+import { type MqttClient, connect as mqttConnect } from 'mqtt';
 import {
   commonName,
   createDeviceCertificate,
@@ -43,8 +55,10 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '500' },
     seconds: { type: 'string', default: '60' },
     kills: { type: 'string', default: '3' },
+    phases: { type: 'string', default: 'load,kills,sigterm,mqtt-load,mqtt-kills' },
   },
 });
+const PHASES = new Set(values.phases.split(','));
 const DEVICES = Number(values.devices);
 const SECONDS = Number(values.seconds);
 const KILLS = Number(values.kills);
@@ -108,6 +122,8 @@ const basic = `Basic ${Buffer.from(`t100/admin:${PASSWORD}`).toString('base64')}
 
 // --- the server process ----------------------------------------------------------------------
 const port = await freePort();
+let mqttPort = await freePort();
+while (mqttPort === port) mqttPort = await freePort();
 interface Server {
   child: ChildProcess;
   exited: Promise<number | string | null>;
@@ -121,6 +137,7 @@ function startServer(): Promise<Server> {
       'dist/main.js',
       'serve',
       ...['--port', String(port), '--host', '127.0.0.1', '--certs-dir', join(dir, 'certs')],
+      ...['--mqtt-port', String(mqttPort)],
       ...[
         '--data-dir',
         dataDir,
@@ -516,10 +533,181 @@ function freePort(): Promise<number> {
   });
 }
 
+// --- 4. and 5. MQTT ----------------------------------------------------------------------------
+const cnOf = (i: number) => `stress-${String(i).padStart(4, '0')}`;
+
+/** A device's MQTT.js client over mutual TLS (client ID = CN); reconnects when asked to. */
+function mqttDevice(i: number, reconnectPeriod = 0): MqttClient {
+  const client = mqttConnect({
+    protocol: 'mqtts',
+    host: '127.0.0.1',
+    port: mqttPort,
+    servername: 'localhost',
+    ca: serverCa,
+    cert: devices[i]!.cert,
+    key: devices[i]!.key,
+    clientId: cnOf(i),
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 30,
+    reconnectPeriod,
+    connectTimeout: REQUEST_TIMEOUT_MS,
+  });
+  // Connection errors (the server killed) show as 'close'; unheard, an 'error' would end this script.
+  client.on('error', () => {});
+  return client;
+}
+
+const connected = (client: MqttClient) =>
+  new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+
+/** Publishes at QoS 1; true when the PUBACK came within the timeout. */
+function acknowledged(client: MqttClient, line: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), REQUEST_TIMEOUT_MS);
+    client.publish('s/us', line, { qos: 1 }, (error) => {
+      clearTimeout(timer);
+      resolve(!error);
+    });
+  });
+}
+
+/** Every stored measurement of the fragment as `<cn>:<seq>`, from the state export. */
+async function storedMeasurements(fragment: string): Promise<Set<string>> {
+  const agent = agentOf();
+  const state = JSON.parse(
+    (await send(agent, 'GET', '/_mock/state', { authorization: `Bearer ${SECRET}` })).body,
+  ) as { tables: { measurements: { fragments: Record<string, Record<string, { value: number }>> }[] } };
+  agent.destroy();
+  const stored = new Set<string>();
+  for (const m of state.tables.measurements) {
+    for (const [cn, series] of Object.entries(m.fragments[fragment] ?? {}))
+      stored.add(`${cn}:${series.value}`);
+  }
+  return stored;
+}
+
+async function mqttLoad(): Promise<void> {
+  say(`\n4. MQTT load: ${DEVICES} devices over mTLS, a QoS 1 measurement each per second for ${SECONDS} s`);
+  const server = await startServer();
+  const pid = server.child.pid!;
+  const rampStarted = Date.now();
+  const clients = devices.map((_, i) => mqttDevice(i));
+  let drops = 0;
+  let ending = false;
+  const results = await Promise.allSettled(clients.map(connected));
+  const notConnected = results.filter((r) => r.status === 'rejected').length;
+  for (const client of clients) {
+    client.on('close', () => {
+      if (!ending) drops++;
+    });
+  }
+  await Promise.all(clients.map((client, i) => acknowledged(client, `100,Stress device ${cnOf(i)}`)));
+  say(
+    `   ramp-up: ${DEVICES - notConnected} of ${DEVICES} connected and created in ${Date.now() - rampStarted} ms`,
+  );
+  const acked = new Set<string>();
+  let unacked = 0;
+  const started = Date.now();
+  const deadline = started + SECONDS * 1000;
+  const samples: { at: number; kb: number }[] = [];
+  const sampler = setInterval(() => samples.push({ at: Date.now() - started, kb: rssKb(pid) }), 250);
+  await Promise.all(
+    clients.map(async (client, i) => {
+      // Spread over the second, then one a second.
+      await sleep(Math.random() * 1000);
+      for (let seq = 0; Date.now() < deadline; seq++) {
+        const due = Date.now() + 1000;
+        if (await acknowledged(client, `200,c8y_Stress,${cnOf(i)},${seq}`)) acked.add(`${cnOf(i)}:${seq}`);
+        else unacked++;
+        await sleep(Math.max(0, due - Date.now()));
+      }
+    }),
+  );
+  clearInterval(sampler);
+  const seconds = (Date.now() - started) / 1000;
+  ending = true;
+  await Promise.all(clients.map((client) => client.endAsync()));
+  const stored = await storedMeasurements('c8y_Stress');
+  const lost = [...acked].filter((key) => !stored.has(key)).length;
+  const early = median(
+    samples.filter((x) => x.at >= RSS_EARLY_S * 1000 && x.at < (RSS_EARLY_S + RSS_WINDOW_S) * 1000),
+  );
+  const end = median(samples.filter((x) => x.at >= (SECONDS - RSS_WINDOW_S) * 1000));
+  const growth = early > 0 ? (end - early) / early : Number.NaN;
+  const timeline = samples.filter((_, i) => i % 20 === 19).map((x) => Math.round(x.kb / 1024));
+  say(
+    `   ${acked.size} measurements acknowledged in ${seconds.toFixed(1)} s (${Math.round(acked.size / seconds)}/s); no PUBACK: ${unacked}; connections dropped: ${drops}; not connected: ${notConnected}`,
+  );
+  say(`   stored: ${stored.size}; acknowledged but lost: ${lost}`);
+  say(
+    `   RSS (median of ${RSS_WINDOW_S} s) after ${RSS_EARLY_S} s: ${mb(early)} MB, at the end: ${mb(end)} MB (${(growth * 100).toFixed(1)}%)`,
+  );
+  say(`   RSS every 5 s (MB): ${timeline.join(' ')}`);
+  if (notConnected > 0) failures.push(`mqtt-load: ${notConnected} devices could not connect`);
+  if (unacked > 0) failures.push(`mqtt-load: ${unacked} publishes without PUBACK`);
+  if (drops > 0) failures.push(`mqtt-load: ${drops} connections dropped`);
+  if (lost > 0) failures.push(`mqtt-load: ${lost} acknowledged measurements lost`);
+  if (SECONDS >= MEMORY_JUDGED_FROM_S && !(growth <= 0.1))
+    failures.push(`mqtt-load: RSS grew ${(growth * 100).toFixed(1)}% after the first ${RSS_EARLY_S} s`);
+  server.child.kill('SIGTERM');
+  const code = await server.exited;
+  if (code !== 0) failures.push(`mqtt-load: exit code ${code} after SIGTERM`);
+}
+
+async function mqttKills(): Promise<void> {
+  say(`\n5. MQTT SIGKILL under load: ${DEVICES} devices publishing at QoS 1, ${KILLS} kills, then SIGTERM`);
+  let server = await startServer();
+  const clients = devices.map((_, i) => mqttDevice(i, 300));
+  await Promise.allSettled(clients.map(connected));
+  const acked = new Set<string>();
+  let running = true;
+  const loops = clients.map(async (client, i) => {
+    for (let seq = 0; running; seq++) {
+      if (!client.connected) {
+        await sleep(50);
+        continue;
+      }
+      if (await acknowledged(client, `200,c8y_StressKill,${cnOf(i)},${seq}`)) acked.add(`${cnOf(i)}:${seq}`);
+      await sleep(100);
+    }
+  });
+  for (let k = 0; k < KILLS; k++) {
+    await sleep(1500 + Math.random() * 2500);
+    server.child.kill('SIGKILL');
+    await server.exited;
+    server = await startServer();
+  }
+  await sleep(2000);
+  // SIGTERM under the same load: messages in flight are stored, then the process exits 0.
+  server.child.kill('SIGTERM');
+  const code = await server.exited;
+  running = false;
+  for (const client of clients) client.end(true);
+  await Promise.all(loops);
+  server = await startServer();
+  const stored = await storedMeasurements('c8y_StressKill');
+  const lost = [...acked].filter((key) => !stored.has(key)).length;
+  say(
+    `   acknowledged: ${acked.size} measurements; lost after ${KILLS} kills and a SIGTERM: ${lost}; SIGTERM exit code ${code}`,
+  );
+  if (acked.size === 0) failures.push('mqtt-kills: nothing was acknowledged');
+  if (lost > 0) failures.push(`mqtt-kills: ${lost} acknowledged measurements lost`);
+  if (code !== 0) failures.push(`mqtt-kills: exit code ${code} after SIGTERM`);
+  server.child.kill('SIGTERM');
+  await server.exited;
+}
+
 try {
-  await load();
-  await kills();
-  await sigterm();
+  if (PHASES.has('load')) await load();
+  if (PHASES.has('kills')) await kills();
+  if (PHASES.has('sigterm')) await sigterm();
+  if (PHASES.has('mqtt-load')) await mqttLoad();
+  if (PHASES.has('mqtt-kills')) await mqttKills();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -528,4 +716,4 @@ if (failures.length > 0) {
   say(`stress: FAILED\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-say(`stress: passed (${DEVICES} devices, ${SECONDS} s, ${KILLS} kills)`);
+say(`stress: passed (${DEVICES} devices, ${SECONDS} s, ${KILLS} kills; ${[...PHASES].join(', ')})`);

@@ -7,6 +7,7 @@
  *     c8y-mtls-mock-device:test, built on it with --network host; the image's / is 0755
  *  3. docker/compose.yaml with the host-network override: `up -d c8y-mock` (pki runs first),
  *     then docs/qa-pipelines.md's pipeline command `run --rm device`, whose exit code is the verdict
+ *     (REST with curl, then MQTT with mosquitto-clients on a second free port)
  *  4. the mock runs as a non-root user and was healthy within 10 s of its start
  *  5. the device's token verifies against the JWKS the mock publishes
  *  6. a new mock container on the same volumes: the state is kept, the logged-out token stays refused
@@ -33,7 +34,8 @@ const MOCK = { service: 'c8y-mock', adminSecret: 'qa-only-not-a-secret', domain:
 const DEVICE_ID = 'qa-device-0001';
 const HEALTHY_WITHIN_MS = 10_000;
 /**
- * What the mock adds to its base image (production dependencies, dist/, ui/): 52 MB on Node 24.
+ * What the mock adds to its base image (production dependencies, dist/, ui/): 61 MB on Node 24
+ * (52 MB before the MQTT door: aedes and MQTT.js, the CLI's client for mqtt-token).
  * The base image's own size depends on where it came from (the official image, or the one
  * docker-engine.sh makes from Debian's minbase: 317 MB), so it is reported, not judged.
  */
@@ -261,7 +263,7 @@ class ComposeFlow {
   readonly origin: string;
   #compose: [string, string[]];
 
-  constructor(port: number) {
+  constructor(port: number, mqttPort: number) {
     this.#compose = composeCommand();
     this.origin = `https://localhost:${port}`;
     this.env = {
@@ -269,6 +271,7 @@ class ComposeFlow {
       C8Y_MOCK_IMAGE: IMAGE,
       C8Y_MOCK_DEVICE_IMAGE: DEVICE_IMAGE,
       C8Y_MOCK_PORT: String(port),
+      C8Y_MOCK_MQTT_PORT: String(mqttPort),
     };
   }
 
@@ -405,11 +408,12 @@ async function composeFlow(flow: ComposeFlow): Promise<void> {
   const { code, out } = await device;
   check(
     code === 0,
-    'the device service succeeded (exit code 0): token, currentUser, logout, 401',
+    'the device service succeeded (exit code 0): token, currentUser, logout, 401; over MQTT: token, 100, 200',
     `exit ${code}`,
   );
   const token = /^device token: (\S+)$/m.exec(out)?.[1];
   check(token, 'the device printed its token');
+  check(/^device token over MQTT: eyJ\S+$/m.test(out), 'the device printed the token it got over MQTT');
 
   const user = output('docker', ['inspect', '--format', '{{.Config.User}}', mock.container]);
   const uid = output('docker', ['exec', mock.container, 'id', '-u']);
@@ -426,6 +430,11 @@ async function composeFlow(flow: ComposeFlow): Promise<void> {
   const registered = before.devices.find((d) => d.externalId === DEVICE_ID);
   check(registered?.registration === 'auto', `${DEVICE_ID} was registered on its first token request`);
   check(before.revocations.length === 1, 'the logged-out token is in the revocations');
+  const created = (before as unknown as { managedObjects?: { name: string | null }[] }).managedObjects ?? [];
+  check(
+    created.some((object) => object.name === `QA device ${DEVICE_ID}`),
+    'the managed object its MQTT 100 created is in the state',
+  );
 
   log(`# a new ${MOCK.service} container on the same volumes`);
   flow.compose(['up', '-d', '--no-deps', '--force-recreate', MOCK.service], { capture: true });
@@ -494,7 +503,10 @@ const started = Date.now();
 try {
   ensureEngine();
   buildImages();
-  flow = new ComposeFlow(await freePort());
+  const port = await freePort();
+  let mqttPort = await freePort();
+  while (mqttPort === port) mqttPort = await freePort();
+  flow = new ComposeFlow(port, mqttPort);
   await composeFlow(flow);
   reportSize();
 } catch (error) {

@@ -134,7 +134,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   await app.register(currentUserRoutes, { auth, authenticator });
   await app.register(currentTenantRoutes, { auth });
-  await app.register(mockControlRoutes, { adminSecret, state, decisions, keys, tenants, trust });
+  await app.register(mockControlRoutes, {
+    adminSecret,
+    state,
+    decisions,
+    keys,
+    tenants,
+    trust,
+    mqttSessions: services.mqttSessions,
+  });
   await app.register(dashboardRoutes, {
     clock,
     tenants,

@@ -1,4 +1,5 @@
 import type { ResponseBodyPolicy } from './http/response-body.js';
+import { EARLY_SUBSCRIBE_POLICIES, type EarlySubscribePolicy } from './mqtt/subscribe-rules.js';
 import type { BelowMinimumPolicy } from './tenants/tenant-options.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -19,6 +20,10 @@ export interface Limits {
 
 export interface Config {
   port: number;
+  /** MQTT over TLS for devices (Cumulocity's 8883); 0 turns the listener off. */
+  mqttPort: number;
+  /** SUBACK for `s/ds`, `s/dat` and notifications before the device's managed object exists. */
+  mqttSubscribeBeforeDevice: EarlySubscribePolicy;
   host: string;
   certsDir: string;
   /** Seed file; undefined means the generated demo tenant. */
@@ -103,6 +108,8 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const DEFAULT_CONFIG: Config = {
   port: 8443,
+  mqttPort: 8883,
+  mqttSubscribeBeforeDevice: 'refuse-password',
   host: '0.0.0.0',
   certsDir: 'certs',
   seed: undefined,
@@ -225,6 +232,12 @@ export function resolveConfig(
   return Object.freeze({
     ...merged,
     port: integer('port', merged.port, 0, 65535),
+    mqttPort: integer('mqtt-port', merged.mqttPort, 0, 65535),
+    mqttSubscribeBeforeDevice: oneOf(
+      'mqtt-subscribe-before-device',
+      merged.mqttSubscribeBeforeDevice,
+      EARLY_SUBSCRIBE_POLICIES,
+    ),
     logLevel: oneOf('log-level', merged.logLevel, LOG_LEVELS),
     logFormat: oneOf('log-format', merged.logFormat, ['pretty', 'json'] as const),
     sync: oneOf('sync', merged.sync, ['normal', 'full'] as const),

@@ -16,6 +16,9 @@ import { IssuedCertificates } from './enrollment/issued-certificates.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
+import { MqttSessions } from './mqtt/sessions.js';
+import { staticTemplates } from './mqtt/static-templates.js';
+import type { Templates } from './mqtt/templates.js';
 import { CertificateCache } from './pki/certificate-cache.js';
 import { ChainVerifier } from './pki/chain-verifier.js';
 import { Seeder } from './seed/seed.js';
@@ -81,6 +84,12 @@ export interface Services {
   enrollmentRequests: EnrollmentRequests;
   issuedCertificates: IssuedCertificates;
   enrollment: Enrollment;
+  /** The devices connected over MQTT (the door adds them; reset and import end them). */
+  mqttSessions: MqttSessions;
+  /** The SmartREST static templates the MQTT door understands. */
+  templates: Templates;
+  /** Several writes as one transaction of the store (the MQTT door's messages of one turn). */
+  transaction<T>(work: () => T): T;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
@@ -122,6 +131,12 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
   });
   const enrollmentRequests = new EnrollmentRequests(store, clock, est.otpValidityMs);
   const issuedCertificates = new IssuedCertificates(store);
+  const identity = new Identity(store, inventory);
+  const measurements = new Measurements(store, inventory, { keep: config.retention.maxMeasurements });
+  const events = new Events(store, inventory, clock, { keep: config.retention.maxEvents });
+  const alarms = new Alarms(store, inventory, clock, { keep: config.retention.maxAlarms });
+  const operations = new Operations(store, inventory, clock);
+  const mqttSessions = new MqttSessions();
   return {
     clock,
     tenants,
@@ -148,17 +163,17 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     }),
     seeder,
     state: new StateControl(
-      { store, clock, seeder, trust, keys, crlKey, authenticator, decisions, authorities },
+      { store, clock, seeder, trust, keys, crlKey, authenticator, decisions, authorities, mqttSessions },
       seed,
     ),
     adminSecret: new AdminSecret(config.adminSecret),
     uiSessions: new UiSessions(clock),
     inventory,
-    identity: new Identity(store, inventory),
-    measurements: new Measurements(store, inventory, { keep: config.retention.maxMeasurements }),
-    events: new Events(store, inventory, clock, { keep: config.retention.maxEvents }),
-    alarms: new Alarms(store, inventory, clock, { keep: config.retention.maxAlarms }),
-    operations: new Operations(store, inventory, clock),
+    identity,
+    measurements,
+    events,
+    alarms,
+    operations,
     deviceObjects,
     authorities,
     enrollmentRequests,
@@ -174,5 +189,8 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
       decisions,
       validityMs: est.issuedCertificateValidityMs,
     }),
+    mqttSessions,
+    transaction: (work) => store.transaction(work),
+    templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };
 }

@@ -27,6 +27,8 @@ const DOMAIN = [
 /** What the domain must not reach: the framework, and the HTTP side and entry of the application. */
 const NOT_FOR_THE_DOMAIN = ['fastify', '@fastify/', 'helmet'];
 const HTTP_SIDE = ['http/', 'routes/', 'ui/', 'auth/', 'server/', 'app.ts', 'main.ts', 'services.ts'];
+/** Doors of their own besides HTTP: they talk to the domain services, never through the HTTP side. */
+const OTHER_DOORS = ['mqtt/'];
 /** The entry: the only files that read the environment or argv, or listen. */
 const ENTRY = ['main.ts', 'healthcheck.ts', 'server/'];
 
@@ -70,6 +72,17 @@ function violations(tree: Tree): string[] {
   for (const { from, to, local } of imports) {
     if (local && under(from, ['routes/', 'ui/', 'http/', 'auth/', 'app.ts']) && to.startsWith('store/')) {
       found.push(`${from} imports ${to}: the HTTP side talks to domain services, not the store`);
+    }
+    if (under(from, OTHER_DOORS)) {
+      if (local && to.startsWith('store/')) {
+        found.push(`${from} imports ${to}: a door talks to domain services, not the store`);
+      }
+      if (!local && NOT_FOR_THE_DOMAIN.some((name) => to === name || to.startsWith(name))) {
+        found.push(`${from} imports ${to}: the MQTT door knows no HTTP framework`);
+      }
+      if (local && under(to, HTTP_SIDE)) {
+        found.push(`${from} imports ${to}: the MQTT door does not go through the HTTP side`);
+      }
     }
     if (under(from, domain)) {
       if (!local && NOT_FOR_THE_DOMAIN.some((name) => to === name || to.startsWith(name))) {
@@ -212,6 +225,22 @@ t.test('each rule fails on a tree that breaks it', async (t) => {
       /^tokens\/issuer\.ts reads the environment/,
     ],
     ['a plugin listens', ['routes/extra.ts', 'await app.listen({ port: 0 });'], /^routes\/extra\.ts listens/],
+    [
+      'the MQTT door reads the store',
+      ['mqtt/door.ts', "import type { Store } from '../store/store.js';"],
+      /^mqtt\/door\.ts imports store\/store\.ts: a door talks to domain services/,
+    ],
+    [
+      'the MQTT door imports fastify',
+      ['mqtt/door.ts', "import Fastify from 'fastify';"],
+      /^mqtt\/door\.ts imports fastify: the MQTT door knows no HTTP framework/,
+    ],
+    [
+      'the MQTT door goes through a route',
+      ['mqtt/door.ts', "import { x } from '../routes/operations.js';"],
+      /^mqtt\/door\.ts imports routes\/operations\.ts: the MQTT door does not go through the HTTP side/,
+    ],
+    ['the MQTT door listens', ['mqtt/door.ts', 'server.listen(8883);'], /^mqtt\/door\.ts listens/],
     ['an import circle', ['store/store.ts', "import type { Other } from './other.js';"], /^import circle: /],
   ];
   for (const [name, [file, text], expected] of broken) {

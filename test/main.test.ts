@@ -7,6 +7,7 @@ import t from 'tap';
 import { assertSuccess, childEnv, executable, runCli, tempDir, writeCredential } from './helpers/cli.js';
 import { TEST_NOW } from './helpers/clock.js';
 import { ALWAYS, rootCa } from './helpers/pki.js';
+import { freePort } from './helpers/process.js';
 import { until } from './helpers/wait.js';
 
 /*
@@ -49,7 +50,17 @@ t.test(
   async (t) => {
     const cwd = tempDir(t, 'c8y-start-');
     // As `npm start` on a terminal, except the port and address, and the log format (stdout is a pipe here).
-    const [node, argv] = executable(['serve', '--port', '0', '--host', '127.0.0.1']);
+    // MQTT on a free port: test files run side by side, 8883 may be taken.
+    const mqttPort = await freePort();
+    const [node, argv] = executable([
+      'serve',
+      '--port',
+      '0',
+      '--mqtt-port',
+      String(mqttPort),
+      '--host',
+      '127.0.0.1',
+    ]);
     const child = spawn(node, argv, {
       cwd,
       env: childEnv(),
@@ -65,9 +76,7 @@ t.test(
     child.stdout?.on('data', (chunk: Buffer) => {
       log += chunk.toString();
     });
-    const said = await readUntil(child, 'stderr', (text) =>
-      /\/devicecontrol\/deviceAccessToken\n\n$/.test(text),
-    );
+    const said = await readUntil(child, 'stderr', (text) => /-t s\/uat -e s\/dat -n -W 10\n\n$/.test(text));
     const port = /listening on https:\/\/localhost:(\d+)/.exec(said)![1]!;
     const password = /demo administrator: t100\/admin, password (\S+)/.exec(said)![1]!;
     const secret = /Authorization: Bearer (\S+)/.exec(said)![1]!;
@@ -75,6 +84,7 @@ t.test(
     t.equal(
       said
         .replaceAll(`localhost:${port}`, 'localhost:8443')
+        .replaceAll(`localhost:${mqttPort}`, 'localhost:8883')
         .replace('(bound to 127.0.0.1)', '(bound to 0.0.0.0)')
         .replaceAll(password, '<generated>')
         .replaceAll(secret, '<generated>')
@@ -85,7 +95,7 @@ t.test(
     );
 
     // The curl command, pasted as printed.
-    const command = said.slice(said.indexOf('    curl -v')).trimEnd();
+    const command = said.slice(said.indexOf('    curl -v')).split('\n\n')[0]!;
     const { stdout } = await run('sh', ['-c', command.replace('curl -v', 'curl -sS')], { cwd });
     const { accessToken } = JSON.parse(stdout) as { accessToken: string };
     t.match(decodeJwt(accessToken), {
@@ -132,6 +142,10 @@ t.test(
       t,
       await runCli(['logout', '--token', token.stdout.trim()], { cwd: elsewhere, env: exported }),
     );
+
+    // The MQTT door is printed too; test/mqtt/mosquitto.interop.test.ts runs its command (it needs mosquitto_rr).
+    t.match(said, new RegExp(`MQTT over TLS for devices on mqtts://localhost:${mqttPort}`));
+    t.match(said, /mosquitto_rr -V mqttv311 .* -i demo-device-0001 -t s\/uat -e s\/dat -n -W 10/s);
 
     // The built server finds the dashboard's files (ui/ beside dist/).
     const dashboard = /dashboard for training labs: (https:\/\/localhost:\d+\/)/.exec(said)?.[1];

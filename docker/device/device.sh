@@ -1,6 +1,8 @@
 #!/bin/sh
 # The example device: gets a device access token with curl as the Cumulocity docs do, reads
-# /user/currentUser with it, logs out, and checks that the token is refused afterwards.
+# /user/currentUser with it, logs out, and checks that the token is refused afterwards; then
+# over MQTT (8883) as thin-edge.io does: a token over s/uat, itself with 100 and a measurement
+# with 200 at QoS 1, read back over REST with its token.
 # Exit code 0 when every step behaved as on the platform: the pipeline's verdict.
 set -eu
 
@@ -9,6 +11,8 @@ DEVICE_ID=${DEVICE_ID:-qa-device-0001}              # the device certificate's C
 DEVICE_CERT=${DEVICE_CERT:-/pki/$DEVICE_ID.pem}
 DEVICE_KEY=${DEVICE_KEY:-/pki/$DEVICE_ID.key}
 MOCK_CA=${MOCK_CA:-/c8y-mock-certs/dev-ca.pem}      # the mock's development CA (its certs volume)
+C8Y_MQTT_HOST=${C8Y_MQTT_HOST:-c8y-mock}            # the mock's MQTT door, as this container reaches it
+C8Y_MQTT_PORT=${C8Y_MQTT_PORT:-8883}
 
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf 'device: FAILED: %s\n' "$*" >&2; exit 1; }
@@ -50,3 +54,27 @@ cat "$body_file"; echo
 
 echo
 echo "device: OK: token issued, currentUser is device_$DEVICE_ID, logout ended the token (401)"
+
+step "over MQTT: a token on s/dat for an empty s/uat (mosquitto_rr, MQTT 3.1.1, client ID = CN)"
+MQTT="-V mqttv311 -h $C8Y_MQTT_HOST -p $C8Y_MQTT_PORT --cafile $MOCK_CA --cert $DEVICE_CERT --key $DEVICE_KEY -i $DEVICE_ID"
+line=$(mosquitto_rr $MQTT -t s/uat -e s/dat -n -W 10) || fail "mosquitto_rr got no answer on s/dat (exit $?)"
+case "$line" in 71,*) ;; *) fail "s/dat answered '$line', expected 71,<jwt>" ;; esac
+old_token=$token
+token=${line#71,}
+echo "device token over MQTT: $token"
+[ "$token" != "$old_token" ] || fail "s/uat handed back the logged-out token"
+status=$(request GET /user/currentUser -H 'Accept: application/json')
+[ "$status" = 200 ] || fail "the token from MQTT got $status on /user/currentUser, expected 200"
+
+step "over MQTT: 100 (create the device) and 200 (a measurement) at QoS 1"
+mosquitto_pub $MQTT -q 1 -t s/us -m "100,QA device $DEVICE_ID,c8y_QA" || fail "100 was not acknowledged"
+mosquitto_pub $MQTT -q 1 -t s/us -m '200,c8y_Temperature,T,21.5,C' || fail "200 was not acknowledged"
+status=$(request GET "/identity/externalIds/c8y_Serial/$DEVICE_ID" -H 'Accept: application/json')
+[ "$status" = 200 ] || fail "its c8y_Serial external ID answered $status, expected 200"
+id=$(sed -n 's/.*"managedObject" *: *{[^}]*"id" *: *"\([0-9]*\)".*/\1/p' "$body_file")
+[ -n "$id" ] || fail "no managed object id in $(cat "$body_file")"
+status=$(request GET "/measurement/measurements?source=$id" -H 'Accept: application/json')
+cat "$body_file"; echo
+[ "$status" = 200 ] || fail "GET /measurement/measurements answered $status"
+grep -q '"c8y_Temperature"' "$body_file" || fail "the measurement sent over MQTT is not there"
+echo "device: MQTT token, 100 and 200 work"

@@ -4,6 +4,7 @@ import type { CliContext } from './context.js';
 import {
   CACERT_ENV,
   DEFAULT_DAYS,
+  DEFAULT_MQTT_URL,
   DEFAULT_SERVER_NAMES,
   DEFAULT_URL,
   DEV_CA_FILE,
@@ -265,6 +266,30 @@ export function tokenCommand(context: CliContext): Command {
       await (await import('./token.js')).token(withUrlSource(options, command), context);
     });
   return command;
+}
+
+export function mqttTokenCommand(context: CliContext): Command {
+  return new Command('mqtt-token')
+    .description(
+      'get a device token over MQTT as thin-edge.io does (mutual TLS, client ID = CN, s/uat -> s/dat) and show its claims',
+    )
+    .option('--url <url>', 'the MQTT door of the mock or of a Cumulocity tenant', DEFAULT_MQTT_URL)
+    .requiredOption(
+      '--cert <file>',
+      'the device certificate (a chain file, leaf first, sends the chain in TLS)',
+    )
+    .requiredOption('--key <file>', 'the device’s private key')
+    .option('--chain <file>', 'more issuers to send in the TLS handshake (a leaf in the file is left out)')
+    .option(
+      '--cacert <file>',
+      `CA certificates that sign the server’s certificate (default ${DEV_CA_FILE} when it exists)`,
+    )
+    .option('--client-id <id>', 'MQTT client ID (default the certificate’s CN; d:<CN> works too)')
+    .option('--timeout <ms>', 'time to connect, and then to wait for the token', integer, 10_000)
+    .option('--quiet', 'print only the token (for scripts)')
+    .action(async (options) => {
+      await (await import('./mqtt-token.js')).mqttToken(options, context);
+    });
 }
 
 export function logoutCommand(context: CliContext): Command {

@@ -17,6 +17,9 @@ export const HOST_ENV = 'C8Y_HOST';
 /** The CA file that issued the server's certificate; `serve` prints it for itself. */
 export const CACERT_ENV = 'C8Y_MOCK_CACERT';
 
+/** Where `npm start` takes MQTT: the platform's MQTT port for certificates. */
+export const DEFAULT_MQTT_URL = 'mqtts://localhost:8883';
+
 /** The development CA `npm start` makes in its certs directory; trusted by default when present. */
 export const DEV_CA_FILE = 'certs/dev-ca.pem';
 

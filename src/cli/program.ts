@@ -3,7 +3,14 @@ import { type Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { serveCommand } from '../server/serve-command.js';
 import { CliError, oneLine } from './cli-error.js';
-import { certsCommand, commandGroup, logoutCommand, tokenCommand, uploadCommand } from './commands.js';
+import {
+  certsCommand,
+  commandGroup,
+  logoutCommand,
+  mqttTokenCommand,
+  tokenCommand,
+  uploadCommand,
+} from './commands.js';
 import { type CliIo, commandContext } from './context.js';
 import { enrollCommand, reenrollCommand, registerCommand } from './enrollment-commands.js';
 
@@ -25,6 +32,7 @@ export function program(io: CliIo): Command {
     .addCommand(certsCommand(context))
     .addCommand(uploadCommand(context))
     .addCommand(tokenCommand(context))
+    .addCommand(mqttTokenCommand(context))
     .addCommand(logoutCommand(context))
     .addCommand(registerCommand(context))
     .addCommand(enrollCommand(context))

@@ -63,7 +63,12 @@ export async function token(options: TokenOptions, context: CliContext): Promise
   if (typeof accessToken !== 'string' || accessToken === '') {
     throw new CliError(`${target.href} answered 200 without an accessToken`);
   }
-  if (options.quiet) {
+  return printToken(accessToken, options.quiet === true, context);
+}
+
+/** Prints a token: alone (--quiet), or with its header, claims, user, tenant and lifetime. */
+export function printToken(accessToken: string, quiet: boolean, context: CliContext): string {
+  if (quiet) {
     context.print(accessToken);
     return accessToken;
   }

@@ -2,11 +2,33 @@ import type { Clock } from '../clock.js';
 import type { Certificate } from '../pki/certificate.js';
 import type { ChainStep } from '../pki/chain-verifier.js';
 
-export type Outcome = 'issued' | 'reused' | 'refused';
-export const OUTCOMES: readonly Outcome[] = ['issued', 'reused', 'refused'];
+/**
+ * What came of a device's attempt: a token issued or handed back, a refusal,
+ * an MQTT connection accepted, or an MQTT message handled.
+ */
+export type Outcome = 'issued' | 'reused' | 'refused' | 'connected' | 'message';
+export const OUTCOMES: readonly Outcome[] = ['issued', 'reused', 'refused', 'connected', 'message'];
 
-/** The way a device came in: the REST token endpoint today; MQTT and EST enrollment later. */
+/** The way a device came in: the REST token endpoint, MQTT on 8883, and EST enrollment later. */
 export type Door = 'rest' | 'mqtt' | 'est';
+
+/** What only the MQTT door knows about a decision. */
+export interface MqttDetail {
+  /**
+   * Where it happened: the TLS handshake (no CONNACK), CONNECT, a PUBLISH or
+   * SUBSCRIBE of the device, a packet too large, an operation delivered to it.
+   */
+  stage: 'handshake' | 'connect' | 'publish' | 'subscribe' | 'packet' | 'deliver';
+  /** The client ID as the device sent it. */
+  clientId?: string | undefined;
+  /** How the session authenticated. */
+  auth?: 'certificate' | 'password' | undefined;
+  /** The CONNACK return code of a connect (0: accepted). */
+  returnCode?: number | undefined;
+  topic?: string | undefined;
+  /** The lines of a message and what each was answered (on `s/e`, `s/ds`, `s/dat`), first ones only. */
+  lines?: { line: string; answer?: string | undefined }[] | undefined;
+}
 
 export interface CertificateSummary {
   subject: string;
@@ -32,13 +54,14 @@ export interface StepSummary {
   checks: { rule: string; ok: boolean; message: string }[];
 }
 
-/** One authentication decision of a device login. */
+/** One decision at a door: a device login, or what the MQTT door did with a connection or message. */
 export interface Decision {
   id: number;
   time: number;
   /** Where the device came in. */
   door: Door;
   outcome: Outcome;
+  /** The HTTP status of the verdict (REST: the answer; MQTT: what REST would have answered, 200 for success). */
   status: number;
   tenantId?: string | undefined;
   externalId?: string | undefined;
@@ -52,6 +75,7 @@ export interface Decision {
   steps?: StepSummary[] | undefined;
   token?: { hash: string; issuedAt: number; expiresAt: number } | undefined;
   remoteAddress?: string | undefined;
+  mqtt?: MqttDetail | undefined;
 }
 
 /** A decision before the log numbers and dates it. */

@@ -1,5 +1,6 @@
 import { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
+import { peerChain } from '../tls/peer-chain.js';
 
 /**
  * The seam through which client certificates enter: DER, leaf first. The
@@ -7,23 +8,8 @@ import type { FastifyRequest } from 'fastify';
  */
 export type PeerCertificates = (request: FastifyRequest) => Buffer[];
 
-const chains = new WeakMap<TLSSocket, Buffer[]>();
-
 /** The chain the client sent in the TLS handshake, read once per connection. */
 export const tlsPeerCertificates: PeerCertificates = (request) => {
   const socket = request.raw.socket;
-  if (!(socket instanceof TLSSocket)) return [];
-  let chain = chains.get(socket);
-  if (!chain) {
-    chain = [];
-    let peer = socket.getPeerCertificate(true);
-    const seen = new Set<string>();
-    while (peer?.raw && !seen.has(peer.fingerprint256)) {
-      seen.add(peer.fingerprint256);
-      chain.push(peer.raw);
-      peer = peer.issuerCertificate;
-    }
-    chains.set(socket, chain);
-  }
-  return chain;
+  return socket instanceof TLSSocket ? peerChain(socket) : [];
 };

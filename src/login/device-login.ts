@@ -19,6 +19,11 @@ export interface LoginAttempt {
   /** The chain sent along with the request (REST: the X-Ssl-Cert-Chain value); none on MQTT. */
   forwardedChain?: string | undefined;
   remoteAddress?: string | undefined;
+  /**
+   * The device identifier the device claims besides its certificate (MQTT: the
+   * client ID's); it must equal the leaf's CN, checked before any registration.
+   */
+  claimedId?: string | undefined;
 }
 
 /** A device whose chain passed: who it is, in which tenant, under which anchor. */
@@ -38,6 +43,11 @@ export interface LoginRefusal {
   error: C8yError;
   rule: string | undefined;
 }
+
+/** The chain alone passed or failed: what a door that checks in its TLS handshake needs. */
+export type ChainAuthentication =
+  | { ok: true; leaf: Certificate; anchor: Anchor; decision: DecisionDraft }
+  | (LoginRefusal & { decision: DecisionDraft });
 
 export type Authentication =
   | { ok: true; session: LoginSession; decision: DecisionDraft }
@@ -79,15 +89,32 @@ export class DeviceLogin {
     this.#deps = deps;
   }
 
+  /**
+   * Checks the certificates' chain only: no device is resolved or registered,
+   * nothing is recorded. The MQTT door runs it when the TLS handshake ends.
+   */
+  checkChain(attempt: LoginAttempt): ChainAuthentication {
+    const decision = draft(attempt, 401);
+    try {
+      const { leaf, anchor } = this.#chain(attempt, decision);
+      return { ok: true, leaf, anchor, decision };
+    } catch (error) {
+      if (!(error instanceof C8yError)) throw error;
+      return { ...refusal(error), decision: refused(decision, error) };
+    }
+  }
+
   /** Checks the certificates and resolves the device; nothing is recorded (the door decides when). */
   authenticate(attempt: LoginAttempt): Authentication {
     const decision = draft(attempt, 401);
     try {
-      const presented = this.#read(attempt);
-      const verdict = this.#deps.chains.verify(presented);
-      describeChain(decision, verdict, presented);
-      if (!verdict.ok || !verdict.leaf || !verdict.anchor) {
-        throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason: verdict.reason });
+      const verdict = this.#chain(attempt, decision);
+      const cn = verdict.leaf.commonNames[0];
+      if (attempt.claimedId !== undefined && attempt.claimedId !== cn) {
+        throw new Unauthorized(UNAUTHORIZED.chain, {
+          rule: 'client-id',
+          reason: `the client ID names device ${JSON.stringify(attempt.claimedId)}, but the certificate's CN is ${JSON.stringify(cn ?? '')}`,
+        });
       }
       const { device, registered } = this.#deps.devices.resolve(verdict.leaf, verdict.anchor);
       decision.externalId = device.externalId;
@@ -141,6 +168,17 @@ export class DeviceLogin {
       decisions.record({ ...decision, status: 500, reason: `internal error: ${(error as Error).message}` });
       throw error;
     }
+  }
+
+  /** The chain's verdict, described in the decision; a failed rule is the platform's 401. */
+  #chain(attempt: LoginAttempt, decision: DecisionDraft): { leaf: Certificate; anchor: Anchor } {
+    const presented = this.#read(attempt);
+    const verdict = this.#deps.chains.verify(presented);
+    describeChain(decision, verdict, presented);
+    if (!verdict.ok || !verdict.leaf || !verdict.anchor) {
+      throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason: verdict.reason });
+    }
+    return { leaf: verdict.leaf, anchor: verdict.anchor };
   }
 
   /** The certificates from the handshake and the forwarded chain; an unreadable one is a 400. */

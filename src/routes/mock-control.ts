@@ -4,6 +4,7 @@ import type { AdminSecret } from '../auth/admin-secret.js';
 import { type DecisionLog, OUTCOMES, type Outcome } from '../decisions/decision-log.js';
 import { BadRequest, Unauthorized } from '../errors.js';
 import { MEDIA } from '../http/media-types.js';
+import { type MqttSessions, sessionView } from '../mqtt/sessions.js';
 import type { StateControl } from '../state/state-control.js';
 import type { Tenants } from '../tenants/tenants.js';
 import type { TrustRegistry } from '../tenants/trusted-certificates.js';
@@ -26,11 +27,12 @@ export interface MockControlOptions {
   keys: SigningKeys;
   tenants: Tenants;
   trust: TrustRegistry;
+  mqttSessions: MqttSessions;
 }
 
 export async function mockControlRoutes(
   app: FastifyInstance,
-  { adminSecret, state, decisions, keys, tenants, trust }: MockControlOptions,
+  { adminSecret, state, decisions, keys, tenants, trust, mqttSessions }: MockControlOptions,
 ) {
   const requireSecret = async (request: FastifyRequest) => {
     const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
@@ -61,8 +63,11 @@ export async function mockControlRoutes(
   });
 
   app.post('/_mock/reset', { ...config_, preHandler: requireSecret }, async (request, reply) => {
+    const connected = mqttSessions.size;
     await state.reset();
-    request.log.info(`state reset to the seed ${state.seedSource}`);
+    request.log.info(
+      `state reset to the seed ${state.seedSource}${connected ? `; ${connected} MQTT connection(s) closed` : ''}`,
+    );
     return reply
       .type(MEDIA.json)
       .send({ status: 'reset', seed: state.seedSource, tenants: tenants.list().map((t) => t.id) });
@@ -80,6 +85,16 @@ export async function mockControlRoutes(
       request.log.info('state imported');
       return reply.status(204).send();
     },
+  );
+
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/_mock/mqtt/sessions',
+    { ...config_, preHandler: requireSecret },
+    async (request, reply) =>
+      reply
+        .type(MEDIA.json)
+        .header('cache-control', 'no-store')
+        .send({ sessions: mqttSessions.list(request.query.tenant).map(sessionView) }),
   );
 
   app.get<{ Querystring: { tenant?: string; device?: string; outcome?: string; limit?: string } }>(

@@ -4,6 +4,8 @@ import { CACERT_ENV, HOST_ENV } from '../cli/defaults.js';
 export interface BannerFacts {
   version: string;
   port: string;
+  /** The MQTT door's port, undefined when it is off. */
+  mqttPort?: string | undefined;
   host: string;
   /** The development CA clients must trust, as the user should type its path. */
   caFile: string;
@@ -13,7 +15,7 @@ export interface BannerFacts {
   /** The generated admin secret, shown once; undefined when the user set it. */
   generatedAdminSecret: string | undefined;
   /** The demo tenant's credentials and device, when the mock made them. */
-  demo?: { adminPassword: string; deviceCert: string; deviceKey: string } | undefined;
+  demo?: { adminPassword: string; deviceCert: string; deviceKey: string; deviceId: string } | undefined;
 }
 
 /** The banner's lines, one listener or hint each: a new door adds its line here. */
@@ -22,6 +24,11 @@ export function bannerLines(facts: BannerFacts): string[] {
   const lines = [
     '',
     `c8y-mtls-mock ${facts.version} listening on https://localhost:${port} (bound to ${facts.host})`,
+    ...(facts.mqttPort === undefined
+      ? []
+      : [
+          `  MQTT over TLS for devices on mqtts://localhost:${facts.mqttPort} (client certificate, or <tenant>/<user> and password)`,
+        ]),
     `  development CA that clients must trust: ${facts.caFile}`,
     ...facts.tenants.map(
       (tenant) =>
@@ -55,6 +62,16 @@ export function bannerLines(facts: BannerFacts): string[] {
       '       -X POST \\',
       `       https://localhost:${port}/devicecontrol/deviceAccessToken`,
     );
+    if (facts.mqttPort !== undefined) {
+      lines.push(
+        '',
+        'Or over MQTT, as thin-edge.io does (the client ID is the certificate\u2019s CN):',
+        '',
+        `    mosquitto_rr -V mqttv311 -h localhost -p ${facts.mqttPort} --cafile ${facts.caFile} \\`,
+        `       --cert ${demo.deviceCert} --key ${demo.deviceKey} \\`,
+        `       -i ${demo.deviceId} -t s/uat -e s/dat -n -W 10`,
+      );
+    }
   }
   lines.push('');
   return lines;

@@ -20,6 +20,8 @@ const env = (name: string) => `C8Y_MOCK_${name}`;
 /** What commander hands the action: one field per option of the table below. */
 export interface ServeOptions {
   port: number;
+  mqttPort: number;
+  mqttSubscribeBeforeDevice: Config['mqttSubscribeBeforeDevice'];
   host: string;
   certsDir: string;
   seed?: string;
@@ -59,9 +61,26 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
   const d = DEFAULT_CONFIG;
   const l = DEFAULT_LIMITS;
   return new Command('serve')
-    .description('run the mock platform: HTTPS with client certificates on --port')
+    .description(
+      'run the mock platform: HTTPS with client certificates on --port, MQTT over TLS on --mqtt-port',
+    )
     .addOption(
       new Option('--port <port>', 'port to listen on').env(env('PORT')).default(d.port).argParser(integer),
+    )
+    .addOption(
+      new Option('--mqtt-port <port>', 'port of MQTT over TLS for devices (0: no MQTT listener)')
+        .env(env('MQTT_PORT'))
+        .default(d.mqttPort)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--mqtt-subscribe-before-device <policy>',
+        "SUBACK for s/ds, s/dat and devicecontrol/notifications before the device's managed object exists (100): refuse them (0x80) to password devices, to all, or grant them",
+      )
+        .env(env('MQTT_SUBSCRIBE_BEFORE_DEVICE'))
+        .choices(['refuse-password', 'refuse-all', 'grant'])
+        .default(d.mqttSubscribeBeforeDevice),
     )
     .addOption(new Option('--host <address>', 'address to bind').env(env('HOST')).default(d.host))
     .addOption(
@@ -271,6 +290,8 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
 export function serveSettings(options: ServeOptions, terminal: boolean): ServeSettings {
   const config = resolveConfig({
     port: options.port,
+    mqttPort: options.mqttPort,
+    mqttSubscribeBeforeDevice: options.mqttSubscribeBeforeDevice,
     host: options.host,
     certsDir: options.certsDir,
     seed: options.seed,

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { buildApp } from '../app.js';
-import { ensureDemo } from '../bootstrap/demo.js';
+import { DEMO, ensureDemo } from '../bootstrap/demo.js';
 import { ensureDevCertificates } from '../bootstrap/dev-certificates.js';
 import type { CliIo } from '../cli/context.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
+import { MqttDoor } from '../mqtt/door.js';
 import { loadSeedFile } from '../seed/seed.js';
 import { createServices } from '../services.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -66,6 +67,31 @@ export async function serve(
     logger,
     tls: dev,
   });
+  const mqtt =
+    config.mqttPort === 0
+      ? undefined
+      : await MqttDoor.create(
+          {
+            login: services.login,
+            tenants: services.tenants,
+            trust: services.trust,
+            decisions: services.decisions,
+            sessions: services.mqttSessions,
+            templates: services.templates,
+            inventory: services.inventory,
+            deviceObjects: services.deviceObjects,
+            operations: services.operations,
+            transaction: services.transaction,
+            clock,
+            log: logger,
+          },
+          {
+            credentials: dev,
+            connectTimeoutMs: config.limits.headersTimeoutMs,
+            maxConnections: config.limits.maxConnections,
+            earlySubscribe: config.mqttSubscribeBeforeDevice,
+          },
+        );
   if (await services.state.initialize()) {
     say(
       `applied seed ${seedFile} to ${config.ephemeral ? 'the in-memory store' : `data directory ${config.dataDir}`}`,
@@ -82,6 +108,8 @@ export async function serve(
     }
     stopping = true;
     logger.info(`${signal}: finishing requests in flight, refusing new connections`);
+    // MQTT first: messages in flight are stored before the store closes.
+    await mqtt?.close();
     await app.close();
     store.close();
     process.exit(0);
@@ -90,9 +118,11 @@ export async function serve(
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
+  const mqttPort = mqtt && (await listenMqtt(mqtt, config.mqttPort, config.host));
   const lines = bannerLines({
     version: pkg.version,
     port: new URL(address).port || String(config.port),
+    mqttPort: mqttPort === undefined ? undefined : String(mqttPort),
     host: config.host,
     caFile: show(dev.caFile),
     caPath: resolve(dev.caFile),
@@ -107,7 +137,19 @@ export async function serve(
       adminPassword: demo.adminPassword,
       deviceCert: show(demo.deviceCert),
       deviceKey: show(demo.deviceKey),
+      deviceId: DEMO.deviceId,
     },
   });
   io.stderr(`${lines.join('\n')}\n`);
+}
+
+/** Listens on the MQTT port; the port actually bound (0 picks one). */
+function listenMqtt(door: MqttDoor, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    door.server.once('error', reject);
+    door.server.listen(port, host, () => {
+      door.server.off('error', reject);
+      resolve((door.server.address() as import('node:net').AddressInfo).port);
+    });
+  });
 }

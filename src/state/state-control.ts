@@ -28,6 +28,8 @@ export interface StateControlDeps {
   authenticator: TokenAuthenticator;
   decisions: DecisionLog;
   authorities: CertificateAuthorities;
+  /** Connections of devices that may be gone from the new state: ended. */
+  mqttSessions?: { closeAll(): number } | undefined;
 }
 
 /** The state as a whole: seeding a new store, reset to the seed, export and import. */
@@ -96,9 +98,13 @@ export class StateControl {
     await this.#reloaded();
   }
 
-  /** Everything derived from the store is rebuilt; remembered token signatures are forgotten. */
+  /**
+   * Everything derived from the store is rebuilt; remembered token signatures
+   * are forgotten; MQTT devices are disconnected (they reconnect into the new state).
+   */
   async #reloaded(): Promise<void> {
-    const { trust, keys, crlKey, authenticator, decisions, authorities } = this.#deps;
+    const { trust, keys, crlKey, authenticator, decisions, authorities, mqttSessions } = this.#deps;
+    mqttSessions?.closeAll();
     trust.reload();
     authorities.forget();
     await keys.reload();

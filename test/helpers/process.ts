@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { childEnv, executable } from './cli.js';
 import type { Endpoint } from './server.js';
@@ -8,19 +9,38 @@ const root = new URL('../..', import.meta.url).pathname;
 
 export interface ServerProcess extends Endpoint {
   child: ChildProcess;
+  /** The MQTT door's port when started with `--mqtt-port`, else 0. */
+  mqttPort: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<number | NodeJS.Signals | null>;
 }
 
+/** A TCP port that was free a moment ago, for a listener that takes 0 as "off" (--mqtt-port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as import('node:net').AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
 /**
  * Starts `c8y-mtls-mock serve` as its own process (the built server as users run it, or the
  * source when the build is older: helpers/cli.ts) on an ephemeral port of 127.0.0.1; resolves
  * once it listens (its banner, on stderr). `certsDir` receives the development CA that clients
- * must trust.
+ * must trust. MQTT is off unless `args` give `--mqtt-port` (test files run side by side: 8883
+ * would be taken).
  */
 export function startServerProcess(certsDir: string, args: string[]): Promise<ServerProcess> {
+  const at = args.indexOf('--mqtt-port');
+  const mqtt = at >= 0 ? [] : ['--mqtt-port', '0'];
+  const mqttWanted = at >= 0 && args[at + 1] !== '0';
   const [command, argv] = executable([
     'serve',
     '--port',
@@ -29,6 +49,7 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
     '127.0.0.1',
     '--certs-dir',
     certsDir,
+    ...mqtt,
     ...args,
   ]);
   const child = spawn(command, argv, { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,10 +66,13 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
     const onData = () => {
       const port = /listening on https:\/\/localhost:(\d+)/.exec(out)?.[1];
       if (!port) return;
+      const mqttPort = /MQTT over TLS for devices on mqtts:\/\/localhost:(\d+)/.exec(out)?.[1];
+      if (mqttWanted && !mqttPort) return;
       child.stderr?.off('data', onData);
       resolve({
         child,
         port: Number(port),
+        mqttPort: Number(mqttPort ?? 0),
         serverCa: readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8'),
         output: () => out,
         exited,

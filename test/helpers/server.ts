@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint } from 'jose';
 import { type BuildOptions, buildApp } from '../../src/app.js';
 import { type Config, resolveConfig } from '../../src/config.js';
+import { MqttDoor } from '../../src/mqtt/door.js';
 import {
   type Credential,
   commonName,
@@ -36,6 +37,9 @@ export interface TestServer {
   transport: 'inject' | 'tls';
   /** The listener's port; for an injected server the port its Host header names (nothing listens). */
   port: number;
+  /** The MQTT door's port (with `mqtt: true`), else 0. */
+  mqttPort: number;
+  mqtt?: MqttDoor | undefined;
   /** PEM of the CA that issued the server certificate: what clients trust. */
   serverCa: string;
   origin: string;
@@ -60,6 +64,8 @@ export interface StartOptions {
   ownSigningKey?: boolean;
   /** The app's logger (default: none). */
   logger?: BuildOptions['logger'];
+  /** Also open the MQTT door on 127.0.0.1 and an ephemeral port. */
+  mqtt?: boolean;
 }
 
 /** The port an injected server's Host header and links name; nothing listens on it. */
@@ -133,10 +139,26 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     ...(listen ? { tls: { key, cert } } : {}),
     ...(peerCertificates ? { peerCertificates } : {}),
   });
+  const mqtt = options.mqtt
+    ? await MqttDoor.create(
+        {
+          ...app.services,
+          sessions: app.services.mqttSessions,
+          log: app.log as unknown as import('pino').Logger,
+        },
+        {
+          credentials: { key, cert },
+          connectTimeoutMs: config.limits.headersTimeoutMs,
+          maxConnections: config.limits.maxConnections,
+          earlySubscribe: config.mqttSubscribeBeforeDevice,
+        },
+      )
+    : undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await mqtt?.close();
     await app.close();
     store.close();
   };
@@ -150,6 +172,11 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
   } else {
     await app.ready();
   }
+  let mqttPort = 0;
+  if (mqtt) {
+    await new Promise<void>((resolve) => mqtt.server.listen(0, '127.0.0.1', resolve));
+    mqttPort = (mqtt.server.address() as import('node:net').AddressInfo).port;
+  }
   return {
     app,
     clock,
@@ -157,6 +184,8 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     config,
     transport: listen ? 'tls' : 'inject',
     port,
+    mqttPort,
+    mqtt,
     serverCa: ca.certificate.pem,
     origin: `https://localhost:${port}`,
     stop,

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { accessibilityViolations, launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { TEST_NOW } from '../helpers/clock.js';
+import { connectDevice, refusedConnect } from '../helpers/mqtt.js';
 import { DAY, device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { ADMIN_SECRET, call, requestToken, startServer } from '../helpers/server.js';
@@ -399,4 +400,47 @@ t.test('a tenant administrator signs in and sees only their tenant', async (t) =
   await page.reload();
   await page.locator('#who').getByText('Signed in as t100/admin').waitFor();
   t.pass('the session survives a reload');
+});
+
+t.test("the live view shows each decision's door, and what the MQTT door did", async (t) => {
+  const server = await startServer(t, { seed, mqtt: true });
+  const browser = await launchBrowser(t, server);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+  await page.goto(`${server.origin}/_mock/ui/#decisions`);
+  await page.getByLabel('Mock administrator (admin secret)').check();
+  await page.getByLabel('Admin secret', { exact: true }).fill(ADMIN_SECRET);
+  await page.getByLabel('Admin secret', { exact: true }).press('Enter');
+  await page.locator('#who').getByText('Signed in as mock administrator').waitFor();
+  await page.getByRole('link', { name: 'Live decisions' }).click();
+
+  const rest = await device(root, now, 'rest-device-01');
+  t.equal((await requestToken(server, { cert: rest.certPem, key: rest.keyPem })).status, 200);
+  const restEntry = page.locator('#decision-list > li', { hasText: 'rest-device-01' });
+  await restEntry.locator('.badge', { hasText: /^REST$/ }).waitFor();
+
+  const mqttDevice = await device(root, now, 'mqtt-device-01');
+  const client = await connectDevice(t, server, {
+    cert: mqttDevice.certPem,
+    key: mqttDevice.keyPem,
+    clientId: 'd:mqtt-device-01',
+  });
+  await client.publishAsync('s/us', '100,Lab MQTT device\n200,c8y_Temperature,T,21.5,C', { qos: 1 });
+  const entries = page.locator('#decision-list > li', { hasText: 'mqtt-device-01' });
+  const connected = entries.filter({ hasText: 'connected 200' });
+  await connected.locator('.badge', { hasText: /^MQTT$/ }).waitFor();
+  await connected.getByText('connect · client ID d:mqtt-device-01 · certificate · CONNACK 0').waitFor();
+  const message = entries.filter({ hasText: 'message 200' });
+  await message.getByText('publish · client ID d:mqtt-device-01 · certificate · topic s/us').waitFor();
+  await message.getByText('200,c8y_Temperature,T,21.5,C').waitFor();
+  t.pass('connect and message are shown with their door and lines');
+
+  const refused = await device(stranger, now, 'mqtt-intruder');
+  await refusedConnect(server, { cert: refused.certPem, key: refused.keyPem, clientId: 'mqtt-intruder' });
+  const handshake = page.locator('#decision-list > li', { hasText: 'mqtt-intruder' });
+  await handshake.getByText('Refused by rule trusted-anchor').waitFor();
+  await handshake.getByText(/^handshake$/).waitFor();
+  await page.getByRole('combobox', { name: 'Outcome' }).selectOption('connected');
+  await page.locator('#decision-list > li').first().getByText('connected 200').waitFor();
+  t.equal(await page.locator('#decision-list > li').count(), 1, 'the outcome filter knows MQTT outcomes');
+  t.same(await accessibilityViolations(page), [], 'no WCAG 2.1 A/AA violations found by axe');
 });

@@ -5,9 +5,35 @@ import { chainReport } from '../chain.js';
 import { badge, formatTime, h, show } from '../dom.js';
 
 const KEEP = 500;
-const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail' };
-/** Doors other than the REST token endpoint, named in each entry. */
-const DOORS = { est: 'EST enrollment', mqtt: 'MQTT' };
+const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail', connected: 'ok', message: 'info' };
+/** The door of each entry, as a badge: the REST token endpoint, MQTT or EST enrollment. */
+const DOOR_NAME = { rest: 'REST', mqtt: 'MQTT', est: 'EST' };
+
+/** What an MQTT decision adds: where it happened, the client ID, the CONNACK code, the topic. */
+function mqttSummary(mqtt) {
+  const parts = [mqtt.stage];
+  if (mqtt.clientId) parts.push(`client ID ${mqtt.clientId}`);
+  if (mqtt.auth) parts.push(mqtt.auth);
+  if (mqtt.returnCode !== undefined) parts.push(`CONNACK ${mqtt.returnCode}`);
+  if (mqtt.topic) parts.push(`topic ${mqtt.topic}`);
+  return parts.join(' · ');
+}
+
+/** The SmartREST lines of an MQTT message and what each was answered. */
+function mqttLines(lines) {
+  return h(
+    'ul',
+    { class: 'mqtt-lines' },
+    lines.map((item) =>
+      h(
+        'li',
+        {},
+        h('code', {}, item.line === '' ? '(empty)' : item.line),
+        item.answer ? [' → ', h('code', {}, item.answer)] : null,
+      ),
+    ),
+  );
+}
 
 /** Decisions newest first, by id. */
 let decisions = [];
@@ -28,12 +54,15 @@ function entry(decision) {
       { class: 'decision-head' },
       badge(`${decision.outcome} ${decision.status}`, OUTCOME_KIND[decision.outcome] ?? 'muted'),
       ' ',
+      badge(DOOR_NAME[decision.door] ?? decision.door, 'muted'),
+      ' ',
       h('strong', {}, decision.externalId ?? 'unknown device'),
       decision.tenantId ? ` · tenant ${decision.tenantId}` : ' · no tenant',
       decision.anchor ? ` · via ${decision.anchor.name}` : '',
-      DOORS[decision.door] ? ` · ${DOORS[decision.door]}` : '',
       h('span', { class: 'time' }, formatTime(decision.time)),
     ),
+    decision.mqtt ? h('p', { class: 'hint mqtt-summary' }, mqttSummary(decision.mqtt)) : null,
+    decision.mqtt?.lines?.length ? mqttLines(decision.mqtt.lines) : null,
     refused
       ? h(
           'div',
