@@ -85,6 +85,7 @@ t.test(
       said
         .replaceAll(`localhost:${port}`, 'localhost:8443')
         .replaceAll(`localhost:${mqttPort}`, 'localhost:8883')
+        .replace(`-p ${mqttPort} `, '-p 8883 ')
         .replace('(bound to 127.0.0.1)', '(bound to 0.0.0.0)')
         .replaceAll(password, '<generated>')
         .replaceAll(secret, '<generated>')

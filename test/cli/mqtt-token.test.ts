@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import t from 'tap';
 import { assertFailure, assertSuccess, runCli, tempDir, writeCredential } from '../helpers/cli.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { device, intermediateCa, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { call, startServer } from '../helpers/server.js';
 
 const dir = tempDir(t);
-const now = Date.now();
+const now = TEST_NOW;
 const root = await rootCa(now, 'MQTT Token Root CA');
 const issuing = await intermediateCa(root, now, 'MQTT Token Issuing CA');
 const stranger = await rootCa(now, 'MQTT Token Stranger CA');
@@ -17,6 +18,8 @@ await writeCredential(dir, 'stranger', (await device(stranger, now, 'stranger-de
 
 const server = await startServer(t, {
   mqtt: true,
+  // The CLI's REST token opens its own TLS connection: a real listener for it.
+  listen: true,
   seed: seedWith([{ id: 't100', domain: 't100.example.test', pem: root.certificate.pem }]),
 });
 writeFileSync(join(dir, 'server-ca.pem'), server.serverCa);
