@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import t from 'tap';
 import { readCertificates } from '../../src/cli/inputs.js';
-import { CLI, modeOf, tempDir } from '../helpers/cli.js';
+import { childEnv, executable, modeOf, tempDir } from '../helpers/cli.js';
 import { TestClock } from '../helpers/clock.js';
 import { ADMIN_PASSWORD, adminSeed } from '../helpers/seeds.js';
 import { startServer } from '../helpers/server.js';
@@ -56,16 +56,18 @@ t.test(
     writeFileSync(join(dir, 'certs', 'dev-ca.pem'), server.serverCa);
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    const cli = [process.execPath, ...CLI].map((arg) => `'${arg}'`).join(' ');
+    // executable(): `env -u NODE_OPTIONS node …`, so tap's spawn hook does not load its coverage
+    // into the CLI (its own compilation of src/ would garble the gate's counts).
+    const cli = executable([])
+      .flat()
+      .map((arg) => `'${arg}'`)
+      .join(' ');
     writeFileSync(
       join(bin, 'npx'),
       `#!/bin/sh\n[ "$1" = c8y-mtls-mock ] || { echo "test npx: only c8y-mtls-mock" >&2; exit 127; }\nshift\nexec ${cli} "$@"\n`,
     );
     chmodSync(join(bin, 'npx'), 0o755);
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) {
-      if (value !== undefined && !name.startsWith('C8Y_') && name !== 'NODE_OPTIONS') env[name] = value;
-    }
+    const env = childEnv() as Record<string, string>;
     Object.assign(env, {
       PATH: `${bin}:${process.env.PATH}`,
       MOCK: `https://localhost:${server.port}`,

@@ -403,7 +403,7 @@ t.test('a tenant administrator signs in and sees only their tenant', async (t) =
 });
 
 t.test("the live view shows each decision's door, and what the MQTT door did", async (t) => {
-  const server = await startServer(t, { seed, mqtt: true });
+  const server = await startServer(t, { listen: true, seed, mqtt: true });
   const browser = await launchBrowser(t, server);
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
   await page.goto(`${server.origin}/_mock/ui/#decisions`);
