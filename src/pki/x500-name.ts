@@ -58,7 +58,14 @@ function decodeString(tag: number, bytes: Buffer): string {
       // UniversalString: UTF-32 big-endian
       if (bytes.length % 4 !== 0) throw new DerError('UniversalString length not a multiple of 4');
       let out = '';
-      for (let i = 0; i < bytes.length; i += 4) out += String.fromCodePoint(bytes.readUInt32BE(i));
+      for (let i = 0; i < bytes.length; i += 4) {
+        const codePoint = bytes.readUInt32BE(i);
+        // String.fromCodePoint throws a RangeError beyond Unicode: a 500 where the name is bad input.
+        if (codePoint > 0x10ffff) {
+          throw new DerError(`UniversalString code point ${codePoint.toString(16)} is beyond Unicode`);
+        }
+        out += String.fromCodePoint(codePoint);
+      }
       return out;
     }
     default:

@@ -265,6 +265,17 @@ const weirdNamedIssuer = await issueCertificate({
 });
 const underWeirdName = await device(weirdNamedIssuer, now, 'corpus-weird-01');
 
+// A leaf whose CN, a UniversalString (UTF-32), holds code points beyond Unicode (U+110000): the
+// CN's 16 bytes of PrintableString edited in place, lengths unchanged. It once escaped as a
+// RangeError (500).
+const ucs4Cn = 'corpus-ucs4-0001';
+const ucs4Leaf = (await device(interA, now, ucs4Cn)).credential.certificate.der;
+const printableCn = Buffer.concat([Buffer.from([0x13, 0x10]), Buffer.from(ucs4Cn)]);
+const beyondUnicodeDer = Buffer.from(ucs4Leaf);
+const cnAt = beyondUnicodeDer.indexOf(printableCn);
+if (cnAt < 0) throw new Error('the CN is not the PrintableString expected');
+Buffer.from(`1c10${'00110000'.repeat(4)}`, 'hex').copy(beyondUnicodeDer, cnAt);
+
 // Device IDs.
 const withSubject = (cn: string, subject: JsonName) => device(interA, now, cn, { subject });
 const cnCases: [string, Promise<TestDevice>][] = [
@@ -478,6 +489,12 @@ const cases: Case[] = [
     name: 'a URL-encoded NUL byte',
     client: tls(good, `%00${encodeURIComponent(good.certPem)}`),
     expected: parse('unexpected text outside PEM blocks'),
+  },
+  {
+    category: 'parse',
+    name: 'a CN in a UniversalString beyond Unicode',
+    client: tls(good, pemOf('CERTIFICATE', beyondUnicodeDer.toString('base64'))),
+    expected: parse('malformed DER (UniversalString code point 110000 is beyond Unicode)'),
   },
   {
     category: 'parse',
