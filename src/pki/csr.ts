@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { SIGNATURE_HASHES, SIGNATURE_KEY_TYPES } from './certificate.js';
+import { describeKey, SIGNATURE_HASHES, SIGNATURE_KEY_TYPES } from './certificate.js';
 import {
   children,
   content,
@@ -184,21 +184,6 @@ function publicKey(spki: Buffer): KeyObject {
     throw new CsrFormatError(`unsupported or malformed public key (${(error as Error).message})`);
   }
 }
-
-function describeKey(key: KeyObject): string {
-  const details = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss')
-    return `RSA ${details.modulusLength ?? '?'}`;
-  if (key.asymmetricKeyType === 'ec') return `EC ${curveName(details.namedCurve)}`;
-  return (key.asymmetricKeyType ?? 'unknown').toUpperCase();
-}
-
-const CURVES: Record<string, string> = {
-  prime256v1: 'P-256',
-  secp384r1: 'P-384',
-  secp521r1: 'P-521',
-};
-const curveName = (curve: string | undefined) => (curve ? (CURVES[curve] ?? curve) : '?');
 
 /**
  * A PKCS#10 request for `subject` signed with `keys`, as an EST client makes
