@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { Certificate } from '../../src/pki/certificate.js';
 import { generateKeyPair } from '../../src/pki/certificate-factory.js';
 import { CsrFormatError, createCsr, decodeCsrBody, readCsr } from '../../src/pki/csr.js';
 import { readElement } from '../../src/pki/der.js';
-import { integer, time } from '../../src/pki/der-writer.js';
+import { bitString, DER_TAG, integer, oid, time, tlv } from '../../src/pki/der-writer.js';
 import { base64Lines, certsOnlyPkcs7, readCertsOnlyPkcs7 } from '../../src/pki/pkcs7.js';
 import { runTool, tempDir } from '../helpers/cli.js';
 
@@ -181,4 +182,278 @@ t.test('certs-only PKCS#7: read back, and by openssl', async (t) => {
   const printed = await openssl('pkcs7', '-inform', 'DER', '-in', 'two.p7', '-print_certs', '-noout');
   t.match(printed.stdout, /subject=CN = one[\s\S]*subject=CN = two/);
   t.throws(() => readCertsOnlyPkcs7(Buffer.from('nope')), { name: 'Pkcs7Error' });
+});
+
+/*
+ * Hostile requests, built part by part and signed with their own key, so that each reaches the
+ * check it is meant for; openssl (`req -verify`) reads the same bytes.
+ */
+const EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const EC_SPKI = EC_KEY.publicKey.export({ type: 'spki', format: 'der' });
+const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+const RSA_SHA256 = '1.2.840.113549.1.1.11';
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+const BASIC_CONSTRAINTS = '2.5.29.19';
+const SET = 0x31;
+
+/** A Name of one CN whose value has `tag` (UTF8String unless told). */
+const cnName = (value: Buffer, tag = 0x0c) =>
+  tlv(DER_TAG.SEQUENCE, tlv(SET, tlv(DER_TAG.SEQUENCE, oid('2.5.4.3'), tlv(tag, value))));
+/** The [0] attributes holding an extensionRequest with one extension (`value`: its OCTET STRING's content). */
+const extensionRequest = (...extension: Buffer[]) =>
+  tlv(
+    DER_TAG.CONTEXT_0,
+    tlv(
+      DER_TAG.SEQUENCE,
+      oid(EXTENSION_REQUEST),
+      tlv(SET, tlv(DER_TAG.SEQUENCE, tlv(DER_TAG.SEQUENCE, ...extension))),
+    ),
+  );
+
+interface Parts {
+  version?: Buffer;
+  subject?: Buffer;
+  spki?: Buffer;
+  /** The [0] attributes; `null` leaves them out. */
+  attributes?: Buffer | null;
+  /** The whole CertificationRequestInfo, instead of the parts above. */
+  info?: Buffer;
+  algorithm?: Buffer;
+  signatureValue?: (signature: Buffer) => Buffer;
+  key?: KeyObject;
+}
+
+/** A request from its parts: by default CN=dev-01, a P-256 key, ECDSA with SHA-256, correctly signed. */
+function request(parts: Parts = {}): Buffer {
+  const info =
+    parts.info ??
+    tlv(
+      DER_TAG.SEQUENCE,
+      parts.version ?? integer('0'),
+      parts.subject ?? cnName(Buffer.from('dev-01')),
+      parts.spki ?? EC_SPKI,
+      ...(parts.attributes === null ? [] : [parts.attributes ?? tlv(DER_TAG.CONTEXT_0)]),
+    );
+  const signature = sign('sha256', info, parts.key ?? EC_KEY.privateKey);
+  return tlv(
+    DER_TAG.SEQUENCE,
+    info,
+    parts.algorithm ?? tlv(DER_TAG.SEQUENCE, oid(ECDSA_SHA256)),
+    (parts.signatureValue ?? bitString)(signature),
+  );
+}
+
+/** What `openssl req -verify` says of the request: loaded and verified, or its first error line. */
+async function opensslVerdict(der: Buffer, name: string): Promise<string> {
+  writeFileSync(join(dir, name), der);
+  const result = await runTool('openssl', ['req', '-inform', 'DER', '-in', name, '-verify', '-noout'], {
+    cwd: dir,
+  });
+  if (result.code === 0) return 'verified';
+  return /Unable to load X509 request/.test(result.stderr) ? 'unreadable' : result.stderr.split('\n')[0]!;
+}
+
+t.test('hostile requests: the precise reason, where openssl refuses them too', async (t) => {
+  t.equal(await opensslVerdict(request(), 'baseline.der'), 'verified', 'the unedited request is good');
+  t.match(await readCsr(request()), { subject: 'CN=dev-01', keyDescription: 'EC P-256', requestsCa: false });
+
+  const offCurve = Buffer.from(EC_SPKI);
+  offCurve[offCurve.length - 1]! ^= 0x01;
+  const cases: [string, Buffer, string | RegExp, string | RegExp][] = [
+    [
+      'a signature in an OCTET STRING',
+      request({ signatureValue: (signature) => tlv(0x04, signature) }),
+      'not a PKCS#10 certification request (not a CertificationRequest (SEQUENCE of request info, algorithm, signature))',
+      'unreadable',
+    ],
+    [
+      'request info without a key',
+      request({ info: tlv(DER_TAG.SEQUENCE, integer('0'), cnName(Buffer.from('dev-01'))) }),
+      'not a PKCS#10 certification request (not a CertificationRequestInfo (version, subject, subjectPKInfo))',
+      'unreadable',
+    ],
+    [
+      'an algorithm without its identifier',
+      request({ algorithm: tlv(DER_TAG.SEQUENCE, Buffer.from([0x05, 0x00])) }),
+      'not a PKCS#10 certification request (no signature algorithm)',
+      'unreadable',
+    ],
+    [
+      'a signature BIT STRING with an unused bit',
+      request({ signatureValue: (signature) => tlv(DER_TAG.BIT_STRING, Buffer.from([1]), signature) }),
+      'not a PKCS#10 certification request (malformed signature)',
+      /invalid bit string bits left/,
+    ],
+    [
+      'an ECDSA signature labelled sha256WithRSAEncryption',
+      request({ algorithm: tlv(DER_TAG.SEQUENCE, oid(RSA_SHA256), Buffer.from([0x05, 0x00])) }),
+      "the request's signature algorithm (1.2.840.113549.1.1.11) does not fit its ec key",
+      /wrong public key type/,
+    ],
+    [
+      'an ECDSA signature labelled Ed25519',
+      request({ algorithm: tlv(DER_TAG.SEQUENCE, oid('1.3.101.112')) }),
+      "the request's signature algorithm (1.3.101.112) does not fit its ec key",
+      /wrong public key type/,
+    ],
+    [
+      'a P-256 point off the curve',
+      request({ spki: offCurve }),
+      /^unsupported or malformed public key \(.+\)$/,
+      /decode error/,
+    ],
+    [
+      'a key of an unknown algorithm (1.2.3.4)',
+      request({
+        spki: tlv(DER_TAG.SEQUENCE, tlv(DER_TAG.SEQUENCE, oid('1.2.3.4')), bitString(Buffer.from([1, 2, 3]))),
+      }),
+      /^unsupported or malformed public key \(.+\)$/,
+      /decode error/,
+    ],
+    [
+      'a relative name that is a SEQUENCE, not a SET',
+      request({
+        subject: tlv(
+          DER_TAG.SEQUENCE,
+          tlv(DER_TAG.SEQUENCE, tlv(DER_TAG.SEQUENCE, oid('2.5.4.3'), tlv(0x0c, Buffer.from('dev-01')))),
+        ),
+      }),
+      'the request cannot be read (a relative name is not a SET)',
+      'unreadable',
+    ],
+    [
+      'a CN in a UniversalString beyond Unicode (U+110000)',
+      request({ subject: cnName(Buffer.from('00110000', 'hex'), 0x1c) }),
+      'the request cannot be read (UniversalString code point 110000 is beyond Unicode)',
+      'unreadable',
+    ],
+  ];
+  for (const [name, der, message, openssl] of cases) {
+    await t.rejects(readCsr(der), { name: 'CsrFormatError', message }, name);
+    t.match(await opensslVerdict(der, 'hostile.der'), openssl, `${name}: openssl refuses it too`);
+  }
+
+  // The mock refuses what it cannot read even where openssl verifies the signature: a version no
+  // PKCS#10 defines, and basicConstraints that are no SEQUENCE (openssl prints "..." for them): whether
+  // such a request asks to be a CA cannot be told.
+  const notConstraints = request({
+    attributes: extensionRequest(oid(BASIC_CONSTRAINTS), tlv(0x04, integer('1'))),
+  });
+  await t.rejects(readCsr(notConstraints), {
+    message: 'the request cannot be read (expected tag 0x30, found 0x2)',
+  });
+  t.equal(await opensslVerdict(notConstraints, 'bc.der'), 'verified');
+  const v2 = request({ version: integer('1') });
+  await t.rejects(readCsr(v2), { message: /the request version is not 1/ });
+  t.equal(await opensslVerdict(v2, 'v2.der'), 'verified', 'openssl 3 loads version 2 requests');
+});
+
+t.test('requests the reader accepts: attributes it skips, none at all, other keys', async (t) => {
+  const caTrue = request({
+    attributes: extensionRequest(
+      oid(BASIC_CONSTRAINTS),
+      tlv(0x04, tlv(DER_TAG.SEQUENCE, Buffer.from([1, 1, 0xff]))),
+    ),
+  });
+  t.equal((await readCsr(caTrue)).requestsCa, true, 'built by hand, CA:TRUE is seen');
+
+  const noAttributes = request({ attributes: null });
+  t.equal(await opensslVerdict(noAttributes, 'noattrs.der'), 'verified');
+  t.match(await readCsr(noAttributes), { subject: 'CN=dev-01', requestsCa: false }, 'without [0] attributes');
+
+  // An attribute that is no (type, SET) pair and an extension without its value: nothing asks for CA.
+  const oddAttributes = request({
+    attributes: tlv(
+      DER_TAG.CONTEXT_0,
+      tlv(DER_TAG.SEQUENCE, integer('1')),
+      tlv(
+        DER_TAG.SEQUENCE,
+        oid(EXTENSION_REQUEST),
+        tlv(
+          SET,
+          tlv(DER_TAG.SEQUENCE, tlv(DER_TAG.SEQUENCE, oid(BASIC_CONSTRAINTS), Buffer.from([1, 1, 0xff]))),
+        ),
+      ),
+    ),
+  });
+  t.equal((await readCsr(oddAttributes)).requestsCa, false, 'malformed attributes ask for nothing');
+
+  // A challengePassword attribute (RFC 2985), as EST clients built on openssl may send.
+  writeFileSync(
+    join(dir, 'challenge.cnf'),
+    '[req]\ndistinguished_name = dn\nattributes = attrs\nprompt = no\n[dn]\nCN = challenged\n[attrs]\nchallengePassword = a-challenge\n',
+  );
+  await openssl(
+    'req',
+    '-new',
+    '-config',
+    'challenge.cnf',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'challenge.key',
+    '-outform',
+    'DER',
+    '-out',
+    'challenge.der',
+  );
+  t.match(await readCsr(file('challenge.der')), { commonNames: ['challenged'], requestsCa: false });
+
+  await openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ed25519',
+    '-nodes',
+    '-keyout',
+    'ed.key',
+    '-subj',
+    '/CN=ed-device',
+    '-outform',
+    'DER',
+    '-out',
+    'ed.der',
+  );
+  t.equal(
+    (await readCsr(file('ed.der'))).keyDescription,
+    'ED25519',
+    'Ed25519 verifies (the EST rules refuse it)',
+  );
+  await openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:secp256k1',
+    '-nodes',
+    '-keyout',
+    'k1.key',
+    '-subj',
+    '/CN=k1-device',
+    '-outform',
+    'DER',
+    '-out',
+    'k1.der',
+  );
+  t.equal((await readCsr(file('k1.der'))).keyDescription, 'EC secp256k1', 'a curve without a NIST name');
+});
+
+t.test('bodies: one PEM block, base64 only', async (t) => {
+  const der = request();
+  const block = `-----BEGIN CERTIFICATE REQUEST-----\n${base64Lines(der)}\n-----END CERTIFICATE REQUEST-----\n`;
+  t.throws(() => decodeCsrBody(Buffer.from(block + block)), {
+    name: 'CsrFormatError',
+    message: 'expected one PEM block, found 2',
+  });
+  t.throws(() => decodeCsrBody(Buffer.from(`${der.toString('base64').slice(0, 40)}!`)), {
+    name: 'CsrFormatError',
+    message: 'the body is not base64: truncated base64 content',
+  });
+  t.throws(() => decodeCsrBody(Buffer.from(`${der.toString('base64').slice(0, 40)}*!!!`)), {
+    message: 'the body is not base64: invalid base64 content',
+  });
 });
