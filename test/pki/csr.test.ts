@@ -457,3 +457,78 @@ t.test('bodies: one PEM block, base64 only', async (t) => {
     message: 'the body is not base64: invalid base64 content',
   });
 });
+
+t.test('PKCS#7 that is not certs-only: the precise reason, beside openssl pkcs7', async (t) => {
+  writeFileSync(join(dir, 'message.txt'), 'hello\n');
+  await openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'recipient.key',
+    '-out',
+    'recipient.pem',
+    '-subj',
+    '/CN=recipient',
+    '-days',
+    '1',
+  );
+  const print = (name: string) =>
+    runTool('openssl', ['pkcs7', '-inform', 'DER', '-in', name, '-print_certs', '-noout'], { cwd: dir });
+
+  // EnvelopedData (smime -encrypt): openssl loads it and finds no certificate in it.
+  await openssl(
+    'smime',
+    '-encrypt',
+    '-in',
+    'message.txt',
+    '-outform',
+    'DER',
+    '-out',
+    'enveloped.p7',
+    'recipient.pem',
+  );
+  t.throws(() => readCertsOnlyPkcs7(file('enveloped.p7')), {
+    name: 'Pkcs7Error',
+    message: 'not a SignedData (content type 1.2.840.113549.1.7.3)',
+  });
+  t.match(await print('enveloped.p7'), { code: 0, stdout: '' }, 'openssl: no certificate either');
+
+  // A SignedData content type whose content is no SignedData: openssl cannot load it.
+  const hollow = tlv(DER_TAG.SEQUENCE, oid('1.2.840.113549.1.7.2'), tlv(DER_TAG.CONTEXT_0, integer('1')));
+  t.throws(() => readCertsOnlyPkcs7(hollow), {
+    name: 'Pkcs7Error',
+    message: /^not a PKCS#7 SignedData \(.+\)$/,
+  });
+  writeFileSync(join(dir, 'hollow.p7'), hollow);
+  t.match(await print('hollow.p7'), { code: 1, stderr: /unable to load PKCS7 object/ });
+
+  // certs-only without certificates (crl2pkcs7 -nocrl and no -certfile): nothing to read, as for openssl.
+  await openssl('crl2pkcs7', '-nocrl', '-outform', 'DER', '-out', 'empty.p7');
+  t.same(readCertsOnlyPkcs7(file('empty.p7')), [], 'no certificates');
+  t.match(await print('empty.p7'), { code: 0, stdout: '' });
+
+  // A signed message (smime -sign): its certificates are read, as openssl prints them.
+  await openssl(
+    'smime',
+    '-sign',
+    '-in',
+    'message.txt',
+    '-signer',
+    'recipient.pem',
+    '-inkey',
+    'recipient.key',
+    '-nodetach',
+    '-outform',
+    'DER',
+    '-out',
+    'signed.p7',
+  );
+  t.same(
+    readCertsOnlyPkcs7(file('signed.p7')).map((der) => Certificate.fromDer(der).subject),
+    ['CN=recipient'],
+  );
+  t.match((await print('signed.p7')).stdout, /subject=CN = recipient/);
+});
