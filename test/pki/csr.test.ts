@@ -1,4 +1,3 @@
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -9,6 +8,16 @@ import { readElement } from '../../src/pki/der.js';
 import { bitString, DER_TAG, integer, oid, time, tlv } from '../../src/pki/der-writer.js';
 import { base64Lines, certsOnlyPkcs7, readCertsOnlyPkcs7 } from '../../src/pki/pkcs7.js';
 import { runTool, tempDir } from '../helpers/cli.js';
+import {
+  BASIC_CONSTRAINTS,
+  cnName,
+  EC_SPKI,
+  EXTENSION_REQUEST,
+  extensionRequest,
+  RSA_SHA256,
+  request,
+  SET,
+} from '../helpers/csr-parts.js';
 
 /*
  * The CSR reader and the DER the tenant CA writes, held to openssl: requests
@@ -188,61 +197,6 @@ t.test('certs-only PKCS#7: read back, and by openssl', async (t) => {
  * Hostile requests, built part by part and signed with their own key, so that each reaches the
  * check it is meant for; openssl (`req -verify`) reads the same bytes.
  */
-const EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const EC_SPKI = EC_KEY.publicKey.export({ type: 'spki', format: 'der' });
-const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
-const RSA_SHA256 = '1.2.840.113549.1.1.11';
-const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
-const BASIC_CONSTRAINTS = '2.5.29.19';
-const SET = 0x31;
-
-/** A Name of one CN whose value has `tag` (UTF8String unless told). */
-const cnName = (value: Buffer, tag = 0x0c) =>
-  tlv(DER_TAG.SEQUENCE, tlv(SET, tlv(DER_TAG.SEQUENCE, oid('2.5.4.3'), tlv(tag, value))));
-/** The [0] attributes holding an extensionRequest with one extension (`value`: its OCTET STRING's content). */
-const extensionRequest = (...extension: Buffer[]) =>
-  tlv(
-    DER_TAG.CONTEXT_0,
-    tlv(
-      DER_TAG.SEQUENCE,
-      oid(EXTENSION_REQUEST),
-      tlv(SET, tlv(DER_TAG.SEQUENCE, tlv(DER_TAG.SEQUENCE, ...extension))),
-    ),
-  );
-
-interface Parts {
-  version?: Buffer;
-  subject?: Buffer;
-  spki?: Buffer;
-  /** The [0] attributes; `null` leaves them out. */
-  attributes?: Buffer | null;
-  /** The whole CertificationRequestInfo, instead of the parts above. */
-  info?: Buffer;
-  algorithm?: Buffer;
-  signatureValue?: (signature: Buffer) => Buffer;
-  key?: KeyObject;
-}
-
-/** A request from its parts: by default CN=dev-01, a P-256 key, ECDSA with SHA-256, correctly signed. */
-function request(parts: Parts = {}): Buffer {
-  const info =
-    parts.info ??
-    tlv(
-      DER_TAG.SEQUENCE,
-      parts.version ?? integer('0'),
-      parts.subject ?? cnName(Buffer.from('dev-01')),
-      parts.spki ?? EC_SPKI,
-      ...(parts.attributes === null ? [] : [parts.attributes ?? tlv(DER_TAG.CONTEXT_0)]),
-    );
-  const signature = sign('sha256', info, parts.key ?? EC_KEY.privateKey);
-  return tlv(
-    DER_TAG.SEQUENCE,
-    info,
-    parts.algorithm ?? tlv(DER_TAG.SEQUENCE, oid(ECDSA_SHA256)),
-    (parts.signatureValue ?? bitString)(signature),
-  );
-}
-
 /** What `openssl req -verify` says of the request: loaded and verified, or its first error line. */
 async function opensslVerdict(der: Buffer, name: string): Promise<string> {
   writeFileSync(join(dir, name), der);

@@ -1,10 +1,14 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Certificate } from '../../src/pki/certificate.js';
 import { readCsr } from '../../src/pki/csr.js';
+import { DER_TAG, oid, tlv } from '../../src/pki/der-writer.js';
+import { base64Lines } from '../../src/pki/pkcs7.js';
 import { basic } from '../helpers/admin.js';
 import { runTool, tempDir } from '../helpers/cli.js';
+import { cnName, EC_SPKI, RSA_SHA256, request } from '../helpers/csr-parts.js';
 import {
   answerCertificates,
   asAdmin,
@@ -327,6 +331,92 @@ t.test('refusals with the platform status and body, each a decision of the est d
       decisions.some((d) => d.rule === 'csr-ca') &&
       decisions.some((d) => d.rule === 'csr'),
     'each CSR rule is on the record',
+  );
+});
+
+t.test('hostile requests: 400 with the reason, 422 for a key the platform does not sign', async (t) => {
+  const server = await ready(t, [['hostile-01', 'otp-hostile-01']]);
+  const cn = cnName(Buffer.from('hostile-01'));
+  const offCurve = Buffer.from(EC_SPKI);
+  offCurve[offCurve.length - 1]! ^= 0x01;
+  const pem = (der: Buffer) =>
+    `-----BEGIN CERTIFICATE REQUEST-----\n${base64Lines(der)}\n-----END CERTIFICATE REQUEST-----\n`;
+  const send = (body: string) =>
+    inject(server, {
+      method: 'POST',
+      url: ENROLL,
+      headers: { authorization: basic('hostile-01', 'otp-hostile-01'), 'content-type': 'application/pkcs10' },
+      body,
+    });
+  const b64 = (der: Buffer) => der.toString('base64');
+  const cases: [string, string, string | RegExp][] = [
+    [
+      'an ECDSA signature labelled sha256WithRSAEncryption',
+      b64(request({ subject: cn, algorithm: tlv(DER_TAG.SEQUENCE, oid(RSA_SHA256)) })),
+      "the request's signature algorithm (1.2.840.113549.1.1.11) does not fit its ec key",
+    ],
+    [
+      'a key point off the curve',
+      b64(request({ subject: cn, spki: offCurve })),
+      /^unsupported or malformed public key \(.+\)$/,
+    ],
+    [
+      'a subject whose relative name is no SET',
+      b64(
+        request({
+          subject: tlv(DER_TAG.SEQUENCE, tlv(DER_TAG.SEQUENCE, tlv(DER_TAG.SEQUENCE, oid('2.5.4.3')))),
+        }),
+      ),
+      'the request cannot be read (a relative name is not a SET)',
+    ],
+    [
+      'a CN in a UniversalString beyond Unicode (once a 500)',
+      b64(request({ subject: cnName(Buffer.from('0011000000110000', 'hex'), 0x1c) })),
+      'the request cannot be read (UniversalString code point 110000 is beyond Unicode)',
+    ],
+    [
+      'two PEM blocks',
+      pem(request({ subject: cn })) + pem(request({ subject: cn })),
+      'expected one PEM block, found 2',
+    ],
+    [
+      'base64 with a stray character',
+      `${b64(request({ subject: cn })).slice(0, 60)}*!!!`,
+      'the body is not base64: invalid base64 content',
+    ],
+  ];
+  for (const [name, body, reason] of cases) {
+    const response = await send(body);
+    const message =
+      typeof reason === 'string'
+        ? `Cannot read the certificate signing request: ${reason}.`
+        : new RegExp(`^Cannot read the certificate signing request: ${reason.source.slice(1, -1)}\\.$`);
+    assertEstError(t, response, 400, message);
+    t.match(
+      server.app.services.decisions.list({ limit: 1 })[0],
+      { door: 'est', outcome: 'refused', status: 400, rule: 'csr' },
+      `${name}: on the record`,
+    );
+  }
+
+  const ed25519 = generateKeyPairSync('ed25519');
+  const edRequest = request({
+    subject: cn,
+    spki: ed25519.publicKey.export({ type: 'spki', format: 'der' }),
+    key: ed25519.privateKey,
+    hash: null,
+    algorithm: tlv(DER_TAG.SEQUENCE, oid('1.3.101.112')),
+  });
+  assertEstError(
+    t,
+    await send(b64(edRequest)),
+    422,
+    "The CSR's key is ED25519; use an EC key (P-256, P-384) or RSA with at least 2048 bits.",
+  );
+  t.equal(
+    (await send(b64(request({ subject: cn })))).status,
+    200,
+    'the refusals did not use the password up; the same parts, untouched, enroll',
   );
 });
 
