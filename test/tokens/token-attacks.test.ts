@@ -179,7 +179,10 @@ t.test("an attacker holding the server's own key still meets the time, type and 
     ['exp as a string', sign({ exp: String(claims.exp) }), 'token-signature'],
     ['a tenant that does not exist', sign({ ten: 't999' }), 'token-tenant'],
     ['a device that was never registered', sign({ sub: 'device_ghost-01' }), 'token-device'],
+    // Registered in advance (bulk registration) but never logged in: no trusted certificate vouches for it.
+    ['a device registered that never logged in', sign({ sub: 'device_waiting-01' }), 'token-anchor'],
   ];
+  server.app.services.devices.register('t100', 'waiting-01', 'request');
   for (const [name, token, rule] of cases) t.test(name, async (t) => refusedFor(t, await token, rule));
 
   t.test('PS256 with the same key (algorithm confusion)', async (t) => {
