@@ -44,6 +44,8 @@ const lastDecision = () => decisions.list({ limit: 1 })[0]!;
 
 const dev = await device(root, now, 'mqtt-dev-01');
 const credentials = { cert: dev.certPem, key: dev.keyPem };
+// A certificate the chain check accepts whose subject has no CN: no client ID can name it.
+const noCn = await device(root, now, 'unused', { subject: [{ O: ['No CN Devices'] }] });
 
 /** An empty s/uat, and the JWT of the 71 line on s/dat. */
 async function token(client: Awaited<ReturnType<typeof connectDevice>>): Promise<string> {
@@ -133,6 +135,12 @@ t.test('refusals at CONNECT carry the reference’s CONNACK codes and reach the 
     {
       name: 'a client ID other than the CN',
       options: { ...credentials, clientId: 'someone-else' },
+      rc: 5,
+      rule: 'client-id',
+    },
+    {
+      name: 'a certificate without a CN',
+      options: { cert: noCn.certPem, key: noCn.keyPem, clientId: 'no-cn-01' },
       rc: 5,
       rule: 'client-id',
     },
