@@ -21,6 +21,7 @@ import { eventRoutes } from './routes/events.js';
 import { identityRoutes } from './routes/identity.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { measurementRoutes } from './routes/measurements.js';
+import { mockClockRoutes } from './routes/mock-clock.js';
 import { mockControlRoutes } from './routes/mock-control.js';
 import { newDeviceRequestRoutes } from './routes/new-device-requests.js';
 import { operationRoutes } from './routes/operations.js';
@@ -143,6 +144,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     trust,
     mqttSessions: services.mqttSessions,
   });
+  await app.register(mockClockRoutes, { adminSecret, clock });
   await app.register(dashboardRoutes, {
     clock,
     tenants,

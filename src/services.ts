@@ -1,5 +1,5 @@
 import { AdminSecret } from './auth/admin-secret.js';
-import type { Clock } from './clock.js';
+import { type Clock, ControllableClock } from './clock.js';
 import type { Config } from './config.js';
 import { DecisionLog } from './decisions/decision-log.js';
 import { Alarms } from './device-data/alarms.js';
@@ -52,7 +52,8 @@ export interface AppDeps {
  * plugin is handed the few it uses; none is handed the store or the config.
  */
 export interface Services {
-  clock: Clock;
+  /** The mock's clock: the deps' clock plus what the control API set (GET/PUT /_mock/clock). */
+  clock: ControllableClock;
   tenants: Tenants;
   options: TenantOptions;
   trust: TrustedCertificates;
@@ -93,7 +94,9 @@ export interface Services {
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
-export async function createServices({ config, clock, store, seed }: AppDeps): Promise<Services> {
+export async function createServices({ config, clock: base, store, seed }: AppDeps): Promise<Services> {
+  // Built once, here: every service that judges time reads this one, so moving it moves them all.
+  const clock = new ControllableClock(base);
   const keys = await SigningKeys.load(store, clock);
   const crlKey = await CrlSigningKey.load(store, clock);
   const tenants = new Tenants(store);
@@ -163,7 +166,19 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     }),
     seeder,
     state: new StateControl(
-      { store, clock, seeder, trust, keys, crlKey, authenticator, decisions, authorities, mqttSessions },
+      {
+        store,
+        clock,
+        seeder,
+        trust,
+        keys,
+        crlKey,
+        authenticator,
+        decisions,
+        authorities,
+        mqttSessions,
+        testState: [{ clear: () => clock.real() }],
+      },
       seed,
     ),
     adminSecret: new AdminSecret(config.adminSecret),

@@ -82,7 +82,7 @@ export async function serve(
             deviceObjects: services.deviceObjects,
             operations: services.operations,
             transaction: services.transaction,
-            clock,
+            clock: services.clock,
             log: logger,
           },
           {
