@@ -13,6 +13,7 @@ import { CertificateAuthorities } from './enrollment/certificate-authorities.js'
 import { Enrollment } from './enrollment/enrollment.js';
 import { EnrollmentRequests } from './enrollment/enrollment-requests.js';
 import { IssuedCertificates } from './enrollment/issued-certificates.js';
+import { Faults } from './faults/faults.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
@@ -89,6 +90,8 @@ export interface Services {
   mqttSessions: MqttSessions;
   /** The SmartREST static templates the MQTT door understands. */
   templates: Templates;
+  /** The fault rules a test suite set (/_mock/faults), asked by every door. */
+  faults: Faults;
   /** Several writes as one transaction of the store (the MQTT door's messages of one turn). */
   transaction<T>(work: () => T): T;
 }
@@ -107,6 +110,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
   const issuer = new TokenIssuer(store, clock, keys);
   const authenticator = new TokenAuthenticator(store, clock, keys, trust);
   const decisions = new DecisionLog(clock, config.decisionLogSize);
+  const faults = new Faults(clock, decisions);
   const chains = new ChainCheck({
     reader: new CertificateReader(new CertificateCache()),
     verifier: new ChainVerifier(),
@@ -177,7 +181,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
         decisions,
         authorities,
         mqttSessions,
-        testState: [{ clear: () => clock.real() }],
+        testState: [{ clear: () => clock.real() }, faults],
       },
       seed,
     ),
@@ -205,6 +209,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
       validityMs: est.issuedCertificateValidityMs,
     }),
     mqttSessions,
+    faults,
     transaction: (work) => store.transaction(work),
     templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };
