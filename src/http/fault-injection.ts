@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import { C8yError } from '../errors.js';
 import type { Faults } from '../faults/faults.js';
-import { CertificateCache } from '../pki/certificate-cache.js';
+import { type Party, partyOfChain } from '../faults/party.js';
 import type { Tenants } from '../tenants/tenants.js';
 import type { TrustRegistry } from '../tenants/trusted-certificates.js';
 import type { PeerCertificates } from './peer-certificates.js';
@@ -28,7 +28,6 @@ const DEVICE_USER = /^device_/;
 export function registerFaultInjection(app: FastifyInstance, options: FaultInjectionOptions): void {
   const { faults } = options;
   const held = new Set<Socket>();
-  const certificates = new CertificateCache(1000);
   app.addHook('onRequest', async (request, reply) => {
     if (!faults.active) return;
     const path = request.url.split('?')[0]!;
@@ -38,7 +37,7 @@ export function registerFaultInjection(app: FastifyInstance, options: FaultInjec
       method: request.method,
       path,
       remoteAddress: request.ip,
-      who: () => whoIsAsking(request, options, certificates),
+      who: () => whoIsAsking(request, options),
     });
     if (!fault) return;
     switch (fault.action) {
@@ -76,8 +75,7 @@ export function registerFaultInjection(app: FastifyInstance, options: FaultInjec
 function whoIsAsking(
   request: FastifyRequest,
   { tenants, trust, peerCertificates }: FaultInjectionOptions,
-  certificates: CertificateCache,
-): { tenantId?: string | undefined; externalId?: string | undefined } {
+): Party {
   let tenantId: string | undefined;
   let externalId: string | undefined;
   const [scheme, credentials] = (request.headers.authorization ?? '').split(/\s+/, 2);
@@ -97,16 +95,9 @@ function whoIsAsking(
     // Not a token or not base64: the request is refused by its route; it has no scope here.
   }
   if (externalId === undefined) {
-    try {
-      const chain = peerCertificates(request).map((der) => certificates.get(der));
-      externalId = chain[0]?.commonNames[0];
-      const index = trust.index();
-      for (const certificate of chain) {
-        tenantId ??= index.issuersOf(certificate)[0]?.tenantId;
-      }
-    } catch {
-      // A certificate that does not parse: the login refuses it; no scope here.
-    }
+    const party = partyOfChain(peerCertificates(request), trust);
+    externalId = party.externalId;
+    tenantId ??= party.tenantId;
   }
   return { tenantId: tenantId ?? tenants.byHost(request.headers.host)?.id, externalId };
 }

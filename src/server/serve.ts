@@ -83,6 +83,7 @@ export async function serve(
             operations: services.operations,
             transaction: services.transaction,
             clock: services.clock,
+            faults: services.faults,
             log: logger,
           },
           {
