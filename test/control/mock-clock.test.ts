@@ -6,6 +6,15 @@ import t from 'tap';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { assertFailure, assertSuccess, runCli, tempDir } from '../helpers/cli.js';
 import { TEST_NOW } from '../helpers/clock.js';
+import {
+  answerCertificates,
+  asAdmin,
+  deviceCsr,
+  EST_NOW,
+  enroll,
+  estServer,
+  registerWithOtp,
+} from '../helpers/est.js';
 import { DAY, device, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { ADMIN_SECRET, call, requestToken, startServer, type TestServer } from '../helpers/server.js';
@@ -221,4 +230,32 @@ t.test('the clock command talks to a running mock with the admin secret', async 
     /the mock refused: 401 security\/Unauthorized/,
   );
   t.equal(server.app.services.clock.offsetMs, 0);
+});
+
+t.test('EST: issuance dates and one-time passwords follow the clock', async (t) => {
+  const server = await estServer(t);
+  t.equal((await asAdmin(server, 'POST', '/certificate-authority')).status, 201);
+  t.equal(
+    (
+      await registerWithOtp(server, [
+        ['est-clock-01', 'otp-0001'],
+        ['est-clock-02', 'otp-0002'],
+      ])
+    ).status,
+    201,
+  );
+  t.equal((await clock(server, { advance: 'PT10H' })).status, 200);
+  const csr = await deviceCsr('CN=est-clock-01');
+  const answer = await enroll(server, 'est-clock-01', 'otp-0001', csr.der);
+  t.equal(answer.status, 200);
+  const [certificate] = answerCertificates(answer);
+  t.equal(
+    certificate?.notBefore,
+    Math.floor((EST_NOW + 10 * 3_600_000) / 1000) * 1000,
+    'notBefore on the mock clock',
+  );
+  // The one-time password lives a day (--enrollment-otp-validity) on the mock's clock too.
+  await clock(server, { advance: 'PT15H' });
+  const late = await enroll(server, 'est-clock-02', 'otp-0002', (await deviceCsr('CN=est-clock-02')).der);
+  t.equal(late.status, 401, 'the password expired a day after its registration');
 });
