@@ -177,6 +177,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     authorities: services.authorities,
     enrollmentRequests: services.enrollmentRequests,
     issuedCertificates: services.issuedCertificates,
+    faults: services.faults,
     assetsDir: options.assetsDir,
   });
 

@@ -186,7 +186,8 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
       seed,
     ),
     adminSecret: new AdminSecret(config.adminSecret),
-    uiSessions: new UiSessions(clock),
+    // A sign-in's idle timeout is a real timeout: moving the mock's clock does not sign the trainer out.
+    uiSessions: new UiSessions(base),
     inventory,
     identity,
     measurements,

@@ -4,8 +4,9 @@ import t from 'tap';
 import type { FaultRule } from '../../src/faults/fault-rule.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
-import { basic, seedWith } from '../helpers/seeds.js';
+import { ADMIN_PASSWORD, basic, seedWith } from '../helpers/seeds.js';
 import { ADMIN_SECRET, call, INFO, requestToken, startServer, type TestServer } from '../helpers/server.js';
+import { signIn } from '../helpers/ui.js';
 
 /* Faults under the test suite's control: /_mock/faults and the REST and EST doors (issue 20). */
 
@@ -387,4 +388,39 @@ t.test('hostile rules: a 400 that names the field; nothing without the admin sec
     }
   }
   t.same((await control(server, 'GET', '/_mock/faults')).json().rules, []);
+});
+
+t.test("the dashboard's mock state: the clock, and the active rules a viewer may see", async (t) => {
+  const server = await startServer(t, { seed });
+  await addRule(server, { door: 'rest', action: 'status', status: 503, times: 1 });
+  await addRule(server, { door: 'rest', tenant: 't100', action: 'close' });
+  await addRule(server, { door: 'mqtt', tenant: 't200', action: 'connack' });
+  await call(server, { method: 'PUT', path: '/_mock/clock', headers: admin, body: '{"advance":"-PT1M"}' });
+  // A year on the mock's clock does not end a dashboard session: its idle timeout is real time.
+  const mock = await signIn(server, { secret: ADMIN_SECRET });
+  const tenant = await signIn(server, { user: 't100/admin', password: ADMIN_PASSWORD });
+  await call(server, { method: 'PUT', path: '/_mock/clock', headers: admin, body: '{"advance":"P365D"}' });
+  const state = (await mock.get('mock-state')).json() as {
+    clock: { now: number; offsetMs: number };
+    faults: FaultRule[];
+  };
+  t.same(state.clock, { now: TEST_NOW - 60_000 + 365 * 86_400_000, offsetMs: 365 * 86_400_000 - 60_000 });
+  t.same(
+    state.faults.map((r) => r.id),
+    ['1', '2', '3'],
+  );
+  const seen = (await tenant.get('mock-state')).json() as typeof state;
+  t.same(
+    seen.faults.map((r) => r.id),
+    ['1', '2'],
+    "a tenant administrator sees no other tenant's rules",
+  );
+  t.equal((await token(server)).status, 503);
+  const after = (await mock.get('mock-state')).json() as typeof state;
+  t.same(
+    after.faults.map((r) => r.id),
+    ['2', '3'],
+    'a rule that has done its times is no longer active',
+  );
+  t.equal((await call(server, { path: '/_mock/ui/api/mock-state' })).status, 401, 'only for a session');
 });
