@@ -20,11 +20,6 @@ const server = await startServer(t, {
 const { decisions, faults } = server.app.services;
 const d100 = await device(ca100, TEST_NOW, 'mqtt-fault-100');
 const d200 = await device(ca200, TEST_NOW, 'mqtt-fault-200');
-const as = (who: typeof d100) => ({
-  cert: who.certPem,
-  key: who.keyPem,
-  clientId: who.credential.certificate.subject,
-});
 const admin = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
 const addRule = async (rule: unknown) => {
   const answer = await call(server, {
