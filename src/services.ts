@@ -156,7 +156,12 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
     keys,
     issuer,
     authenticator,
-    tokens: new Tokens({ store, clock, authenticator }),
+    tokens: new Tokens({
+      store,
+      clock,
+      pruneClock: { now: () => Math.min(clock.now(), base.now()) },
+      authenticator,
+    }),
     decisions,
     chains,
     login: new DeviceLogin({

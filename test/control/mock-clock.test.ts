@@ -128,6 +128,24 @@ t.test('set back: a token issued "in the future" is refused by nbf until the clo
   t.equal((await currentUser(server, future)).status, 200, 'valid once the clock passes its nbf');
 });
 
+t.test('a logged-out token stays refused after the clock went past its exp and back', async (t) => {
+  const server = await startServer(t, { seed });
+  const jwt = (await token(server)) as string;
+  const logout = await call(server, {
+    method: 'POST',
+    path: '/user/logout',
+    headers: { authorization: `Bearer ${jwt}` },
+  });
+  t.equal(logout.status, 200);
+  await clock(server, { advance: 'PT2H' });
+  const { tokens } = server.app.services;
+  t.equal(tokens.pruneExpired(), 0, 'nothing pruned on the advanced clock alone');
+  await clock(server, { real: true });
+  t.equal((await currentUser(server, jwt)).status, 401, 'still revoked');
+  server.clock.advance(7200_000);
+  t.ok(tokens.pruneExpired() > 0, 'pruned once real time passes its exp too');
+});
+
 t.test('reset and restart return to real time', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'clock-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
