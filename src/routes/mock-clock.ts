@@ -16,6 +16,9 @@ export const clockView = (clock: ControllableClock) => ({
   offsetSeconds: clock.offsetMs / 1000,
 });
 
+/** The last instant JSON dates and the certificates' GeneralizedTime can carry. */
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
 const USAGE =
   'give one of {"advance": "<ISO 8601 duration>"}, {"set": "<ISO 8601 instant>"} or {"real": true}';
 
@@ -40,15 +43,32 @@ export async function mockClockRoutes(app: FastifyInstance, { adminSecret, clock
       throw new BadRequest('mock', `${USAGE}; got the fields ${JSON.stringify(keys)}.`);
     }
     const { advance, set, real } = body as Record<string, unknown>;
+    // What to do, checked before anything moves: an advance moves the offset by exactly its duration.
+    let move: () => void;
+    let target = clock.now();
     try {
-      if (advance !== undefined) clock.advance(parseDuration('advance', advance));
-      else if (set !== undefined) clock.set(parseInstant('set', set));
-      else if (real === true) clock.real();
-      else throw new Iso8601Error(`real must be true; got ${JSON.stringify(real)}`);
+      if (advance !== undefined) {
+        const ms = parseDuration('advance', advance);
+        target += ms;
+        move = () => clock.advance(ms);
+      } else if (set !== undefined) {
+        const instant = parseInstant('set', set);
+        target = instant;
+        move = () => clock.set(instant);
+      } else if (real === true) {
+        move = () => clock.real();
+      } else throw new Iso8601Error(`real must be true; got ${JSON.stringify(real)}`);
     } catch (error) {
       if (error instanceof Iso8601Error) throw new BadRequest('mock', error.message);
       throw error;
     }
+    if (target < 0 || target > LATEST) {
+      throw new BadRequest(
+        'mock',
+        `The clock can go from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z; ${keys[0]} would take it outside.`,
+      );
+    }
+    move();
     const view = clockView(clock);
     request.log.info(`mock clock ${view.offsetSeconds === 0 ? 'on real time' : `now ${view.now}`}`);
     return reply.type(MEDIA.json).header('cache-control', 'no-store').send(view);

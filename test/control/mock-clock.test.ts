@@ -178,6 +178,12 @@ t.test('hostile input: a 400 that names the problem; nothing without the admin s
     [{ set: '2026-06-01T12:00:00' }, /ISO 8601 instant with a time zone/],
     [{ set: 'tomorrow' }, /ISO 8601 instant/],
     [{ real: false }, /real must be true/],
+    [
+      { advance: 'P999999999W' },
+      /from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z; advance would take it outside/,
+    ],
+    [{ advance: '-P30000D' }, /advance would take it outside/],
+    [{ set: '1969-12-31T23:59:59Z' }, /set would take it outside/],
     [{ advance: 'PT5M', set: '2027-01-01T00:00:00Z' }, /give one of/],
     [{ rewind: 'PT5M' }, /give one of .*"rewind"/],
     [[], /must be a JSON object/],
