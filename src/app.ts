@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { RequestAuth } from './auth/principal.js';
 import type { Limits } from './config.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { registerFaultInjection } from './http/fault-injection.js';
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
@@ -21,7 +22,9 @@ import { eventRoutes } from './routes/events.js';
 import { identityRoutes } from './routes/identity.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { measurementRoutes } from './routes/measurements.js';
+import { mockClockRoutes } from './routes/mock-clock.js';
 import { mockControlRoutes } from './routes/mock-control.js';
+import { mockFaultRoutes } from './routes/mock-faults.js';
 import { newDeviceRequestRoutes } from './routes/new-device-requests.js';
 import { operationRoutes } from './routes/operations.js';
 import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
@@ -121,6 +124,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);
   refuseRequestsWhileClosing(app);
+  const peerCertificates = options.peerCertificates ?? tlsPeerCertificates;
+  registerFaultInjection(app, {
+    faults: services.faults,
+    tenants: services.tenants,
+    trust: services.trust,
+    peerCertificates,
+  });
 
   const { clock, tenants, trust, options: tenantOptions, devices, crl, tokens, authenticator } = services;
   const { decisions, chains, login, state, keys, adminSecret, uiSessions } = services;
@@ -130,7 +140,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Devices and whoever holds a token.
   await app.register(deviceAccessTokenRoutes, {
     login,
-    peerCertificates: options.peerCertificates ?? tlsPeerCertificates,
+    peerCertificates,
   });
   await app.register(currentUserRoutes, { auth, authenticator });
   await app.register(currentTenantRoutes, { auth });
@@ -143,6 +153,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     trust,
     mqttSessions: services.mqttSessions,
   });
+  await app.register(mockClockRoutes, { adminSecret, clock });
+  await app.register(mockFaultRoutes, { adminSecret, faults: services.faults });
   await app.register(dashboardRoutes, {
     clock,
     tenants,
@@ -165,6 +177,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     authorities: services.authorities,
     enrollmentRequests: services.enrollmentRequests,
     issuedCertificates: services.issuedCertificates,
+    faults: services.faults,
     assetsDir: options.assetsDir,
   });
 

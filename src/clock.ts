@@ -10,3 +10,40 @@ export const toSeconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** Cumulocity prints dates with milliseconds and a Z suffix: 2023-06-17T13:47:33.000Z. */
 export const isoDate = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The mock's clock as a test suite moves it (GET/PUT /_mock/clock): the base clock plus an offset.
+ * `set` moves the offset so that now is the instant given, and time runs on from there, as a
+ * pipeline expects of a platform (a frozen clock would never expire the token it just issued).
+ * The offset lives in memory only: a restart and a reset return to the base clock's time.
+ * Real timeouts (sockets, MQTT keep-alive, HTTP limits) never read it.
+ */
+export class ControllableClock implements Clock {
+  readonly #base: Clock;
+  #offsetMs = 0;
+
+  constructor(base: Clock) {
+    this.#base = base;
+  }
+
+  now(): number {
+    return this.#base.now() + this.#offsetMs;
+  }
+
+  /** How far the clock is from the base clock's time (0: real time). */
+  get offsetMs(): number {
+    return this.#offsetMs;
+  }
+
+  advance(ms: number): void {
+    this.#offsetMs += ms;
+  }
+
+  set(instantMs: number): void {
+    this.#offsetMs = instantMs - this.#base.now();
+  }
+
+  real(): void {
+    this.#offsetMs = 0;
+  }
+}

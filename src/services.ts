@@ -1,5 +1,5 @@
 import { AdminSecret } from './auth/admin-secret.js';
-import type { Clock } from './clock.js';
+import { type Clock, ControllableClock } from './clock.js';
 import type { Config } from './config.js';
 import { DecisionLog } from './decisions/decision-log.js';
 import { Alarms } from './device-data/alarms.js';
@@ -13,6 +13,7 @@ import { CertificateAuthorities } from './enrollment/certificate-authorities.js'
 import { Enrollment } from './enrollment/enrollment.js';
 import { EnrollmentRequests } from './enrollment/enrollment-requests.js';
 import { IssuedCertificates } from './enrollment/issued-certificates.js';
+import { Faults } from './faults/faults.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
@@ -52,7 +53,8 @@ export interface AppDeps {
  * plugin is handed the few it uses; none is handed the store or the config.
  */
 export interface Services {
-  clock: Clock;
+  /** The mock's clock: the deps' clock plus what the control API set (GET/PUT /_mock/clock). */
+  clock: ControllableClock;
   tenants: Tenants;
   options: TenantOptions;
   trust: TrustedCertificates;
@@ -88,12 +90,16 @@ export interface Services {
   mqttSessions: MqttSessions;
   /** The SmartREST static templates the MQTT door understands. */
   templates: Templates;
+  /** The fault rules a test suite set (/_mock/faults), asked by every door. */
+  faults: Faults;
   /** Several writes as one transaction of the store (the MQTT door's messages of one turn). */
   transaction<T>(work: () => T): T;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
-export async function createServices({ config, clock, store, seed }: AppDeps): Promise<Services> {
+export async function createServices({ config, clock: base, store, seed }: AppDeps): Promise<Services> {
+  // Built once, here: every service that judges time reads this one, so moving it moves them all.
+  const clock = new ControllableClock(base);
   const keys = await SigningKeys.load(store, clock);
   const crlKey = await CrlSigningKey.load(store, clock);
   const tenants = new Tenants(store);
@@ -104,6 +110,7 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
   const issuer = new TokenIssuer(store, clock, keys);
   const authenticator = new TokenAuthenticator(store, clock, keys, trust);
   const decisions = new DecisionLog(clock, config.decisionLogSize);
+  const faults = new Faults(clock, decisions);
   const chains = new ChainCheck({
     reader: new CertificateReader(new CertificateCache()),
     verifier: new ChainVerifier(),
@@ -149,7 +156,12 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     keys,
     issuer,
     authenticator,
-    tokens: new Tokens({ store, clock, authenticator }),
+    tokens: new Tokens({
+      store,
+      clock,
+      pruneClock: { now: () => Math.min(clock.now(), base.now()) },
+      authenticator,
+    }),
     decisions,
     chains,
     login: new DeviceLogin({
@@ -163,11 +175,24 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
     }),
     seeder,
     state: new StateControl(
-      { store, clock, seeder, trust, keys, crlKey, authenticator, decisions, authorities, mqttSessions },
+      {
+        store,
+        clock,
+        seeder,
+        trust,
+        keys,
+        crlKey,
+        authenticator,
+        decisions,
+        authorities,
+        mqttSessions,
+        testState: [{ clear: () => clock.real() }, faults],
+      },
       seed,
     ),
     adminSecret: new AdminSecret(config.adminSecret),
-    uiSessions: new UiSessions(clock),
+    // A sign-in's idle timeout is a real timeout: moving the mock's clock does not sign the trainer out.
+    uiSessions: new UiSessions(base),
     inventory,
     identity,
     measurements,
@@ -190,6 +215,7 @@ export async function createServices({ config, clock, store, seed }: AppDeps): P
       validityMs: est.issuedCertificateValidityMs,
     }),
     mqttSessions,
+    faults,
     transaction: (work) => store.transaction(work),
     templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };

@@ -15,6 +15,7 @@ const DOMAIN = [
   'decisions',
   'device-data',
   'enrollment',
+  'faults',
   'login',
   'pki',
   'seed',

@@ -1,6 +1,7 @@
 // The dashboard page: sign-in, one view at a time chosen by the address's #fragment,
 // the live decision stream, and the messages of the trainer's actions.
 import { api, setCsrfToken, whenSignedOut } from './api.js';
+import { formatTime, h, show } from './dom.js';
 import { addDecision, clearDecisions, loadDecisions, setUpDecisionFilters } from './views/decisions.js';
 import { renderDevices } from './views/devices.js';
 import { renderEnrollment } from './views/enrollment.js';
@@ -25,6 +26,9 @@ const $ = (id) => document.getElementById(id);
 let session;
 let events;
 let refreshTimer;
+let mockStateTimer;
+/** How often the clock and the fault rules are read again: a test suite changes them through the control API. */
+const MOCK_STATE_MS = 5000;
 
 function announce(message) {
   $('status').textContent = message;
@@ -85,13 +89,92 @@ function restoreFocus(key, name) {
   (again ?? $(`h-${name}`)).focus();
 }
 
+/** "5 min 30 s ahead of real time", "2 days behind real time". */
+function describeOffset(ms) {
+  const parts = [];
+  let rest = Math.round(Math.abs(ms) / 1000);
+  for (const [unit, seconds] of [
+    ['day', 86400],
+    ['h', 3600],
+    ['min', 60],
+    ['s', 1],
+  ]) {
+    const n = Math.floor(rest / seconds);
+    rest -= n * seconds;
+    if (n) parts.push(unit === 'day' ? `${n} day${n === 1 ? '' : 's'}` : `${n} ${unit}`);
+  }
+  return `${parts.join(' ') || '0 s'} ${ms > 0 ? 'ahead of' : 'behind'} real time`;
+}
+
+function describeRule(rule) {
+  const where =
+    rule.door === 'mqtt'
+      ? `MQTT ${rule.stage === 'connect' ? 'CONNECT' : `PUBLISH ${rule.topic ?? '(any topic)'}`}`
+      : `${rule.door === 'est' ? 'EST' : 'REST'} ${rule.method ?? 'any method'} ${rule.path ?? '(any path)'}`;
+  const scope = [rule.tenant && `tenant ${rule.tenant}`, rule.device && `device ${rule.device}`].filter(
+    Boolean,
+  );
+  const what =
+    rule.action === 'status'
+      ? `answer ${rule.status} ${rule.error}`
+      : rule.action === 'delay'
+        ? `delay ${rule.delay}`
+        : rule.action === 'connack'
+          ? `CONNACK ${rule.returnCode}`
+          : rule.action;
+  const often = [
+    rule.remaining !== undefined ? `${rule.remaining} left` : 'until removed',
+    rule.share !== undefined ? `${Math.round(rule.share * 100)} % of requests` : '',
+  ].filter(Boolean);
+  return `Rule ${rule.id}: ${where}${scope.length ? ` (${scope.join(', ')})` : ''} → ${what}, ${often.join(', ')}; injected ${rule.injected} time(s).`;
+}
+
+/** Every page says when the clock is not real time and which fault rules are active. */
+async function refreshMockState() {
+  clearTimeout(mockStateTimer);
+  if (!session) {
+    $('mock-state').hidden = true;
+    return;
+  }
+  try {
+    const { clock, faults } = await api('mock-state');
+    const clockLine = $('mock-clock');
+    clockLine.hidden = clock.offsetMs === 0;
+    clockLine.textContent =
+      clock.offsetMs === 0 ? '' : `Mock clock: ${formatTime(clock.now)}, ${describeOffset(clock.offsetMs)}.`;
+    const list = $('mock-faults');
+    list.hidden = faults.length === 0;
+    show(
+      list,
+      faults.length
+        ? [
+            h(
+              'p',
+              {},
+              `${faults.length} active fault rule(s): their answers are injected, not the platform's.`,
+            ),
+            h(
+              'ul',
+              {},
+              faults.map((rule) => h('li', {}, describeRule(rule))),
+            ),
+          ]
+        : null,
+    );
+    $('mock-state').hidden = clockLine.hidden && list.hidden;
+  } catch {
+    // The next read tries again; a sign-out is handled by the API's 401.
+  }
+  if (session) mockStateTimer = setTimeout(refreshMockState, MOCK_STATE_MS);
+}
+
 async function route({ focus = true } = {}) {
   const name = session ? currentView() : 'login';
   if (focus) announce('');
   showOnly(name);
   document.title = `${$(`h-${name}`).textContent} · c8y-mtls-mock dashboard`;
   if (focus) $(`h-${name}`).focus();
-  await refreshView();
+  await Promise.all([refreshView(), refreshMockState()]);
 }
 
 function openEvents() {
@@ -105,7 +188,9 @@ function openEvents() {
       events.readyState === EventSource.CLOSED ? 'live: stopped' : 'live: reconnecting';
   });
   events.addEventListener('decision', (event) => {
-    addDecision(JSON.parse(event.data));
+    const decision = JSON.parse(event.data);
+    addDecision(decision);
+    if (decision.outcome === 'injected') refreshMockState();
     if (!LIVE_VIEWS.has(currentView())) return;
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(refreshView, 200);
@@ -127,6 +212,8 @@ async function startSession(data) {
 function endSession(message) {
   session = undefined;
   events?.close();
+  clearTimeout(mockStateTimer);
+  $('mock-state').hidden = true;
   $('nav').hidden = true;
   $('account').hidden = true;
   if (message) showError(message);

@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { Unauthorized } from '../errors.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -20,3 +22,15 @@ export class AdminSecret {
     );
   }
 }
+
+/** The preHandler of the control API's routes: `Authorization: Bearer <admin secret>` or 401. */
+export const requireAdminSecret =
+  (adminSecret: AdminSecret) =>
+  async (request: FastifyRequest): Promise<void> => {
+    const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
+    if (!adminSecret.matches(given || undefined)) {
+      throw new Unauthorized('The control API needs Authorization: Bearer <admin secret> (--admin-secret).', {
+        reason: given ? 'wrong admin secret' : 'no admin secret given',
+      });
+    }
+  };

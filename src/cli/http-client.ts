@@ -15,7 +15,7 @@ export interface Target {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: URL;
   /** Where the base URL came from (default: given on the command line). */
   from?: UrlSource;

@@ -12,6 +12,7 @@ import {
   uploadCommand,
 } from './commands.js';
 import { type CliIo, commandContext } from './context.js';
+import { clockCommand } from './control-commands.js';
 import { enrollCommand, reenrollCommand, registerCommand } from './enrollment-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -36,7 +37,8 @@ export function program(io: CliIo): Command {
     .addCommand(logoutCommand(context))
     .addCommand(registerCommand(context))
     .addCommand(enrollCommand(context))
-    .addCommand(reenrollCommand(context));
+    .addCommand(reenrollCommand(context))
+    .addCommand(clockCommand(context));
   configure(root, io);
   return root;
 }

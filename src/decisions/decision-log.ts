@@ -6,8 +6,15 @@ import type { ChainStep } from '../pki/chain-verifier.js';
  * What came of a device's attempt: a token issued or handed back, a refusal,
  * an MQTT connection accepted, or an MQTT message handled.
  */
-export type Outcome = 'issued' | 'reused' | 'refused' | 'connected' | 'message';
-export const OUTCOMES: readonly Outcome[] = ['issued', 'reused', 'refused', 'connected', 'message'];
+export type Outcome = 'issued' | 'reused' | 'refused' | 'connected' | 'message' | 'injected';
+export const OUTCOMES: readonly Outcome[] = [
+  'issued',
+  'reused',
+  'refused',
+  'connected',
+  'message',
+  'injected',
+];
 
 /** The way a device came in: the REST token endpoint, MQTT on 8883, and EST enrollment later. */
 export type Door = 'rest' | 'mqtt' | 'est';
@@ -76,6 +83,8 @@ export interface Decision {
   token?: { hash: string; issuedAt: number; expiresAt: number } | undefined;
   remoteAddress?: string | undefined;
   mqtt?: MqttDetail | undefined;
+  /** A fault a test suite asked for (/_mock/faults), not a decision of the platform's rules. */
+  injected?: { ruleId: string; action: string } | undefined;
 }
 
 /** A decision before the log numbers and dates it. */

@@ -6,6 +6,8 @@ import type { DecisionLog } from '../decisions/decision-log.js';
 import type { DeviceObjects } from '../device-data/device-objects.js';
 import type { Inventory } from '../device-data/inventory.js';
 import type { Operations } from '../device-data/operations.js';
+import type { Faults } from '../faults/faults.js';
+import { partyOfChain } from '../faults/party.js';
 import type { DeviceLogin } from '../login/device-login.js';
 import type { TrustIndex } from '../pki/trust-index.js';
 import type { Tenants } from '../tenants/tenants.js';
@@ -34,6 +36,8 @@ export interface MqttDoorDeps {
   /** Runs writes as one transaction of the store (the messages of one turn of the event loop). */
   transaction: <T>(work: () => T) => T;
   clock: Clock;
+  /** The fault rules a test suite set: asked at every CONNECT and PUBLISH. */
+  faults: Faults;
   log: Logger;
 }
 
@@ -253,6 +257,36 @@ export class MqttDoor {
       done(refusal(5, 'no CONNECT packet'), false);
       return;
     }
+    const conn = client.conn as TLSSocket;
+    const fault = this.#deps.faults.inject({
+      door: 'mqtt',
+      stage: 'connect',
+      clientId: packet.clientId,
+      remoteAddress: conn.remoteAddress,
+      who: () => connectingParty(packet, peerChain(conn), this.#deps.trust),
+    });
+    if (fault?.action === 'connack') {
+      done(refusal(fault.returnCode!, `injected by fault rule ${fault.ruleId}`), false);
+      return;
+    }
+    if (fault?.action === 'close') {
+      conn.destroy();
+      return;
+    }
+    if (fault?.action === 'delay') {
+      setTimeout(() => this.#decideConnect(client, connection, packet, done), fault.delayMs).unref();
+      return;
+    }
+    this.#decideConnect(client, connection, packet, done);
+  }
+
+  #decideConnect(
+    client: Client,
+    connection: Connection,
+    packet: ConnectPacket,
+    done: (error: AuthenticateError | null, ok: boolean | null) => void,
+  ): void {
+    if (client.closed) return;
     this.#rules.decide(this.#connectRequest(client, packet)).then(
       (verdict) => {
         this.#deps.decisions.record(verdict.decision);
@@ -322,6 +356,42 @@ export class MqttDoor {
     }
     // "The retained flag is accepted but has no effect" (reference A2): nothing is kept for later subscribers.
     packet.retain = false;
+    // A last will is the door's own doing, not a message the device sends now: no fault for it.
+    const fault = client?.closed
+      ? undefined
+      : this.#deps.faults.inject({
+          door: 'mqtt',
+          stage: 'publish',
+          topic: packet.topic,
+          clientId: session.clientId,
+          remoteAddress: session.remoteAddress,
+          who: () => ({ tenantId: session.tenantId, externalId: session.externalId }),
+        });
+    switch (fault?.action) {
+      case 'drop':
+      case 'no-answer':
+        // Acknowledged and never handled: what a device sees of a platform that lost it.
+        done(null);
+        return;
+      case 'close':
+        (client!.conn as TLSSocket).destroy();
+        done(new Error(`closed by fault rule ${fault.ruleId}`));
+        return;
+      case 'delay': {
+        const delayed = new Promise<void>((resolve) =>
+          setTimeout(() => resolve(this.#handle(session, packet, done)), fault.delayMs),
+        );
+        this.#inFlight.add(delayed);
+        void delayed.finally(() => this.#inFlight.delete(delayed));
+        return;
+      }
+      default:
+        this.#handle(session, packet, done);
+    }
+  }
+
+  /** Handles a message: SmartREST in the batch of this turn, `s/uat` and the rest at once. */
+  #handle(session: MqttSession, packet: PublishPacket, done: (error?: Error | null) => void): void {
     const payload = packet.payload as Buffer;
     const handled = MessageRouter.isSmartRest(packet.topic)
       ? new Promise<void>((resolve) => {
@@ -424,6 +494,18 @@ export class MqttDoor {
       remoteAddress: conn.remoteAddress,
     };
   }
+}
+
+/** Who a CONNECT says it is, before any rule: `<tenant>/<user>` and the certificate's CN and tenant. */
+function connectingParty(packet: ConnectPacket, chain: Buffer[], trust: TrustRegistry) {
+  const username = packet.username ?? '';
+  const slash = username.indexOf('/');
+  const party = partyOfChain(chain, trust);
+  return {
+    tenantId: party.tenantId ?? (slash > 0 ? username.slice(0, slash) : undefined),
+    externalId:
+      party.externalId ?? (username ? username.slice(slash + 1).replace(/^device_/, '') : undefined),
+  };
 }
 
 function refusal(returnCode: number, message: string): AuthenticateError {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AdminSecret } from '../auth/admin-secret.js';
+import type { FastifyInstance } from 'fastify';
+import { type AdminSecret, requireAdminSecret } from '../auth/admin-secret.js';
 import { type DecisionLog, OUTCOMES, type Outcome } from '../decisions/decision-log.js';
-import { BadRequest, Unauthorized } from '../errors.js';
+import { BadRequest } from '../errors.js';
 import { MEDIA } from '../http/media-types.js';
 import { type MqttSessions, sessionView } from '../mqtt/sessions.js';
 import type { StateControl } from '../state/state-control.js';
@@ -34,14 +34,7 @@ export async function mockControlRoutes(
   app: FastifyInstance,
   { adminSecret, state, decisions, keys, tenants, trust, mqttSessions }: MockControlOptions,
 ) {
-  const requireSecret = async (request: FastifyRequest) => {
-    const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
-    if (!adminSecret.matches(given || undefined)) {
-      throw new Unauthorized('The control API needs Authorization: Bearer <admin secret> (--admin-secret).', {
-        reason: given ? 'wrong admin secret' : 'no admin secret given',
-      });
-    }
-  };
+  const requireSecret = requireAdminSecret(adminSecret);
   const config_ = { config: { resource: 'mock' } };
 
   app.get('/_mock/jwks.json', config_, async (_request, reply) =>

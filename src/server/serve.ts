@@ -82,7 +82,8 @@ export async function serve(
             deviceObjects: services.deviceObjects,
             operations: services.operations,
             transaction: services.transaction,
-            clock,
+            clock: services.clock,
+            faults: services.faults,
             log: logger,
           },
           {

@@ -30,6 +30,8 @@ export interface StateControlDeps {
   authorities: CertificateAuthorities;
   /** Connections of devices that may be gone from the new state: ended. */
   mqttSessions?: { closeAll(): number } | undefined;
+  /** What a test suite set that is not state (the clock's offset, fault rules): a reset clears it. */
+  testState?: readonly { clear(): void }[] | undefined;
 }
 
 /** The state as a whole: seeding a new store, reset to the seed, export and import. */
@@ -59,6 +61,8 @@ export class StateControl {
         'state/Unprocessable Entity',
         'This mock was started without a seed to reset to.',
       );
+    // First, so the seed is applied at real time.
+    for (const item of this.#deps.testState ?? []) item.clear();
     await this.#deps.seeder.apply(this.#seed.load(), this.#seed.source, { replace: true });
     await this.#reloaded();
   }

@@ -64,7 +64,13 @@ export class TokenIssuer {
   }
 
   #reusable(token: TokenRecord): boolean {
-    return this.#clock.now() < halfLifeAt(token) * 1000 && !this.#store.getRevocation(token.hash);
+    const now = this.#clock.now();
+    // A token issued after now (the mock's clock was set back) is refused by its nbf: not handed back.
+    return (
+      token.issuedAtSeconds * 1000 <= now &&
+      now < halfLifeAt(token) * 1000 &&
+      !this.#store.getRevocation(token.hash)
+    );
   }
 
   async #sign(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {

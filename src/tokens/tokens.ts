@@ -18,11 +18,23 @@ export interface StoredToken {
 export class Tokens {
   readonly #store: Store;
   readonly #clock: Clock;
+  /** Before when expired tokens may go (see pruneExpired). */
+  readonly #pruneClock: Clock;
   /** Revokes as a logout does, forgetting the token's remembered signature. */
   readonly #authenticator: TokenAuthenticator;
 
-  constructor(deps: { store: Store; clock: Clock; authenticator: TokenAuthenticator }) {
-    ({ store: this.#store, clock: this.#clock, authenticator: this.#authenticator } = deps);
+  /**
+   * `pruneClock`: the earlier of the mock's clock and real time. A test suite that advances the
+   * mock's clock and then sets it back must find every revocation still there: pruning on the
+   * advanced clock would let a logged-out token in again.
+   */
+  constructor(deps: { store: Store; clock: Clock; pruneClock: Clock; authenticator: TokenAuthenticator }) {
+    ({
+      store: this.#store,
+      clock: this.#clock,
+      pruneClock: this.#pruneClock,
+      authenticator: this.#authenticator,
+    } = deps);
   }
 
   /** A token this mock issued and still keeps, by the hash of its compact form. */
@@ -59,6 +71,6 @@ export class Tokens {
 
   /** Expired tokens and their revocations can go: an expired token is refused anyway. */
   pruneExpired(): number {
-    return this.#store.pruneExpired(toSeconds(this.#clock.now()));
+    return this.#store.pruneExpired(toSeconds(this.#pruneClock.now()));
   }
 }

@@ -4,6 +4,7 @@ import { type Asset, loadAssets, UI_DIR } from './assets.js';
 import { type DeviceDataApiOptions, uiDeviceDataRoutes } from './device-data-api.js';
 import { type EnrollmentApiOptions, uiEnrollmentRoutes } from './enrollment-api.js';
 import { type UiEventOptions, uiEventRoutes } from './events.js';
+import { type MockStateApiOptions, uiMockStateRoutes } from './mock-state-api.js';
 import { type UiApiOptions, uiApiRoutes } from './ui-api.js';
 import { type UiAuthOptions, uiAuthRoutes } from './ui-auth.js';
 
@@ -12,7 +13,8 @@ export type DashboardServices = UiApiOptions &
   UiAuthOptions &
   UiEventOptions &
   DeviceDataApiOptions &
-  EnrollmentApiOptions;
+  EnrollmentApiOptions &
+  MockStateApiOptions;
 
 export interface DashboardOptions extends DashboardServices {
   /** Where the page's files are (default: the package's ui/ folder). */
@@ -37,6 +39,7 @@ export async function dashboardRoutes(app: FastifyInstance, services: DashboardO
     authorities,
     enrollmentRequests,
     issuedCertificates,
+    faults,
     ...api
   } = services;
   const { clock, tenants, decisions, state, sessions } = api;
@@ -68,7 +71,8 @@ export async function dashboardRoutes(app: FastifyInstance, services: DashboardO
 
   await app.register(uiAuthRoutes, { tenants, state, adminSecret, sessions });
   await app.register(uiApiRoutes, api);
-  await app.register(uiEventRoutes, { clock, tenants, decisions, sessions });
+  await app.register(uiEventRoutes, { tenants, decisions, sessions });
+  await app.register(uiMockStateRoutes, { clock, faults, tenants, sessions });
   await app.register(uiDeviceDataRoutes, {
     clock,
     tenants,

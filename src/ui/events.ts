@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from '../clock.js';
 import type { Decision, DecisionLog } from '../decisions/decision-log.js';
 import type { Tenants } from '../tenants/tenants.js';
 import type { UiSessions } from './sessions.js';
@@ -22,16 +21,12 @@ const frame = (decision: Decision) =>
  * the server closes.
  */
 export interface UiEventOptions {
-  clock: Clock;
   tenants: Tenants;
   decisions: DecisionLog;
   sessions: UiSessions;
 }
 
-export async function uiEventRoutes(
-  app: FastifyInstance,
-  { clock, tenants, decisions, sessions }: UiEventOptions,
-) {
+export async function uiEventRoutes(app: FastifyInstance, { tenants, decisions, sessions }: UiEventOptions) {
   const open = new Set<ServerResponse>();
 
   app.addHook('preClose', async () => {
@@ -66,7 +61,7 @@ export async function uiEventRoutes(
       // A signed-out or expired session gets no more: its stream ends at the next event or heartbeat.
       const send = (text: string) => {
         if (response.writableEnded) return;
-        if (session.ended || clock.now() >= session.expiresAt) response.end();
+        if (session.ended || sessions.expired(session)) response.end();
         else response.write(text);
       };
       const unsubscribe = decisions.subscribe((decision) => {

@@ -66,6 +66,11 @@ export class UiSessions {
     return session;
   }
 
+  /** Whether a session has passed its idle timeout (on the sessions' own clock). */
+  expired(session: UiSession): boolean {
+    return this.#clock.now() >= session.expiresAt;
+  }
+
   end(id: string | undefined): void {
     if (!id) return;
     const key = hash(id);

@@ -133,7 +133,7 @@ t.test('the decision log says who was refused and why, newest first, filtered', 
   t.equal(bad.status, 400);
   t.match(bad.json(), {
     error: 'mock/Bad Request',
-    message: 'outcome must be one of issued, reused, refused, connected, message; got "maybe"',
+    message: 'outcome must be one of issued, reused, refused, connected, message, injected; got "maybe"',
   });
 });
 

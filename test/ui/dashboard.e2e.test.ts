@@ -444,3 +444,78 @@ t.test("the live view shows each decision's door, and what the MQTT door did", a
   t.equal(await page.locator('#decision-list > li').count(), 1, 'the outcome filter knows MQTT outcomes');
   t.same(await accessibilityViolations(page), [], 'no WCAG 2.1 A/AA violations found by axe');
 });
+
+t.test(
+  'every page says the clock is not real time; fault rules and injected faults are marked',
+  async (t) => {
+    const server = await startServer(t, { listen: true, seed });
+    const browser = await launchBrowser(t, server);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+    await page.goto(`${server.origin}/_mock/ui/#decisions`);
+    await page.getByLabel('Mock administrator (admin secret)').check();
+    await page.getByLabel('Admin secret', { exact: true }).fill(ADMIN_SECRET);
+    await page.getByLabel('Admin secret', { exact: true }).press('Enter');
+    await page.locator('#who').getByText('Signed in as mock administrator').waitFor();
+    t.equal(await page.locator('#mock-state').isHidden(), true, 'nothing to say on real time without rules');
+
+    const control = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
+    const put = await call(server, {
+      method: 'PUT',
+      path: '/_mock/clock',
+      headers: control,
+      body: '{"advance":"PT1H30M"}',
+    });
+    t.equal(put.status, 200);
+    const rule = JSON.stringify({
+      door: 'rest',
+      path: '/devicecontrol/deviceAccessToken',
+      action: 'status',
+      status: 503,
+      times: 2,
+    });
+    t.equal(
+      (await call(server, { method: 'POST', path: '/_mock/faults', headers: control, body: rule })).status,
+      201,
+    );
+
+    for (const view of ['Tenants', 'Devices', 'Tokens', 'Live decisions']) {
+      await page.getByRole('link', { name: view }).click();
+      await page
+        .locator('#mock-clock')
+        .getByText('Mock clock: 2026-06-01 13:30:00 UTC, 1 h 30 min ahead of real time.')
+        .waitFor();
+      await page
+        .locator('#mock-faults')
+        .getByText(
+          'Rule 1: REST any method /devicecontrol/deviceAccessToken → answer 503 general/Service Unavailable, 2 left; injected 0 time(s).',
+        )
+        .waitFor();
+    }
+    t.pass('each view shows the clock and the rule');
+
+    const dev = await device(root, now, 'fault-device-01');
+    t.equal((await requestToken(server, { cert: dev.certPem, key: dev.keyPem })).status, 503);
+    const injected = page.locator('#decision-list > li', { hasText: 'fault-device-01' });
+    await injected.getByText('injected 503').waitFor();
+    await injected
+      .getByText('Injected by fault rule 1 of the test suite, not a decision of the platform’s rules')
+      .waitFor();
+    await page
+      .locator('#mock-faults')
+      .getByText(/1 left; injected 1 time\(s\)/)
+      .waitFor();
+    await page.getByRole('combobox', { name: 'Outcome' }).selectOption('injected');
+    t.equal(await page.locator('#decision-list > li').count(), 1, 'the outcome filter knows injected faults');
+    t.same(await accessibilityViolations(page), [], 'no WCAG 2.1 A/AA violations found by axe');
+
+    await call(server, { method: 'PUT', path: '/_mock/clock', headers: control, body: '{"real":true}' });
+    await call(server, {
+      method: 'DELETE',
+      path: '/_mock/faults',
+      headers: { authorization: control.authorization },
+    });
+    await page.getByRole('link', { name: 'Tenants' }).click();
+    await page.locator('#mock-state').waitFor({ state: 'hidden' });
+    t.pass('back on real time without rules, the notice goes');
+  },
+);

@@ -5,7 +5,14 @@ import { chainReport } from '../chain.js';
 import { badge, formatTime, h, show } from '../dom.js';
 
 const KEEP = 500;
-const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail', connected: 'ok', message: 'info' };
+const OUTCOME_KIND = {
+  issued: 'ok',
+  reused: 'info',
+  refused: 'fail',
+  connected: 'ok',
+  message: 'info',
+  injected: 'warn',
+};
 /** The door of each entry, as a badge: the REST token endpoint, MQTT or EST enrollment. */
 const DOOR_NAME = { rest: 'REST', mqtt: 'MQTT', est: 'EST' };
 
@@ -63,31 +70,44 @@ function entry(decision) {
     ),
     decision.mqtt ? h('p', { class: 'hint mqtt-summary' }, mqttSummary(decision.mqtt)) : null,
     decision.mqtt?.lines?.length ? mqttLines(decision.mqtt.lines) : null,
-    refused
+    decision.injected
       ? h(
           'div',
-          { class: 'refusal' },
+          { class: 'injected' },
           h(
             'p',
             { class: 'verdict-title' },
-            'Refused by rule ',
-            h('code', { class: 'rule' }, decision.rule ?? 'unknown'),
+            'Injected by fault rule ',
+            h('code', { class: 'rule' }, decision.injected.ruleId),
+            ' of the test suite, not a decision of the platform’s rules',
           ),
           h('p', { class: 'reason' }, decision.reason ?? ''),
         )
-      : decision.door === 'est' && decision.leaf
+      : refused
         ? h(
-            'p',
-            {},
-            `Certificate issued: serial ${decision.leaf.serialHex}, valid until ${formatTime(decision.leaf.notAfter)}.`,
+            'div',
+            { class: 'refusal' },
+            h(
+              'p',
+              { class: 'verdict-title' },
+              'Refused by rule ',
+              h('code', { class: 'rule' }, decision.rule ?? 'unknown'),
+            ),
+            h('p', { class: 'reason' }, decision.reason ?? ''),
           )
-        : decision.token
+        : decision.door === 'est' && decision.leaf
           ? h(
               'p',
               {},
-              `Token issued ${formatTime(decision.token.issuedAt * 1000)}, expires ${formatTime(decision.token.expiresAt * 1000)}.`,
+              `Certificate issued: serial ${decision.leaf.serialHex}, valid until ${formatTime(decision.leaf.notAfter)}.`,
             )
-          : null,
+          : decision.token
+            ? h(
+                'p',
+                {},
+                `Token issued ${formatTime(decision.token.issuedAt * 1000)}, expires ${formatTime(decision.token.expiresAt * 1000)}.`,
+              )
+            : null,
     decision.steps?.length || decision.chainChecks?.length
       ? h(
           'details',

@@ -8,7 +8,7 @@ import { dataPath, devicePanel } from './device-data.js';
 const open = new Set();
 const keyOf = (device) => `${device.tenantId}/${device.externalId}`;
 
-const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail' };
+const OUTCOME_KIND = { issued: 'ok', reused: 'info', refused: 'fail', injected: 'warn' };
 
 function lastRequest(last, now) {
   if (!last) return 'none yet';
