@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import t from 'tap';
 import { readCertificates } from '../../src/cli/inputs.js';
 import { childEnv, executable, modeOf, tempDir } from '../helpers/cli.js';
 import { TestClock } from '../helpers/clock.js';
+import { connectDevice, nextMessage } from '../helpers/mqtt.js';
 import { ADMIN_PASSWORD, adminSeed } from '../helpers/seeds.js';
 import { startServer } from '../helpers/server.js';
 
@@ -48,6 +50,7 @@ t.test(
   async (t) => {
     const server = await startServer(t, {
       listen: true,
+      mqtt: true,
       clock: new TestClock(Date.now()),
       seed: adminSeed([{ id: 't100', domain: 'localhost' }]),
     });
@@ -115,6 +118,19 @@ t.test(
         'the certificate file now holds the renewed certificate',
       );
       t.notOk(existsSync(join(dir, 'device', 'enroll-demo-01.pem.new')), 'no temporary file left');
+
+      // The same certificate on the MQTT door, as thin-edge.io uses it after enrolling: s/uat → 71.
+      const client = await connectDevice(t, server, {
+        cert: readFileSync(join(dir, 'device', 'enroll-demo-01.pem'), 'utf8'),
+        key: readFileSync(join(dir, 'device', 'enroll-demo-01.key'), 'utf8'),
+        clientId: 'enroll-demo-01',
+      });
+      await client.subscribeAsync('s/dat');
+      const answer = nextMessage(client, 's/dat');
+      await client.publishAsync('s/uat', '', { qos: 0 });
+      const line = await answer;
+      t.match(line, /^71,eyJ[\w-]+\.[\w-]+\.[\w-]+$/, 'the enrolled certificate got a token over MQTT');
+      t.match(decodeJwt(line.slice(3)), { sub: 'device_enroll-demo-01', ten: 't100' });
     });
 
     await t.test('with openssl and curl', async (t) => {
