@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestAuth } from './auth/principal.js';
 import type { Limits } from './config.js';
+import type { HttpDoor, MtlsServes } from './http/doors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
@@ -36,12 +37,18 @@ import { dashboardRoutes } from './ui/dashboard.js';
 export interface BuildOptions {
   /** The domain services, built once by `createServices`. */
   services: Services;
+  /** Which door this app is (default `mtls`); each door is an app of its own over the same services. */
+  door?: HttpDoor | undefined;
+  /** What the mTLS door serves (default `all`). */
+  mtlsServes?: MtlsServes | undefined;
   limits: Limits;
   /** Whether POST/PUT answers of the device data APIs carry the object without an Accept header. */
   responseBody: ResponseBodyPolicy;
   logger?: Logger | undefined;
   /** Serve HTTPS with these credentials, asking every client for a certificate. */
   tls?: ServerCredentials | undefined;
+  /** Whether the token endpoint counts issuers that only the TLS handshake carried (default: the leaf only, as the platform). */
+  acceptHandshakeChain?: boolean | undefined;
   /** Where client certificates come from (default: the TLS handshake). */
   peerCertificates?: PeerCertificates | undefined;
   /** Where the dashboard's files are (default: the package's ui/ folder). */
@@ -49,6 +56,8 @@ export interface BuildOptions {
 }
 
 const PRUNE_INTERVAL_MS = 60_000;
+
+const noPeerCertificates = () => [];
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,6 +72,7 @@ declare module 'fastify' {
  */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { services, limits } = options;
+  const door = options.door ?? 'mtls';
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One line per request, written by the onResponse hook below.
@@ -80,7 +90,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           https: {
             key: options.tls.key,
             cert: options.tls.cert,
-            requestCert: true,
+            // The API door, like the platform's 443, asks for no client certificate.
+            requestCert: door === 'mtls',
             // Refusals are the application's, with Cumulocity's error bodies.
             rejectUnauthorized: false,
             minVersion: 'TLSv1.2' as const,
@@ -98,7 +109,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('services', services);
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.server.maxConnections = limits.maxConnections;
-  if (options.tls) {
+  if (options.tls && door === 'mtls') {
     // Before listening too: a seed applied between build and listen must reach the first handshake.
     const unfollow = followTrust(
       app.server as import('node:https').Server,
@@ -127,11 +138,28 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const { inventory, identity, measurements, events, alarms, operations, deviceObjects } = services;
   const auth = new RequestAuth({ tenants, authenticator });
 
+  // One door prunes: the stored tokens are the services', shared by both.
+  if (door === 'mtls') {
+    const prune = () => {
+      const removed = tokens.pruneExpired();
+      if (removed > 0) app.log.debug({ removed }, 'pruned expired tokens and revocations');
+    };
+    let pruner: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      prune();
+      pruner = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+    });
+    app.addHook('onClose', async () => clearInterval(pruner));
+  }
+
   // Devices and whoever holds a token.
   await app.register(deviceAccessTokenRoutes, {
     login,
-    peerCertificates: options.peerCertificates ?? tlsPeerCertificates,
+    door,
+    peerCertificates: door === 'api' ? noPeerCertificates : (options.peerCertificates ?? tlsPeerCertificates),
+    acceptHandshakeChain: options.acceptHandshakeChain === true,
   });
+  if (door === 'mtls' && options.mtlsServes === 'token') return app;
   await app.register(currentUserRoutes, { auth, authenticator });
   await app.register(currentTenantRoutes, { auth });
   await app.register(mockControlRoutes, {
@@ -195,15 +223,5 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(alarmRoutes, { ...data, alarms, inventory });
   await app.register(operationRoutes, { ...data, operations });
 
-  const prune = () => {
-    const removed = tokens.pruneExpired();
-    if (removed > 0) app.log.debug({ removed }, 'pruned expired tokens and revocations');
-  };
-  let pruner: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => {
-    prune();
-    pruner = setInterval(prune, PRUNE_INTERVAL_MS).unref();
-  });
-  app.addHook('onClose', async () => clearInterval(pruner));
   return app;
 }

@@ -60,6 +60,8 @@ export interface Decision {
   time: number;
   /** Where the device came in. */
   door: Door;
+  /** The HTTPS listener of a REST decision: the mTLS door (8443) or the API door (443). */
+  listener?: 'mtls' | 'api' | undefined;
   outcome: Outcome;
   /** The HTTP status of the verdict (REST: the answer; MQTT: what REST would have answered, 200 for success). */
   status: number;

@@ -18,6 +18,15 @@ export interface LoginAttempt {
   handshake: readonly Buffer[];
   /** The chain sent along with the request (REST: the X-Ssl-Cert-Chain value); none on MQTT. */
   forwardedChain?: string | undefined;
+  /**
+   * Whether the issuers the handshake carried count. The platform's TLS front door hands on the
+   * device certificate alone, so the REST door takes only the leaf from the handshake (issuers
+   * come from X-Ssl-Cert-Chain or are trusted directly) unless `--accept-handshake-chain`; the
+   * MQTT door has no header and takes them. Default: the leaf only.
+   */
+  handshakeIssuers?: boolean | undefined;
+  /** The HTTPS listener a REST request came through: the mTLS door or the API door (no client certificates). */
+  listener?: 'mtls' | 'api' | undefined;
   remoteAddress?: string | undefined;
   /**
    * The device identifier the device claims besides its certificate (MQTT: the
@@ -172,13 +181,41 @@ export class DeviceLogin {
 
   /** The chain's verdict, described in the decision; a failed rule is the platform's 401. */
   #chain(attempt: LoginAttempt, decision: DecisionDraft): { leaf: Certificate; anchor: Anchor } {
-    const presented = this.#read(attempt);
+    const whole = this.#read(attempt);
+    // Node appends issuers from the server's CA list (trusted certificates) to the handshake's
+    // chain: those are trusted directly, as on the platform; only what the device sent is left out.
+    const presented =
+      attempt.handshakeIssuers === true
+        ? whole
+        : {
+            ...whole,
+            tls: whole.tls.filter((certificate, i) => i === 0 || this.#deps.chains.isTrusted(certificate)),
+          };
     const verdict = this.#deps.chains.verify(presented);
     describeChain(decision, verdict, presented);
     if (!verdict.ok || !verdict.leaf || !verdict.anchor) {
-      throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason: verdict.reason });
+      const handshakeOnly = verdict.rule === 'trusted-anchor' && this.#anchoredByHandshake(whole, presented);
+      if (handshakeOnly) {
+        const reason = handshakeChainReason(whole.tls[0]!);
+        decision.chainChecks = [
+          ...(decision.chainChecks ?? []),
+          { rule: 'handshake-chain', ok: false, message: reason },
+        ];
+        throw new Unauthorized(UNAUTHORIZED.chain, { rule: 'handshake-chain', reason });
+      }
+      const reason =
+        verdict.rule === 'certificate-present' && attempt.listener === 'api'
+          ? `${verdict.reason}; this is the API door, which asks for no client certificate (the platform's port 443): request the token on the mTLS door (the platform's 8443)`
+          : verdict.reason;
+      throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason });
     }
     return { leaf: verdict.leaf, anchor: verdict.anchor };
+  }
+
+  /** Whether the issuers left out of the handshake would have reached a trusted certificate. */
+  #anchoredByHandshake(whole: PresentedChain, presented: PresentedChain): boolean {
+    if (whole.tls.length === presented.tls.length) return false;
+    return this.#deps.chains.verify(whole).anchor !== undefined;
   }
 
   /** The certificates from the handshake and the forwarded chain; an unreadable one is a 400. */
@@ -208,9 +245,14 @@ export class DeviceLogin {
   }
 }
 
+/** Why a chain that only the handshake carried is refused, and how to send it instead. */
+const handshakeChainReason = (leaf: Certificate): string =>
+  `the issuers of ${leaf.label} were sent only in the TLS handshake, and the platform takes only the device certificate from the handshake: send the issuers up to a trusted certificate in the X-Ssl-Cert-Chain header (PEM bodies, or the whole chain, leaf first), or upload the device certificate's immediate issuer as a trusted certificate (serve --accept-handshake-chain takes the handshake's issuers, as a proxy forwarding the whole chain would need)`;
+
 /** A decision that stays a refusal with `status` unless the login gets further. */
-const draft = ({ door, remoteAddress }: LoginAttempt, status: number): DecisionDraft => ({
+const draft = ({ door, listener, remoteAddress }: LoginAttempt, status: number): DecisionDraft => ({
   door,
+  ...(listener ? { listener } : {}),
   outcome: 'refused',
   status,
   remoteAddress,

@@ -194,6 +194,8 @@ export class MqttDoor {
       const verdict = this.#deps.login.checkChain({
         door: 'mqtt',
         handshake,
+        // MQTT has no X-Ssl-Cert-Chain: the handshake is where a device's issuers can come from.
+        handshakeIssuers: true,
         remoteAddress: socket.remoteAddress,
       });
       if (!verdict.ok) {

@@ -11,6 +11,8 @@ export interface ServerProcess extends Endpoint {
   child: ChildProcess;
   /** The MQTT door's port when started with `--mqtt-port`, else 0. */
   mqttPort: number;
+  /** The API door's port (no client certificates), 0 when off. */
+  apiPort: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
@@ -41,6 +43,8 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
   const at = args.indexOf('--mqtt-port');
   const mqtt = at >= 0 ? [] : ['--mqtt-port', '0'];
   const mqttWanted = at >= 0 && args[at + 1] !== '0';
+  // The API door on a free port too: its default, 9443, is one port for every test file.
+  const apiDoor = args.includes('--api-port') ? [] : ['--api-port', '0'];
   const [command, argv] = executable([
     'serve',
     '--port',
@@ -50,6 +54,7 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
     '--certs-dir',
     certsDir,
     ...mqtt,
+    ...apiDoor,
     ...args,
   ]);
   const child = spawn(command, argv, { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,10 +73,12 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
       if (!port) return;
       const mqttPort = /MQTT over TLS for devices on mqtts:\/\/localhost:(\d+)/.exec(out)?.[1];
       if (mqttWanted && !mqttPort) return;
+      const apiPort = /API door \(no client certificates\) on https:\/\/localhost:(\d+)/.exec(out)?.[1];
       child.stderr?.off('data', onData);
       resolve({
         child,
         port: Number(port),
+        apiPort: Number(apiPort ?? 0),
         mqttPort: Number(mqttPort ?? 0),
         serverCa: readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8'),
         output: () => out,
