@@ -39,12 +39,17 @@ export function freePort(): Promise<number> {
  * must trust. MQTT is off unless `args` give `--mqtt-port` (test files run side by side: 8883
  * would be taken).
  */
+/** `startServerProcess`'s arguments with the API door on a free port. */
+export async function withApiDoor(args: string[]): Promise<string[]> {
+  return ['--api-port', String(await freePort()), ...args];
+}
+
 export function startServerProcess(certsDir: string, args: string[]): Promise<ServerProcess> {
   const at = args.indexOf('--mqtt-port');
   const mqtt = at >= 0 ? [] : ['--mqtt-port', '0'];
   const mqttWanted = at >= 0 && args[at + 1] !== '0';
-  // The API door on a free port too: its default, 9443, is one port for every test file.
-  const apiDoor = args.includes('--api-port') ? [] : ['--api-port', '0'];
+  // The API door off unless asked for (`--api-port 0` turns it off; its default, 9443, is one port
+  // for every test file): `withApiDoor` gives it a free port.
   const [command, argv] = executable([
     'serve',
     '--port',
@@ -54,7 +59,7 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
     '--certs-dir',
     certsDir,
     ...mqtt,
-    ...apiDoor,
+    ...(args.includes('--api-port') ? [] : ['--api-port', '0']),
     ...args,
   ]);
   const child = spawn(command, argv, { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });

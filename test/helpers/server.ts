@@ -141,6 +141,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     limits: config.limits,
     responseBody: config.responseBody,
     acceptHandshakeChain: config.acceptHandshakeChain,
+    mtlsServes: config.mtlsServes,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(listen ? { tls: { key, cert } } : {}),
     ...(peerCertificates ? { peerCertificates } : {}),
