@@ -28,6 +28,7 @@ import { operationRoutes } from './routes/operations.js';
 import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
 import { tenantOptionRoutes } from './routes/tenant-options.js';
 import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
+import { userRoutes } from './routes/users.js';
 import { verifyCertChainRoutes } from './routes/verify-cert-chain.js';
 import type { Services } from './services.js';
 import { followTrust } from './tls/follow-trust.js';
@@ -42,7 +43,7 @@ export interface BuildOptions {
   /** What the mTLS door serves (default `all`). */
   mtlsServes?: MtlsServes | undefined;
   limits: Limits;
-  /** Whether POST/PUT answers of the device data APIs carry the object without an Accept header. */
+  /** Whether POST/PUT answers of the platform's APIs carry the object without an Accept header. */
   responseBody: ResponseBodyPolicy;
   logger?: Logger | undefined;
   /** Serve HTTPS with these credentials, asking every client for a certificate. */
@@ -158,10 +159,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     door,
     peerCertificates: door === 'api' ? noPeerCertificates : (options.peerCertificates ?? tlsPeerCertificates),
     acceptHandshakeChain: options.acceptHandshakeChain === true,
+    responseBody: options.responseBody,
   });
   if (door === 'mtls' && options.mtlsServes === 'token') return app;
   await app.register(currentUserRoutes, { auth, authenticator });
   await app.register(currentTenantRoutes, { auth });
+  await app.register(userRoutes, { auth, devices, responseBody: options.responseBody });
   await app.register(mockControlRoutes, {
     adminSecret,
     state,
@@ -197,21 +200,32 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
 
   // Tenant administration (HTTP Basic as a tenant administrator).
-  await app.register(trustedCertificateRoutes, { auth, trust });
+  const { responseBody } = options;
+  await app.register(trustedCertificateRoutes, { auth, trust, responseBody });
   await app.register(proofOfPossessionRoutes, {
     auth,
     trust,
     proofOfPossession: services.proofOfPossession,
+    responseBody,
   });
   await app.register(verifyCertChainRoutes, { auth, tenants, chains });
   await app.register(crlRoutes, { auth, crl });
-  await app.register(tenantOptionRoutes, { auth, options: tenantOptions });
-  await app.register(bulkDeviceRequestRoutes, { auth, bulkRegistration: services.bulkRegistration });
+  await app.register(tenantOptionRoutes, { auth, options: tenantOptions, responseBody });
+  await app.register(bulkDeviceRequestRoutes, {
+    auth,
+    bulkRegistration: services.bulkRegistration,
+    responseBody,
+  });
 
   // The tenant's own CA and EST enrollment (issue 16).
   const { authorities, enrollment, enrollmentRequests } = services;
-  await app.register(certificateAuthorityRoutes, { auth, authorities });
-  await app.register(newDeviceRequestRoutes, { auth, enrollment, requests: enrollmentRequests });
+  await app.register(certificateAuthorityRoutes, { auth, authorities, responseBody });
+  await app.register(newDeviceRequestRoutes, {
+    auth,
+    enrollment,
+    requests: enrollmentRequests,
+    responseBody,
+  });
   await app.register(estRoutes, { auth, tenants, enrollment });
 
   // The device data APIs: a device token or a tenant administrator (issue 15).

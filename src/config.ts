@@ -50,7 +50,7 @@ export interface Config {
   acceptHandshakeChain: boolean;
   decisionLogSize: number;
   limits: Limits;
-  /** POST/PUT answers of the device data APIs: a body only when the client sent Accept, or always. */
+  /** POST/PUT answers of every platform API: a body only when the client sent Accept, or always. */
   responseBody: ResponseBodyPolicy;
   /** How many measurements, events and alarms are kept; the oldest go first. */
   retention: RetentionLimits;

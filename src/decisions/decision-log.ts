@@ -16,9 +16,10 @@ export type Door = 'rest' | 'mqtt' | 'est';
 export interface MqttDetail {
   /**
    * Where it happened: the TLS handshake (no CONNACK), CONNECT, a PUBLISH or
-   * SUBSCRIBE of the device, a packet too large, an operation delivered to it.
+   * SUBSCRIBE of the device, a packet too large, an operation delivered to it, a session the
+   * mock ended (its device user disabled).
    */
-  stage: 'handshake' | 'connect' | 'publish' | 'subscribe' | 'packet' | 'deliver';
+  stage: 'handshake' | 'connect' | 'publish' | 'subscribe' | 'packet' | 'deliver' | 'session';
   /** The client ID as the device sent it. */
   clientId?: string | undefined;
   /** How the session authenticated. */

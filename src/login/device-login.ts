@@ -127,6 +127,12 @@ export class DeviceLogin {
       }
       const { device, registered } = this.#deps.devices.resolve(verdict.leaf, verdict.anchor);
       decision.externalId = device.externalId;
+      if (device.enabled === false) {
+        throw new Unauthorized(UNAUTHORIZED.disabled, {
+          rule: 'user-enabled',
+          reason: `the device user ${device.userName} of tenant ${device.tenantId} is disabled (PUT /user/${device.tenantId}/users/${device.userName} with "enabled": true enables it)`,
+        });
+      }
       const tenant = this.#deps.tenants.get(device.tenantId)!;
       const session = {
         door: attempt.door,
@@ -150,6 +156,14 @@ export class DeviceLogin {
       { tenantId: tenant.id, domain: tenant.domain, userName: device.userName },
       this.#deps.options.lifespanSeconds(tenant.id),
     );
+  }
+
+  /**
+   * Hears each device whose user was disabled: a door with open connections ends the device's
+   * (MQTT); a REST request finds it refused at its next token or token use. Returns the unsubscribe function.
+   */
+  onDeviceDisabled(listener: (device: DeviceRecord) => void): () => void {
+    return this.#deps.devices.onDisabled(listener);
   }
 
   /** Authenticates and issues the token; the decision is recorded whatever happens. */

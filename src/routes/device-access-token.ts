@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpDoor } from '../http/doors.js';
 import { MEDIA } from '../http/media-types.js';
 import type { PeerCertificates } from '../http/peer-certificates.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 import type { DeviceLogin } from '../login/device-login.js';
 
 export interface DeviceAccessTokenOptions {
@@ -11,12 +12,13 @@ export interface DeviceAccessTokenOptions {
   peerCertificates: PeerCertificates;
   /** Whether issuers that only the TLS handshake carried count (`--accept-handshake-chain`). */
   acceptHandshakeChain: boolean;
+  responseBody: ResponseBodyPolicy;
 }
 
 /** POST /devicecontrol/deviceAccessToken: the REST door of the device login. */
 export async function deviceAccessTokenRoutes(
   app: FastifyInstance,
-  { login, door, peerCertificates, acceptHandshakeChain }: DeviceAccessTokenOptions,
+  { login, door, peerCertificates, acceptHandshakeChain, responseBody }: DeviceAccessTokenOptions,
 ) {
   app.post(
     '/devicecontrol/deviceAccessToken',
@@ -46,7 +48,12 @@ export async function deviceAccessTokenRoutes(
           ? `token reused for ${device.userName} (asked again before half its lifetime)`
           : `token issued to ${device.userName}${session.registered ? ' (auto-registered now)' : ''}`,
       );
-      return reply.type(MEDIA.json).send({ accessToken: token.record.jwt });
+      // The OpenAPI lists Accept here as on every POST: without it the answer is empty, as the platform's rule says.
+      return sendWritten(request, reply, responseBody, {
+        status: 200,
+        type: MEDIA.json,
+        body: () => ({ accessToken: token.record.jwt }),
+      });
     },
   );
 }

@@ -202,7 +202,7 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
     .addOption(
       new Option(
         '--response-body <policy>',
-        "POST/PUT answers of the device data APIs: 'accept' sends the object only when the request has an Accept header (the OpenAPI rule), 'always' sends it anyway",
+        "POST/PUT answers of every API (the token endpoint included; not EST or /_mock): 'accept' sends the object only when the request has an Accept header (the OpenAPI rule), 'always' sends it anyway",
       )
         .env(env('RESPONSE_BODY'))
         .choices(RESPONSE_BODY_POLICIES)

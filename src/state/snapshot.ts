@@ -58,6 +58,8 @@ const Tables = Type.Object(
           // Added in schema 2; absent in older exports.
           certificateFingerprint: Type.Optional(Type.Union([text, Type.Null()])),
           certificateSubject: Type.Optional(Type.Union([text, Type.Null()])),
+          // Added in schema 6; only a disabled device user has it.
+          enabled: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),

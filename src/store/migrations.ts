@@ -214,4 +214,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, serial)
   );
   `,
+  // 6: a device user can be disabled (issue 17), through the platform's user API.
+  `
+  ALTER TABLE devices ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

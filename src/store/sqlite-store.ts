@@ -78,6 +78,8 @@ const device = (r: Row): DeviceRecord => ({
   anchorFingerprint: (r.anchor_fingerprint as string | null) ?? null,
   certificateFingerprint: (r.certificate_fingerprint as string | null) ?? null,
   certificateSubject: (r.certificate_subject as string | null) ?? null,
+  // Only a disabled device says so: records (and exports) of enabled ones stay as they were.
+  ...(r.enabled === 0 ? { enabled: false } : {}),
 });
 const token = (r: Row): TokenRecord => ({
   hash: r.hash as string,
@@ -384,13 +386,13 @@ export class SqliteStore implements Store {
   putDevice(d: DeviceRecord): void {
     this.#run(
       `INSERT INTO devices (tenant_id, external_id, user_name, registration, registered_at, anchor_fingerprint,
-         certificate_fingerprint, certificate_subject)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         certificate_fingerprint, certificate_subject, enabled)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(tenant_id, external_id) DO UPDATE SET user_name = excluded.user_name,
          registration = excluded.registration, registered_at = excluded.registered_at,
          anchor_fingerprint = excluded.anchor_fingerprint,
          certificate_fingerprint = excluded.certificate_fingerprint,
-         certificate_subject = excluded.certificate_subject`,
+         certificate_subject = excluded.certificate_subject, enabled = excluded.enabled`,
       d.tenantId,
       d.externalId,
       d.userName,
@@ -399,6 +401,7 @@ export class SqliteStore implements Store {
       d.anchorFingerprint,
       d.certificateFingerprint,
       d.certificateSubject,
+      d.enabled === false ? 0 : 1,
     );
   }
 

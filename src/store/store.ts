@@ -62,6 +62,8 @@ export interface DeviceRecord {
   /** The leaf certificate it last authenticated with. */
   certificateFingerprint: string | null;
   certificateSubject: string | null;
+  /** The device user's `enabled` flag (the platform's user API); absent means enabled. */
+  enabled?: boolean | undefined;
 }
 
 export interface TokenRecord {

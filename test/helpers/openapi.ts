@@ -354,6 +354,19 @@ export class OpenApiValidator {
     );
   }
 
+  /**
+   * A body against one of the spec's component schemas: for an answer whose path the subset does
+   * not have (the user API: the subset holds only /user/currentUser, but the `user` schema).
+   */
+  assertSchema(t: Test, schemaName: string, body: unknown, what: string): void {
+    const validate = this.#validator(`schema ${schemaName}`, { $ref: `#/components/schemas/${schemaName}` });
+    t.same(
+      validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}`),
+      [],
+      `${what} matches the OpenAPI schema ${schemaName}`,
+    );
+  }
+
   #validator(key: string, schema: Json): ValidateFunction {
     let validate = this.#compiled.get(key);
     if (!validate) {

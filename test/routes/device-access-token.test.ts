@@ -571,6 +571,7 @@ t.test(
       cert: ofT100.certPem,
       key: ofT100.keyPem,
       host: 't200.example.test',
+      headers: { accept: 'application/json' },
     });
     t.equal(viaOtherHost.status, 200);
     const claims = decodeJwt((viaOtherHost.json() as { accessToken: string }).accessToken);
