@@ -19,6 +19,7 @@ import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
 import { estRoutes } from './routes/est.js';
 import { eventRoutes } from './routes/events.js';
+import { featureRoutes } from './routes/features.js';
 import { identityRoutes } from './routes/identity.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { measurementRoutes } from './routes/measurements.js';
@@ -165,6 +166,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(currentUserRoutes, { auth, authenticator });
   await app.register(currentTenantRoutes, { auth });
   await app.register(userRoutes, { auth, devices, responseBody: options.responseBody });
+  await app.register(featureRoutes, {
+    auth,
+    features: services.features,
+    responseBody: options.responseBody,
+  });
   await app.register(mockControlRoutes, {
     adminSecret,
     state,

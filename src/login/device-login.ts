@@ -4,6 +4,7 @@ import type { Certificate } from '../pki/certificate.js';
 import type { PresentedChain } from '../pki/chain-verifier.js';
 import type { Anchor } from '../pki/trust-index.js';
 import type { DeviceRecord, Devices } from '../tenants/devices.js';
+import { DEVICE_ACCESS_TOKEN_FEATURE, type FeatureToggles } from '../tenants/feature-toggles.js';
 import type { TenantOptions } from '../tenants/tenant-options.js';
 import type { TenantRecord, Tenants } from '../tenants/tenants.js';
 import type { IssuedToken, TokenIssuer } from '../tokens/token-issuer.js';
@@ -77,6 +78,7 @@ export interface DeviceLoginDeps {
   devices: Devices;
   tenants: Tenants;
   options: TenantOptions;
+  features: FeatureToggles;
   issuer: TokenIssuer;
   decisions: DecisionLog;
   /** SHA-1 fingerprints of TLS-terminating proxies: their forwarded chain names the device, leaf included. */
@@ -118,6 +120,22 @@ export class DeviceLogin {
     const decision = draft(attempt, 401);
     try {
       const verdict = this.#chain(attempt, decision);
+      // The REST token endpoint's feature: refused before the device is registered.
+      if (attempt.door === 'rest') {
+        const tenantId = verdict.anchor.tenantId;
+        if (!this.#deps.features.isActive(tenantId, DEVICE_ACCESS_TOKEN_FEATURE)) {
+          // The OpenAPI's deviceAccessTokenNotFound: the error type is "Not Found" alone.
+          throw new C8yError(
+            404,
+            'Not Found',
+            'This feature is disabled, please contact system administrator.',
+            {
+              rule: 'feature-enabled',
+              reason: `the feature ${DEVICE_ACCESS_TOKEN_FEATURE} is switched off for tenant ${tenantId} (PUT /features/${DEVICE_ACCESS_TOKEN_FEATURE}/by-tenant with "active": true switches it on)`,
+            },
+          );
+        }
+      }
       const cn = verdict.leaf.commonNames[0];
       if (attempt.claimedId !== undefined && attempt.claimedId !== cn) {
         throw new Unauthorized(UNAUTHORIZED.chain, {

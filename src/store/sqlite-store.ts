@@ -9,6 +9,7 @@ import type {
   CrlSigningKeyRecord,
   DeviceRecord,
   EnrollmentRequestRecord,
+  FeatureToggleRecord,
   IssuedCertificateRecord,
   OptionRecord,
   RetainedRows,
@@ -51,6 +52,11 @@ const option = (r: Row): OptionRecord => ({
   category: r.category as string,
   key: r.key as string,
   value: r.value as string,
+});
+const featureToggle = (r: Row): FeatureToggleRecord => ({
+  tenantId: r.tenant_id as string,
+  key: r.key as string,
+  active: r.active !== 0,
 });
 const trusted = (r: Row): TrustedCertificateRecord => ({
   fingerprint: r.fingerprint as string,
@@ -143,6 +149,7 @@ const TABLES = [
   'tenants',
   'users',
   'options',
+  'feature_toggles',
   'trusted_certificates',
   'certificate_authority_keys',
   'crl_entries',
@@ -279,6 +286,22 @@ export class SqliteStore implements Store {
       o.category,
       o.key,
       o.value,
+    );
+  }
+
+  listFeatureToggles(tenantId: string): FeatureToggleRecord[] {
+    return this.#all('SELECT * FROM feature_toggles WHERE tenant_id = ? ORDER BY key', tenantId).map(
+      featureToggle,
+    );
+  }
+
+  putFeatureToggle(f: FeatureToggleRecord): void {
+    this.#run(
+      `INSERT INTO feature_toggles (tenant_id, key, active) VALUES (?, ?, ?)
+       ON CONFLICT(tenant_id, key) DO UPDATE SET active = excluded.active`,
+      f.tenantId,
+      f.key,
+      f.active ? 1 : 0,
     );
   }
 
@@ -613,6 +636,7 @@ export class SqliteStore implements Store {
       tenants: this.#all('SELECT * FROM tenants ORDER BY id').map(tenant),
       users: this.#all('SELECT * FROM users ORDER BY tenant_id, user_name').map(user),
       options: this.#all('SELECT * FROM options ORDER BY tenant_id, category, key').map(option),
+      featureToggles: this.#all('SELECT * FROM feature_toggles ORDER BY tenant_id, key').map(featureToggle),
       trustedCertificates: this.#all(
         'SELECT * FROM trusted_certificates ORDER BY created_at, fingerprint',
       ).map(trusted),
@@ -638,6 +662,7 @@ export class SqliteStore implements Store {
       for (const t of tables.tenants) this.insertTenant(t);
       for (const u of tables.users) this.putUser(u);
       for (const o of tables.options) this.putOption(o);
+      for (const f of tables.featureToggles) this.putFeatureToggle(f);
       for (const c of tables.trustedCertificates) this.insertTrustedCertificate(c);
       for (const k of retained?.certificateAuthorityKeys ?? []) this.insertCertificateAuthorityKey(k);
       for (const e of tables.crlEntries) this.putCrlEntry(e);

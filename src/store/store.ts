@@ -66,6 +66,13 @@ export interface DeviceRecord {
   enabled?: boolean | undefined;
 }
 
+/** A feature switched for one tenant (the platform's /features API); absent: the feature's default. */
+export interface FeatureToggleRecord {
+  tenantId: string;
+  key: string;
+  active: boolean;
+}
+
 export interface TokenRecord {
   /** base64url SHA-256 of the compact JWT: real device tokens carry no jti. */
   hash: string;
@@ -145,6 +152,7 @@ export interface StateTables extends DeviceDataTables {
   tenants: TenantRecord[];
   users: UserRecord[];
   options: OptionRecord[];
+  featureToggles: FeatureToggleRecord[];
   trustedCertificates: TrustedCertificateRecord[];
   crlEntries: CrlEntryRecord[];
   devices: DeviceRecord[];
@@ -183,6 +191,9 @@ export interface Store {
   getOption(tenantId: string, category: string, key: string): OptionRecord | undefined;
   putOption(option: OptionRecord): void;
   deleteOption(tenantId: string, category: string, key: string): boolean;
+
+  listFeatureToggles(tenantId: string): FeatureToggleRecord[];
+  putFeatureToggle(toggle: FeatureToggleRecord): void;
 
   listTrustedCertificates(tenantId?: string): TrustedCertificateRecord[];
   getTrustedCertificate(fingerprint: string): TrustedCertificateRecord | undefined;

@@ -2,9 +2,9 @@ import t from 'tap';
 import { admin, adminSeed, assertError, basic } from '../helpers/admin.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { closed, connectDevice, nextMessage } from '../helpers/mqtt.js';
-import { dataApiSpec } from '../helpers/openapi.js';
+import { dataApiSpec, openApi } from '../helpers/openapi.js';
 import { device, rootCa } from '../helpers/pki.js';
-import { call, requestToken, startServer } from '../helpers/server.js';
+import { ADMIN_SECRET, call, requestToken, startServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 
 /*
@@ -135,3 +135,80 @@ t.test('the user API refuses what the platform would', async (t) => {
     'a device may not read users',
   );
 });
+
+t.test(
+  'the device-token feature switched off for a tenant: the documented 404, on again: tokens',
+  async (t) => {
+    const server = await startServer(t, { seed });
+    const features = await admin(server, { path: '/features' });
+    t.equal(features.status, 200);
+    t.same(features.json(), [
+      { key: 'device-access-token', phase: 'GENERALLY_AVAILABLE', active: true, strategy: 'TENANT' },
+    ]);
+    const off = await admin(server, {
+      method: 'PUT',
+      path: '/features/device-access-token/by-tenant',
+      json: { active: false },
+    });
+    t.equal(off.status, 200);
+    t.match(off.json(), { key: 'device-access-token', active: false });
+    t.match((await admin(server, { path: '/features/device-access-token' })).json(), { active: false });
+
+    const refused = await requestToken(server, { cert: dev.certPem, key: dev.keyPem });
+    t.equal(refused.status, 404);
+    t.same(refused.json(), {
+      error: 'Not Found',
+      message: 'This feature is disabled, please contact system administrator.',
+      info: 'https://www.cumulocity.com/guides/reference-guide/#error_reporting',
+    });
+    openApi().assert(t, 'post', '/devicecontrol/deviceAccessToken', refused);
+    t.match(server.app.services.decisions.list({ limit: 1 })[0], {
+      rule: 'feature-enabled',
+      reason: /switched off for tenant t100/,
+    });
+    t.notOk(server.app.services.devices.get('t100', 'users-dev-01'), 'no device registered meanwhile');
+
+    // Other tenants keep it; switched on, tokens again.
+    t.match(
+      (await admin(server, { path: '/features/device-access-token', auth: basic('t200/admin') })).json(),
+      {
+        active: true,
+      },
+    );
+    await admin(server, {
+      method: 'PUT',
+      path: '/features/device-access-token/by-tenant',
+      json: { active: true },
+    });
+    t.equal((await requestToken(server, { cert: dev.certPem, key: dev.keyPem })).status, 200);
+
+    assertError(
+      t,
+      await admin(server, { path: '/features/no-such-feature' }),
+      404,
+      'features/Not Found',
+      'Feature toggle with key no-such-feature not found',
+    );
+    assertError(
+      t,
+      await admin(server, { method: 'PUT', path: '/features/device-access-token/by-tenant', json: {} }),
+      422,
+      'features/Unprocessable Entity',
+      'Field active is required: true or false.',
+    );
+
+    // The switch is state: exported and imported with the rest.
+    await admin(server, {
+      method: 'PUT',
+      path: '/features/device-access-token/by-tenant',
+      json: { active: false },
+    });
+    const exported = (
+      await call(server, {
+        path: '/_mock/state',
+        headers: { authorization: `Bearer ${ADMIN_SECRET}` },
+      })
+    ).json() as { tables: { featureToggles: unknown[] } };
+    t.same(exported.tables.featureToggles, [{ tenantId: 't100', key: 'device-access-token', active: false }]);
+  },
+);
