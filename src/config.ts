@@ -237,6 +237,11 @@ export function resolveConfig(
       `--ca-validity (${enrollment.caValidityMs / SECOND} s) must be longer than --issued-certificate-validity (${enrollment.issuedCertificateValidityMs / SECOND} s): the CA signs only while it has more than one certificate's validity left`,
     );
   }
+  if (merged.mtlsServes === 'token' && merged.apiPort === 0) {
+    throw new ConfigError(
+      '--mtls-serves token needs the API door (--api-port other than 0): nothing else would serve the APIs and the dashboard',
+    );
+  }
   if (merged.adminSecret !== undefined && merged.adminSecret.length < 8) {
     throw new ConfigError('--admin-secret must have at least 8 characters');
   }

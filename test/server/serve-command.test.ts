@@ -99,8 +99,9 @@ t.test('the doors and the handshake chain (issue 17): defaults, flags and variab
   t.equal(defaults.apiPort, 9443, 'the API door on a port a user without root can bind');
   t.equal(defaults.mtlsServes, 'all');
   t.equal(defaults.acceptHandshakeChain, false, 'only the leaf from the handshake, as the platform');
-  const flags = configOf(['--api-port', '0', '--mtls-serves', 'token', '--accept-handshake-chain']);
-  t.equal(flags.apiPort, 0, '0 turns the API door off');
+  t.equal(configOf(['--api-port', '0']).apiPort, 0, '0 turns the API door off');
+  const flags = configOf(['--api-port', '19443', '--mtls-serves', 'token', '--accept-handshake-chain']);
+  t.equal(flags.apiPort, 19443);
   t.equal(flags.mtlsServes, 'token');
   t.equal(flags.acceptHandshakeChain, true);
   const vars = withEnv(
@@ -115,4 +116,9 @@ t.test('the doors and the handshake chain (issue 17): defaults, flags and variab
   t.equal(vars.mtlsServes, 'token');
   t.equal(vars.acceptHandshakeChain, true);
   t.throws(() => configOf(['--mtls-serves', 'some']), /mtls-serves/, 'an unknown choice is refused');
+  t.throws(
+    () => configOf(['--mtls-serves', 'token', '--api-port', '0']),
+    /--mtls-serves token needs the API door/,
+    'the token alone and no API door: nothing would serve the rest',
+  );
 });
