@@ -29,6 +29,7 @@ RUN npm run build \
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     C8Y_MOCK_PORT=8443 \
+    C8Y_MOCK_API_PORT=443 \
     C8Y_MOCK_MQTT_PORT=8883 \
     C8Y_MOCK_HOST=0.0.0.0 \
     C8Y_MOCK_CERTS_DIR=/certs \
@@ -47,8 +48,11 @@ COPY ui ./ui
 # The base image's user node, by number so that runAsNonRoot checks can see it is not root.
 USER 1000:1000
 VOLUME ["/certs", "/data"]
-# 8443: HTTPS (REST, mutual TLS, dashboard); 8883: MQTT over TLS for devices.
-EXPOSE 8443 8883
+# 443: the API door (HTTPS without client certificates: REST, dashboard, EST), as the platform's;
+# 8443: the mTLS door (the token endpoint, and every API too); 8883: MQTT over TLS for devices.
+# A non-root process binds 443 in a container's own network namespace (Docker 20.10 and later set
+# net.ipv4.ip_unprivileged_port_start=0 there); with the host's network, set C8Y_MOCK_API_PORT.
+EXPOSE 443 8443 8883
 HEALTHCHECK --interval=2s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "/app/dist/healthcheck.js"]
 ENTRYPOINT ["c8y-mtls-mock"]

@@ -263,7 +263,7 @@ class ComposeFlow {
   readonly origin: string;
   #compose: [string, string[]];
 
-  constructor(port: number, mqttPort: number) {
+  constructor(port: number, mqttPort: number, apiPort: number) {
     this.#compose = composeCommand();
     this.origin = `https://localhost:${port}`;
     this.env = {
@@ -272,6 +272,7 @@ class ComposeFlow {
       C8Y_MOCK_DEVICE_IMAGE: DEVICE_IMAGE,
       C8Y_MOCK_PORT: String(port),
       C8Y_MOCK_MQTT_PORT: String(mqttPort),
+      C8Y_MOCK_API_PORT: String(apiPort),
     };
   }
 
@@ -506,7 +507,9 @@ try {
   const port = await freePort();
   let mqttPort = await freePort();
   while (mqttPort === port) mqttPort = await freePort();
-  flow = new ComposeFlow(port, mqttPort);
+  let apiPort = await freePort();
+  while (apiPort === port || apiPort === mqttPort) apiPort = await freePort();
+  flow = new ComposeFlow(port, mqttPort, apiPort);
   await composeFlow(flow);
   reportSize();
 } catch (error) {

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestAuth } from './auth/principal.js';
 import type { Limits } from './config.js';
+import type { HttpDoor, MtlsServes } from './http/doors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerFaultInjection } from './http/fault-injection.js';
 import { registerJsonParsers } from './http/media-types.js';
@@ -19,6 +20,7 @@ import { currentUserRoutes } from './routes/current-user.js';
 import { deviceAccessTokenRoutes } from './routes/device-access-token.js';
 import { estRoutes } from './routes/est.js';
 import { eventRoutes } from './routes/events.js';
+import { featureRoutes } from './routes/features.js';
 import { identityRoutes } from './routes/identity.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { measurementRoutes } from './routes/measurements.js';
@@ -30,6 +32,7 @@ import { operationRoutes } from './routes/operations.js';
 import { proofOfPossessionRoutes } from './routes/proof-of-possession.js';
 import { tenantOptionRoutes } from './routes/tenant-options.js';
 import { trustedCertificateRoutes } from './routes/trusted-certificates.js';
+import { userRoutes } from './routes/users.js';
 import { verifyCertChainRoutes } from './routes/verify-cert-chain.js';
 import type { Services } from './services.js';
 import { followTrust } from './tls/follow-trust.js';
@@ -39,12 +42,18 @@ import { dashboardRoutes } from './ui/dashboard.js';
 export interface BuildOptions {
   /** The domain services, built once by `createServices`. */
   services: Services;
+  /** Which door this app is (default `mtls`); each door is an app of its own over the same services. */
+  door?: HttpDoor | undefined;
+  /** What the mTLS door serves (default `all`). */
+  mtlsServes?: MtlsServes | undefined;
   limits: Limits;
-  /** Whether POST/PUT answers of the device data APIs carry the object without an Accept header. */
+  /** Whether POST/PUT answers of the platform's APIs carry the object without an Accept header. */
   responseBody: ResponseBodyPolicy;
   logger?: Logger | undefined;
   /** Serve HTTPS with these credentials, asking every client for a certificate. */
   tls?: ServerCredentials | undefined;
+  /** Whether the token endpoint counts issuers that only the TLS handshake carried (default: the leaf only, as the platform). */
+  acceptHandshakeChain?: boolean | undefined;
   /** Where client certificates come from (default: the TLS handshake). */
   peerCertificates?: PeerCertificates | undefined;
   /** Where the dashboard's files are (default: the package's ui/ folder). */
@@ -52,6 +61,8 @@ export interface BuildOptions {
 }
 
 const PRUNE_INTERVAL_MS = 60_000;
+
+const noPeerCertificates = () => [];
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,6 +77,7 @@ declare module 'fastify' {
  */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { services, limits } = options;
+  const door = options.door ?? 'mtls';
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One line per request, written by the onResponse hook below.
@@ -83,7 +95,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           https: {
             key: options.tls.key,
             cert: options.tls.cert,
-            requestCert: true,
+            // The API door, like the platform's 443, asks for no client certificate.
+            requestCert: door === 'mtls',
             // Refusals are the application's, with Cumulocity's error bodies.
             rejectUnauthorized: false,
             minVersion: 'TLSv1.2' as const,
@@ -101,7 +114,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('services', services);
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.server.maxConnections = limits.maxConnections;
-  if (options.tls) {
+  if (options.tls && door === 'mtls') {
     // Before listening too: a seed applied between build and listen must reach the first handshake.
     const unfollow = followTrust(
       app.server as import('node:https').Server,
@@ -124,7 +137,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await registerMultipart(app, limits.bodyLimit);
   registerErrorHandling(app);
   refuseRequestsWhileClosing(app);
-  const peerCertificates = options.peerCertificates ?? tlsPeerCertificates;
+  // The API door asks for no client certificate: whatever a socket carries there is not a login.
+  const peerCertificates =
+    door === 'api' ? noPeerCertificates : (options.peerCertificates ?? tlsPeerCertificates);
   registerFaultInjection(app, {
     faults: services.faults,
     tenants: services.tenants,
@@ -137,13 +152,37 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const { inventory, identity, measurements, events, alarms, operations, deviceObjects } = services;
   const auth = new RequestAuth({ tenants, authenticator });
 
+  // One door prunes: the stored tokens are the services', shared by both.
+  if (door === 'mtls') {
+    const prune = () => {
+      const removed = tokens.pruneExpired();
+      if (removed > 0) app.log.debug({ removed }, 'pruned expired tokens and revocations');
+    };
+    let pruner: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      prune();
+      pruner = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+    });
+    app.addHook('onClose', async () => clearInterval(pruner));
+  }
+
   // Devices and whoever holds a token.
   await app.register(deviceAccessTokenRoutes, {
     login,
+    door,
     peerCertificates,
+    acceptHandshakeChain: options.acceptHandshakeChain === true,
+    responseBody: options.responseBody,
   });
+  if (door === 'mtls' && options.mtlsServes === 'token') return app;
   await app.register(currentUserRoutes, { auth, authenticator });
   await app.register(currentTenantRoutes, { auth });
+  await app.register(userRoutes, { auth, devices, responseBody: options.responseBody });
+  await app.register(featureRoutes, {
+    auth,
+    features: services.features,
+    responseBody: options.responseBody,
+  });
   await app.register(mockControlRoutes, {
     adminSecret,
     state,
@@ -182,21 +221,32 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
 
   // Tenant administration (HTTP Basic as a tenant administrator).
-  await app.register(trustedCertificateRoutes, { auth, trust });
+  const { responseBody } = options;
+  await app.register(trustedCertificateRoutes, { auth, trust, responseBody });
   await app.register(proofOfPossessionRoutes, {
     auth,
     trust,
     proofOfPossession: services.proofOfPossession,
+    responseBody,
   });
   await app.register(verifyCertChainRoutes, { auth, tenants, chains });
   await app.register(crlRoutes, { auth, crl });
-  await app.register(tenantOptionRoutes, { auth, options: tenantOptions });
-  await app.register(bulkDeviceRequestRoutes, { auth, bulkRegistration: services.bulkRegistration });
+  await app.register(tenantOptionRoutes, { auth, options: tenantOptions, responseBody });
+  await app.register(bulkDeviceRequestRoutes, {
+    auth,
+    bulkRegistration: services.bulkRegistration,
+    responseBody,
+  });
 
   // The tenant's own CA and EST enrollment (issue 16).
   const { authorities, enrollment, enrollmentRequests } = services;
-  await app.register(certificateAuthorityRoutes, { auth, authorities });
-  await app.register(newDeviceRequestRoutes, { auth, enrollment, requests: enrollmentRequests });
+  await app.register(certificateAuthorityRoutes, { auth, authorities, responseBody });
+  await app.register(newDeviceRequestRoutes, {
+    auth,
+    enrollment,
+    requests: enrollmentRequests,
+    responseBody,
+  });
   await app.register(estRoutes, { auth, tenants, enrollment });
 
   // The device data APIs: a device token or a tenant administrator (issue 15).
@@ -208,15 +258,5 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(alarmRoutes, { ...data, alarms, inventory });
   await app.register(operationRoutes, { ...data, operations });
 
-  const prune = () => {
-    const removed = tokens.pruneExpired();
-    if (removed > 0) app.log.debug({ removed }, 'pruned expired tokens and revocations');
-  };
-  let pruner: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => {
-    prune();
-    pruner = setInterval(prune, PRUNE_INTERVAL_MS).unref();
-  });
-  app.addHook('onClose', async () => clearInterval(pruner));
   return app;
 }

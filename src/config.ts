@@ -1,3 +1,4 @@
+import { MTLS_SERVES, type MtlsServes } from './http/doors.js';
 import type { ResponseBodyPolicy } from './http/response-body.js';
 import { EARLY_SUBSCRIBE_POLICIES, type EarlySubscribePolicy } from './mqtt/subscribe-rules.js';
 import type { BelowMinimumPolicy } from './tenants/tenant-options.js';
@@ -19,7 +20,12 @@ export interface Limits {
 }
 
 export interface Config {
+  /** The mTLS door (the platform's 8443): client certificates, the token endpoint. */
   port: number;
+  /** The API door (the platform's 443): server-side TLS only; 0 turns it off. */
+  apiPort: number;
+  /** What the mTLS door serves: every API (default) or the token endpoint alone. */
+  mtlsServes: MtlsServes;
   /** MQTT over TLS for devices (Cumulocity's 8883); 0 turns the listener off. */
   mqttPort: number;
   /** SUBACK for `s/ds`, `s/dat` and notifications before the device's managed object exists. */
@@ -40,9 +46,11 @@ export interface Config {
   lifespanBelowMinimum: BelowMinimumPolicy;
   /** SHA-1 fingerprints of client certificates of TLS-terminating proxies whose X-Ssl-Cert-Chain names the device. */
   trustedProxies: ReadonlySet<string>;
+  /** The token endpoint takes the issuers a TLS handshake carried, not only the leaf (the platform: the leaf only). */
+  acceptHandshakeChain: boolean;
   decisionLogSize: number;
   limits: Limits;
-  /** POST/PUT answers of the device data APIs: a body only when the client sent Accept, or always. */
+  /** POST/PUT answers of every platform API: a body only when the client sent Accept, or always. */
   responseBody: ResponseBodyPolicy;
   /** How many measurements, events and alarms are kept; the oldest go first. */
   retention: RetentionLimits;
@@ -108,6 +116,8 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const DEFAULT_CONFIG: Config = {
   port: 8443,
+  apiPort: 9443,
+  mtlsServes: 'all',
   mqttPort: 8883,
   mqttSubscribeBeforeDevice: 'refuse-password',
   host: '0.0.0.0',
@@ -122,6 +132,7 @@ export const DEFAULT_CONFIG: Config = {
   adminSecret: undefined,
   lifespanBelowMinimum: 'reject',
   trustedProxies: new Set(),
+  acceptHandshakeChain: false,
   decisionLogSize: 1000,
   limits: DEFAULT_LIMITS,
   responseBody: 'accept',
@@ -226,12 +237,19 @@ export function resolveConfig(
       `--ca-validity (${enrollment.caValidityMs / SECOND} s) must be longer than --issued-certificate-validity (${enrollment.issuedCertificateValidityMs / SECOND} s): the CA signs only while it has more than one certificate's validity left`,
     );
   }
+  if (merged.mtlsServes === 'token' && merged.apiPort === 0) {
+    throw new ConfigError(
+      '--mtls-serves token needs the API door (--api-port other than 0): nothing else would serve the APIs and the dashboard',
+    );
+  }
   if (merged.adminSecret !== undefined && merged.adminSecret.length < 8) {
     throw new ConfigError('--admin-secret must have at least 8 characters');
   }
   return Object.freeze({
     ...merged,
     port: integer('port', merged.port, 0, 65535),
+    apiPort: integer('api-port', merged.apiPort, 0, 65535),
+    mtlsServes: oneOf('mtls-serves', merged.mtlsServes, MTLS_SERVES),
     mqttPort: integer('mqtt-port', merged.mqttPort, 0, 65535),
     mqttSubscribeBeforeDevice: oneOf(
       'mqtt-subscribe-before-device',

@@ -54,7 +54,7 @@ export class Unauthorized extends C8yError {
 }
 
 export class Forbidden extends C8yError {
-  constructor(message = 'Access is denied', options?: C8yErrorOptions) {
+  constructor(message = 'Access is denied.', options?: C8yErrorOptions) {
     super(403, 'security/Forbidden', message, options);
   }
 }
@@ -106,5 +106,7 @@ export class TooManyRequests extends C8yError {
 export const UNAUTHORIZED = {
   chain: 'Invalid certificate chain!',
   credentials: 'Invalid credentials! : Bad credentials',
+  /** A disabled user, in the same form: Spring Security's DisabledException says "User is disabled". */
+  disabled: 'Invalid credentials! : User is disabled',
   missing: 'Full authentication is required to access this resource',
 } as const;

@@ -29,6 +29,7 @@ import { BulkRegistration } from './tenants/bulk-registration.js';
 import { RevocationLists } from './tenants/crl.js';
 import { CrlSigningKey } from './tenants/crl-signing-key.js';
 import { Devices } from './tenants/devices.js';
+import { FeatureToggles } from './tenants/feature-toggles.js';
 import { ProofOfPossession } from './tenants/proof-of-possession.js';
 import { TenantOptions } from './tenants/tenant-options.js';
 import { Tenants } from './tenants/tenants.js';
@@ -57,6 +58,8 @@ export interface Services {
   clock: ControllableClock;
   tenants: Tenants;
   options: TenantOptions;
+  /** Features switched per tenant (the platform's /features API): the device access token. */
+  features: FeatureToggles;
   trust: TrustedCertificates;
   devices: Devices;
   bulkRegistration: BulkRegistration;
@@ -104,6 +107,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
   const crlKey = await CrlSigningKey.load(store, clock);
   const tenants = new Tenants(store);
   const options = new TenantOptions(store, config.lifespanBelowMinimum);
+  const features = new FeatureToggles(store);
   const trust = new TrustedCertificates(store, clock);
   const devices = new Devices(store, clock);
   const crl = new RevocationLists(store, clock, crlKey);
@@ -164,11 +168,13 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
     }),
     decisions,
     chains,
+    features,
     login: new DeviceLogin({
       chains,
       devices,
       tenants,
       options,
+      features,
       issuer,
       decisions,
       trustedProxies: config.trustedProxies,

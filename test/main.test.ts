@@ -52,10 +52,13 @@ t.test(
     // As `npm start` on a terminal, except the port and address, and the log format (stdout is a pipe here).
     // MQTT on a free port: test files run side by side, 8883 may be taken.
     const mqttPort = await freePort();
+    const apiPort = await freePort();
     const [node, argv] = executable([
       'serve',
       '--port',
       '0',
+      '--api-port',
+      String(apiPort),
       '--mqtt-port',
       String(mqttPort),
       '--host',
@@ -85,6 +88,7 @@ t.test(
       said
         .replaceAll(`localhost:${port}`, 'localhost:8443')
         .replaceAll(`localhost:${mqttPort}`, 'localhost:8883')
+        .replaceAll(`localhost:${apiPort}`, 'localhost:9443')
         .replace(`-p ${mqttPort} `, '-p 8883 ')
         .replace('(bound to 127.0.0.1)', '(bound to 0.0.0.0)')
         .replaceAll(password, '<generated>')

@@ -7,7 +7,7 @@ import { SqliteStore } from '../src/store/sqlite-store.js';
 import { admin } from './helpers/admin.js';
 import { TEST_NOW } from './helpers/clock.js';
 import { ALWAYS, rootCa } from './helpers/pki.js';
-import { startServerProcess } from './helpers/process.js';
+import { startServerProcess, withApiDoor } from './helpers/process.js';
 import { rawExchange } from './helpers/raw.js';
 import { basic, seedWith } from './helpers/seeds.js';
 import { INFO } from './helpers/server.js';
@@ -40,7 +40,7 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
     JSON.stringify(seedWith([{ id: 't100', domain: 'localhost', pem: ca.certificate.pem }])),
   );
   const args = ['--data-dir', join(dir, 'data'), '--seed', join(dir, 'seed.json'), '--log-level', 'warn'];
-  const server = await startServerProcess(join(dir, 'certs'), args);
+  const server = await startServerProcess(join(dir, 'certs'), await withApiDoor(args));
   t.teardown(() => server.child.kill('SIGKILL'));
 
   const auth = basic('t100/admin');
@@ -58,7 +58,8 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
         headSent = resolve;
       }),
     );
-    return rawExchange(server, {
+    // Every other request on the API door: SIGTERM finishes requests in flight on both doors.
+    return rawExchange(i % 2 === 1 ? { ...server, port: server.apiPort } : server, {
       send: (socket) => {
         const json = body(i);
         // The head and half the body now; the rest only once the server is closing. Then, on the
@@ -82,13 +83,19 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   await Promise.all(sent);
   t.equal((await admin(server, { path: '/_mock/health', auth: null })).status, 200, 'the server is up');
   server.child.kill('SIGTERM');
+  t.not(server.apiPort, 0, 'the API door is open');
   await until(async () => (await tryConnect(server.port)) === 'refused', 'the listener to close');
-  t.pass('a new connection after SIGTERM is refused');
+  await until(async () => (await tryConnect(server.apiPort)) === 'refused', 'the API door to close');
+  t.pass('a new connection after SIGTERM is refused, on both doors');
   closing();
 
   const answers = await Promise.all(requests);
   for (const [i, answer] of answers.entries()) {
-    t.match(answer.text, /^HTTP\/1\.1 200 /, `in-flight request ${i} finished with 200`);
+    t.match(
+      answer.text,
+      /^HTTP\/1\.1 200 /,
+      `in-flight request ${i} finished with 200 (${i % 2 ? 'API' : 'mTLS'} door)`,
+    );
     const second = answer.text.slice(answer.text.indexOf('HTTP/1.1', 12));
     t.match(second, /^HTTP\/1\.1 503 /, `the request after it on the same connection: 503`);
     t.match(second, /\r\nConnection: close\r\n/i, 'and the connection is closed');

@@ -1,12 +1,14 @@
 #!/bin/sh
-# The example device: gets a device access token with curl as the Cumulocity docs do, reads
-# /user/currentUser with it, logs out, and checks that the token is refused afterwards; then
+# The example device: gets a device access token with curl as the Cumulocity docs do, on the
+# mTLS door (8443), then, on the API door (C8Y_URL, the platform's 443), reads /user/currentUser with it, logs out, and checks that the token is refused afterwards; then
 # over MQTT (8883) as thin-edge.io does: a token over s/uat, itself with 100 and a measurement
 # with 200 at QoS 1, read back over REST with its token.
 # Exit code 0 when every step behaved as on the platform: the pipeline's verdict.
 set -eu
 
-C8Y_URL=${C8Y_URL:-https://c8y-mock:8443}          # the mock, as this container reaches it
+C8Y_URL=${C8Y_URL:-https://c8y-mock}               # the mock's API door, as this container reaches it
+# The token endpoint: the base URL's host on 8443, as go-c8y derives it.
+C8Y_TOKEN_URL=${C8Y_TOKEN_URL:-https://$(printf '%s' "$C8Y_URL" | sed 's#^https://\([^:/]*\).*#\1#'):8443}
 DEVICE_ID=${DEVICE_ID:-qa-device-0001}              # the device certificate's CN
 DEVICE_CERT=${DEVICE_CERT:-/pki/$DEVICE_ID.pem}
 DEVICE_KEY=${DEVICE_KEY:-/pki/$DEVICE_ID.key}
@@ -26,13 +28,13 @@ request() {
     -H "Authorization: Bearer $token" "$@" "$C8Y_URL$path"
 }
 
-step "device $DEVICE_ID asks $C8Y_URL for a device access token"
+step "device $DEVICE_ID asks $C8Y_TOKEN_URL for a device access token"
 # The Cumulocity docs' command, plus --cacert so that curl trusts the mock's server certificate.
 answer=$(curl -v --cert "$DEVICE_CERT" --key "$DEVICE_KEY" \
    --cacert "$MOCK_CA" \
    -H 'Accept: application/json' \
    -X POST \
-   "$C8Y_URL/devicecontrol/deviceAccessToken") || fail "curl could not get a token (exit $?)"
+   "$C8Y_TOKEN_URL/devicecontrol/deviceAccessToken") || fail "curl could not get a token (exit $?)"
 token=$(printf '%s' "$answer" | sed -n 's/.*"accessToken" *: *"\([^"]*\)".*/\1/p')
 [ -n "$token" ] || fail "no accessToken in the answer: $answer"
 echo "device token: $token"

@@ -32,7 +32,7 @@ function credentials(request: FastifyRequest): string | undefined {
 /** Path parameters name a tenant: an administrator may act only on their own. */
 export function assertOwnTenant(principal: Principal | undefined, tenantId: string): void {
   if (!principal || principal.tenant.id !== tenantId) {
-    throw new Forbidden('Access is denied', {
+    throw new Forbidden('Access is denied.', {
       reason: `${principal?.kind === 'user' ? principal.userName : 'caller'} of tenant ${principal?.tenant.id} acted on tenant ${tenantId}`,
     });
   }
@@ -61,7 +61,7 @@ export class RequestAuth {
   readonly administrator: PreHandler = async (request) => {
     const principal = await this.authenticate(request);
     if (principal.kind !== 'user') {
-      throw new Forbidden('Access is denied', {
+      throw new Forbidden('Access is denied.', {
         reason: `device ${principal.claims.sub} used an administration API`,
       });
     }

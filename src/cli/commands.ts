@@ -257,10 +257,13 @@ export function tokenCommand(context: CliContext): Command {
   urlOption(command)
     .requiredOption(
       '--cert <file>',
-      'the device certificate (a chain file, leaf first, sends the chain in TLS)',
+      'the device certificate (a chain file, leaf first: its issuers go in X-Ssl-Cert-Chain and the handshake)',
     )
     .requiredOption('--key <file>', 'the device’s private key')
-    .option('--chain <file>', 'issuers to send in X-Ssl-Cert-Chain (a leaf in the file is left out)')
+    .option(
+      '--chain <file>',
+      'issuers to send in X-Ssl-Cert-Chain instead of those of --cert (a leaf in the file is left out)',
+    )
     .option('--quiet', 'print only the token (for scripts)')
     .action(async (options, command: Command) => {
       await (await import('./token.js')).token(withUrlSource(options, command), context);

@@ -11,7 +11,11 @@ export interface TokenOptions {
   urlFrom?: UrlSource;
   cert: string;
   key: string;
-  /** Issuers sent in X-Ssl-Cert-Chain; the leaf, if the file has it, is left out. */
+  /**
+   * Issuers sent in X-Ssl-Cert-Chain; the leaf, if the file has it, is left out. Default: the
+   * certificates after the leaf in the certificate file, since the platform takes only the leaf
+   * from the handshake.
+   */
   chain?: string;
   cacert?: string;
   quiet?: boolean;
@@ -31,9 +35,9 @@ export async function token(options: TokenOptions, context: CliContext): Promise
   const leaf = certificates[0]!;
   const key = readPrivateKey(options.key);
   assertKeyMatches(leaf, key, options.key, options.cert);
-  const issuers = options.chain
-    ? readCertificates(options.chain, 'chain file').filter((c) => c.fingerprint !== leaf.fingerprint)
-    : [];
+  const issuers = (
+    options.chain ? readCertificates(options.chain, 'chain file') : certificates.slice(1)
+  ).filter((c) => c.fingerprint !== leaf.fingerprint);
   const ca = serverTrust(options.cacert);
   const target = endpoint(url, '/devicecontrol/deviceAccessToken');
   const response = await send({

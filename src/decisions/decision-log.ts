@@ -23,9 +23,10 @@ export type Door = 'rest' | 'mqtt' | 'est';
 export interface MqttDetail {
   /**
    * Where it happened: the TLS handshake (no CONNACK), CONNECT, a PUBLISH or
-   * SUBSCRIBE of the device, a packet too large, an operation delivered to it.
+   * SUBSCRIBE of the device, a packet too large, an operation delivered to it, a session the
+   * mock ended (its device user disabled).
    */
-  stage: 'handshake' | 'connect' | 'publish' | 'subscribe' | 'packet' | 'deliver';
+  stage: 'handshake' | 'connect' | 'publish' | 'subscribe' | 'packet' | 'deliver' | 'session';
   /** The client ID as the device sent it. */
   clientId?: string | undefined;
   /** How the session authenticated. */
@@ -67,6 +68,8 @@ export interface Decision {
   time: number;
   /** Where the device came in. */
   door: Door;
+  /** The HTTPS listener of a REST decision: the mTLS door (8443) or the API door (443). */
+  listener?: 'mtls' | 'api' | undefined;
   outcome: Outcome;
   /** The HTTP status of the verdict (REST: the answer; MQTT: what REST would have answered, 200 for success). */
   status: number;

@@ -37,14 +37,14 @@ export const hasRole = (actor: Actor, role: Role): boolean => actor.roles.has(ro
 /** Allowed when the actor has `role` or owns what is acted on; otherwise the platform's 403. */
 export function requireRoleOrOwner(actor: Actor, role: Role, owner: string | undefined, what: string): void {
   if (hasRole(actor, role) || (owner !== undefined && owner === actor.userName)) return;
-  throw new Forbidden('Access is denied', {
+  throw new Forbidden('Access is denied.', {
     reason: `${actor.userName} of ${actor.tenantId} has no ${role} and does not own ${what}${owner ? ` (owner ${owner})` : ''}`,
   });
 }
 
 export function requireRole(actor: Actor, role: Role, action: string): void {
   if (hasRole(actor, role)) return;
-  throw new Forbidden('Access is denied', {
+  throw new Forbidden('Access is denied.', {
     reason: `${actor.userName} of ${actor.tenantId} has no ${role} to ${action}`,
   });
 }

@@ -107,7 +107,9 @@ export class Inventory {
 
   #create(actor: Actor, document: Document): ManagedObjectRecord {
     if (!hasRole(actor, 'ROLE_INVENTORY_ADMIN') && !hasRole(actor, 'ROLE_INVENTORY_CREATE')) {
-      throw new Forbidden('Access is denied', { reason: `${actor.userName} may not create managed objects` });
+      throw new Forbidden('Access is denied.', {
+        reason: `${actor.userName} may not create managed objects`,
+      });
     }
     const externalIds = this.#externalIdsToBind(actor, document.externalIds);
     const now = this.#clock.now();
@@ -220,7 +222,7 @@ export class Inventory {
     }
     const owner = stringField(document, 'owner');
     if (owner !== undefined && owner !== record.owner && !hasRole(actor, 'ROLE_INVENTORY_ADMIN')) {
-      throw new Forbidden('Access is denied', {
+      throw new Forbidden('Access is denied.', {
         reason: `${actor.userName} may not hand managed object ${id} to ${owner}`,
       });
     }

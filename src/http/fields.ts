@@ -56,9 +56,17 @@ export class BodyReader {
     this.fail(`Field ${name} must be true or false; got ${describe(value)}.`);
   }
 
-  oneOf<T extends string>(object: JsonObject, name: string, allowed: readonly T[]): T | undefined {
+  oneOf<T extends string>(
+    object: JsonObject,
+    name: string,
+    allowed: readonly T[],
+    options: { required?: boolean } = {},
+  ): T | undefined {
     const value = object[name];
-    if (value === undefined) return undefined;
+    if (value === undefined) {
+      if (options.required) this.fail(`Field ${name} is required: one of ${allowed.join(', ')}.`);
+      return undefined;
+    }
     if (typeof value !== 'string' || !allowed.includes(value as T)) {
       this.fail(`Field ${name} must be one of ${allowed.join(', ')}; got ${describe(value)}.`);
     }

@@ -8,6 +8,7 @@ export const MEDIA = {
   json: 'application/json',
   error: `${ERROR_CONTENT_TYPE};charset=UTF-8;ver=0.9`,
   currentUser: vnd('currentuser'),
+  user: vnd('user'),
   currentTenant: vnd('currenttenant'),
   option: vnd('option'),
   optionCollection: vnd('optioncollection'),

@@ -68,13 +68,28 @@ function wholeNumber(
   return Number(value);
 }
 
-/** Reads currentPage, pageSize, withTotalElements and withTotalPages; a bad value is a 400 that names it. */
+/**
+ * Whether a query asks for the records between a lower and an upper boundary (`dateFrom`–`dateTo`,
+ * `createdFrom`–`createdTo`, …): a boundary parameter given.
+ */
+export function isRangeQuery(query: Query): boolean {
+  return Object.entries(query).some(
+    ([name, value]) => /.(From|To)$/.test(name) && value !== undefined && value !== '',
+  );
+}
+
+/**
+ * Reads currentPage, pageSize, withTotalElements and withTotalPages; a bad value is a 400 that names it.
+ * `totalPages` "is returned by default except when an operation retrieves all records where values
+ * are between an upper and lower boundary" (the 2026 OpenAPI, pageStatistics); `totalElements` only
+ * with `withTotalElements=true`.
+ */
 export function parsePaging(query: Query, resource: string): Paging {
   return {
     currentPage: wholeNumber(query, 'currentPage', resource, 1, 999_999_999, 1),
     pageSize: wholeNumber(query, 'pageSize', resource, 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
     withTotalElements: booleanQuery(query, 'withTotalElements', resource),
-    withTotalPages: booleanQuery(query, 'withTotalPages', resource),
+    withTotalPages: booleanQuery(query, 'withTotalPages', resource, !isRangeQuery(query)),
   };
 }
 

@@ -37,11 +37,21 @@ export function trustedCertificateJson(
   };
 }
 
+/**
+ * An option's value as the platform shows it: a `credentials.` key's value is stored encrypted and
+ * shown as `<<Encrypted>>` to anyone but the microservice owning the category (the OpenAPI's
+ * "Encrypted credentials"); the mock has no microservices, so to everyone.
+ */
+export function shownOptionValue(option: Pick<OptionRecord, 'key' | 'value'>): string {
+  return option.key.startsWith('credentials.') ? ENCRYPTED_OPTION_VALUE : option.value;
+}
+export const ENCRYPTED_OPTION_VALUE = '<<Encrypted>>';
+
 export function optionJson(option: OptionRecord, origin: string) {
   return {
     category: option.category,
     key: option.key,
-    value: option.value,
+    value: shownOptionValue(option),
     self: `${origin}/tenant/options/${encodeURIComponent(option.category)}/${encodeURIComponent(option.key)}`,
   };
 }

@@ -44,6 +44,11 @@ export class ChainCheck {
     return this.verify({ tls: [], header: chain, forwarded: true }, tenantId);
   }
 
+  /** Whether a certificate is itself a trusted certificate of some tenant (whatever its status). */
+  isTrusted(certificate: Certificate): boolean {
+    return this.#deps.trust.index().bySha256(certificate.sha256) !== undefined;
+  }
+
   /** The offline CRL rule: the tenant turned the check on, and the serial is on its list. */
   #revokedOffline(tenantId: string, certificate: Certificate): boolean {
     const { options, crl } = this.#deps;

@@ -4,6 +4,7 @@ import type { Certificate } from '../pki/certificate.js';
 import type { PresentedChain } from '../pki/chain-verifier.js';
 import type { Anchor } from '../pki/trust-index.js';
 import type { DeviceRecord, Devices } from '../tenants/devices.js';
+import { DEVICE_ACCESS_TOKEN_FEATURE, type FeatureToggles } from '../tenants/feature-toggles.js';
 import type { TenantOptions } from '../tenants/tenant-options.js';
 import type { TenantRecord, Tenants } from '../tenants/tenants.js';
 import type { IssuedToken, TokenIssuer } from '../tokens/token-issuer.js';
@@ -18,6 +19,15 @@ export interface LoginAttempt {
   handshake: readonly Buffer[];
   /** The chain sent along with the request (REST: the X-Ssl-Cert-Chain value); none on MQTT. */
   forwardedChain?: string | undefined;
+  /**
+   * Whether the issuers the handshake carried count. The platform's TLS front door hands on the
+   * device certificate alone, so the REST door takes only the leaf from the handshake (issuers
+   * come from X-Ssl-Cert-Chain or are trusted directly) unless `--accept-handshake-chain`; the
+   * MQTT door has no header and takes them. Default: the leaf only.
+   */
+  handshakeIssuers?: boolean | undefined;
+  /** The HTTPS listener a REST request came through: the mTLS door or the API door (no client certificates). */
+  listener?: 'mtls' | 'api' | undefined;
   remoteAddress?: string | undefined;
   /**
    * The device identifier the device claims besides its certificate (MQTT: the
@@ -68,6 +78,7 @@ export interface DeviceLoginDeps {
   devices: Devices;
   tenants: Tenants;
   options: TenantOptions;
+  features: FeatureToggles;
   issuer: TokenIssuer;
   decisions: DecisionLog;
   /** SHA-1 fingerprints of TLS-terminating proxies: their forwarded chain names the device, leaf included. */
@@ -109,6 +120,22 @@ export class DeviceLogin {
     const decision = draft(attempt, 401);
     try {
       const verdict = this.#chain(attempt, decision);
+      // The REST token endpoint's feature: refused before the device is registered.
+      if (attempt.door === 'rest') {
+        const tenantId = verdict.anchor.tenantId;
+        if (!this.#deps.features.isActive(tenantId, DEVICE_ACCESS_TOKEN_FEATURE)) {
+          // The OpenAPI's deviceAccessTokenNotFound: the error type is "Not Found" alone.
+          throw new C8yError(
+            404,
+            'Not Found',
+            'This feature is disabled, please contact system administrator.',
+            {
+              rule: 'feature-enabled',
+              reason: `the feature ${DEVICE_ACCESS_TOKEN_FEATURE} is switched off for tenant ${tenantId} (PUT /features/${DEVICE_ACCESS_TOKEN_FEATURE}/by-tenant with "active": true switches it on)`,
+            },
+          );
+        }
+      }
       const cn = verdict.leaf.commonNames[0];
       if (attempt.claimedId !== undefined && attempt.claimedId !== cn) {
         throw new Unauthorized(UNAUTHORIZED.chain, {
@@ -118,6 +145,12 @@ export class DeviceLogin {
       }
       const { device, registered } = this.#deps.devices.resolve(verdict.leaf, verdict.anchor);
       decision.externalId = device.externalId;
+      if (device.enabled === false) {
+        throw new Unauthorized(UNAUTHORIZED.disabled, {
+          rule: 'user-enabled',
+          reason: `the device user ${device.userName} of tenant ${device.tenantId} is disabled (PUT /user/${device.tenantId}/users/${device.userName} with "enabled": true enables it)`,
+        });
+      }
       const tenant = this.#deps.tenants.get(device.tenantId)!;
       const session = {
         door: attempt.door,
@@ -141,6 +174,14 @@ export class DeviceLogin {
       { tenantId: tenant.id, domain: tenant.domain, userName: device.userName },
       this.#deps.options.lifespanSeconds(tenant.id),
     );
+  }
+
+  /**
+   * Hears each device whose user was disabled: a door with open connections ends the device's
+   * (MQTT); a REST request finds it refused at its next token or token use. Returns the unsubscribe function.
+   */
+  onDeviceDisabled(listener: (device: DeviceRecord) => void): () => void {
+    return this.#deps.devices.onDisabled(listener);
   }
 
   /** Authenticates and issues the token; the decision is recorded whatever happens. */
@@ -172,13 +213,41 @@ export class DeviceLogin {
 
   /** The chain's verdict, described in the decision; a failed rule is the platform's 401. */
   #chain(attempt: LoginAttempt, decision: DecisionDraft): { leaf: Certificate; anchor: Anchor } {
-    const presented = this.#read(attempt);
+    const whole = this.#read(attempt);
+    // Node appends issuers from the server's CA list (trusted certificates) to the handshake's
+    // chain: those are trusted directly, as on the platform; only what the device sent is left out.
+    const presented =
+      attempt.handshakeIssuers === true
+        ? whole
+        : {
+            ...whole,
+            tls: whole.tls.filter((certificate, i) => i === 0 || this.#deps.chains.isTrusted(certificate)),
+          };
     const verdict = this.#deps.chains.verify(presented);
     describeChain(decision, verdict, presented);
     if (!verdict.ok || !verdict.leaf || !verdict.anchor) {
-      throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason: verdict.reason });
+      const handshakeOnly = verdict.rule === 'trusted-anchor' && this.#anchoredByHandshake(whole, presented);
+      if (handshakeOnly) {
+        const reason = handshakeChainReason(whole.tls[0]!);
+        decision.chainChecks = [
+          ...(decision.chainChecks ?? []),
+          { rule: 'handshake-chain', ok: false, message: reason },
+        ];
+        throw new Unauthorized(UNAUTHORIZED.chain, { rule: 'handshake-chain', reason });
+      }
+      const reason =
+        verdict.rule === 'certificate-present' && attempt.listener === 'api'
+          ? `${verdict.reason}; this is the API door, which asks for no client certificate (the platform's port 443): request the token on the mTLS door (the platform's 8443)`
+          : verdict.reason;
+      throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason });
     }
     return { leaf: verdict.leaf, anchor: verdict.anchor };
+  }
+
+  /** Whether the issuers left out of the handshake would have reached a trusted certificate. */
+  #anchoredByHandshake(whole: PresentedChain, presented: PresentedChain): boolean {
+    if (whole.tls.length === presented.tls.length) return false;
+    return this.#deps.chains.verify(whole).anchor !== undefined;
   }
 
   /** The certificates from the handshake and the forwarded chain; an unreadable one is a 400. */
@@ -208,9 +277,14 @@ export class DeviceLogin {
   }
 }
 
+/** Why a chain that only the handshake carried is refused, and how to send it instead. */
+const handshakeChainReason = (leaf: Certificate): string =>
+  `the issuers of ${leaf.label} were sent only in the TLS handshake, and the platform takes only the device certificate from the handshake: send the issuers up to a trusted certificate in the X-Ssl-Cert-Chain header (PEM bodies, or the whole chain, leaf first), or upload the device certificate's immediate issuer as a trusted certificate (serve --accept-handshake-chain takes the handshake's issuers, as a proxy forwarding the whole chain would need)`;
+
 /** A decision that stays a refusal with `status` unless the login gets further. */
-const draft = ({ door, remoteAddress }: LoginAttempt, status: number): DecisionDraft => ({
+const draft = ({ door, listener, remoteAddress }: LoginAttempt, status: number): DecisionDraft => ({
   door,
+  ...(listener ? { listener } : {}),
   outcome: 'refused',
   status,
   remoteAddress,

@@ -101,6 +101,7 @@ export class ConnectRules {
     const authentication = this.#deps.login.authenticate({
       door: 'mqtt',
       handshake: request.handshake,
+      handshakeIssuers: true,
       remoteAddress: request.remoteAddress,
       claimedId: deviceId,
     });

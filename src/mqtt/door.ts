@@ -10,6 +10,7 @@ import type { Faults } from '../faults/faults.js';
 import { partyOfChain } from '../faults/party.js';
 import type { DeviceLogin } from '../login/device-login.js';
 import type { TrustIndex } from '../pki/trust-index.js';
+import type { DeviceRecord } from '../tenants/devices.js';
 import type { Tenants } from '../tenants/tenants.js';
 import type { TrustRegistry } from '../tenants/trusted-certificates.js';
 import { followTrust } from '../tls/follow-trust.js';
@@ -131,6 +132,7 @@ export class MqttDoor {
     this.#unsubscribe.push(
       followTrust(this.server, options.credentials, deps.trust, deps.log),
       deps.trust.onChange((index) => this.#dropWithdrawn(index)),
+      deps.login.onDeviceDisabled((device) => this.#dropDisabled(device)),
       new OperationDelivery({
         inventory: deps.inventory,
         operations: deps.operations,
@@ -198,6 +200,8 @@ export class MqttDoor {
       const verdict = this.#deps.login.checkChain({
         door: 'mqtt',
         handshake,
+        // MQTT has no X-Ssl-Cert-Chain: the handshake is where a device's issuers can come from.
+        handshakeIssuers: true,
         remoteAddress: socket.remoteAddress,
       });
       if (!verdict.ok) {
@@ -480,6 +484,28 @@ export class MqttDoor {
         session.close();
       }
     }
+  }
+
+  /** A device user disabled: its connection ends, as its tokens are refused from now on. */
+  #dropDisabled(device: DeviceRecord): void {
+    const session = this.#deps.sessions.get(device.tenantId, device.externalId);
+    if (!session || session.userName !== device.userName) return;
+    this.#deps.log.info(
+      { tenant: device.tenantId, device: device.externalId },
+      'mqtt: the device user was disabled; its connection is closed',
+    );
+    this.#deps.decisions.record({
+      door: 'mqtt',
+      outcome: 'refused',
+      status: 401,
+      tenantId: device.tenantId,
+      externalId: device.externalId,
+      rule: 'user-enabled',
+      reason: `the device user ${device.userName} was disabled: its connection was closed`,
+      mqtt: { stage: 'session', clientId: session.clientId, auth: session.auth },
+    });
+    this.#deps.sessions.remove(session);
+    session.close();
   }
 
   #connectRequest(client: Client, packet: ConnectPacket) {

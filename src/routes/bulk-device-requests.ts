@@ -4,6 +4,7 @@ import { BadRequest } from '../errors.js';
 import { readCsv } from '../http/csv.js';
 import { MEDIA } from '../http/media-types.js';
 import { readUpload } from '../http/multipart.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 import type { BulkRegistration } from '../tenants/bulk-registration.js';
 import { readBulkRegistration } from './bulk-registration-csv.js';
 
@@ -12,7 +13,11 @@ const RESOURCE = 'devicecontrol';
 /** POST /devicecontrol/bulkNewDeviceRequests: register devices in advance from a CSV file. */
 export async function bulkDeviceRequestRoutes(
   app: FastifyInstance,
-  { auth, bulkRegistration }: { auth: RequestAuth; bulkRegistration: BulkRegistration },
+  {
+    auth,
+    bulkRegistration,
+    responseBody,
+  }: { auth: RequestAuth; bulkRegistration: BulkRegistration; responseBody: ResponseBodyPolicy },
 ) {
   app.post(
     '/devicecontrol/bulkNewDeviceRequests',
@@ -33,7 +38,11 @@ export async function bulkDeviceRequestRoutes(
         { tenant: tenant.id, created: result.numberOfCreated, failed: result.numberOfFailed },
         'bulk device registration',
       );
-      return reply.status(201).type(MEDIA.bulkNewDeviceRequest).send(result);
+      return sendWritten(request, reply, responseBody, {
+        status: 201,
+        type: MEDIA.bulkNewDeviceRequest,
+        body: () => result,
+      });
     },
   );
 }

@@ -4,6 +4,7 @@ import type { CertificateAuthorities } from '../enrollment/certificate-authoriti
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { trustedCertificateJson } from '../http/representations.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 
 /**
  * /certificate-authority: the tenant's own CA, made and renewed here, read,
@@ -11,7 +12,11 @@ import { trustedCertificateJson } from '../http/representations.js';
  */
 export async function certificateAuthorityRoutes(
   app: FastifyInstance,
-  { auth, authorities }: { auth: RequestAuth; authorities: CertificateAuthorities },
+  {
+    auth,
+    authorities,
+    responseBody,
+  }: { auth: RequestAuth; authorities: CertificateAuthorities; responseBody: ResponseBodyPolicy },
 ) {
   const options = { preHandler: auth.administrator, config: { resource: 'Certificate Authority (CA)' } };
   const tenantOf = (request: FastifyRequest) => request.principal!.tenant;
@@ -23,10 +28,11 @@ export async function certificateAuthorityRoutes(
       { tenant: tenant.id, fingerprint: created.record.fingerprint },
       'tenant certificate authority created',
     );
-    return reply
-      .status(201)
-      .type(MEDIA.json)
-      .send(trustedCertificateJson(created, origin(request, tenant.domain)));
+    return sendWritten(request, reply, responseBody, {
+      status: 201,
+      type: MEDIA.json,
+      body: () => trustedCertificateJson(created, origin(request, tenant.domain)),
+    });
   });
 
   app.post('/certificate-authority/renew', options, async (request, reply) => {
@@ -36,9 +42,10 @@ export async function certificateAuthorityRoutes(
       { tenant: tenant.id, fingerprint: renewed.record.fingerprint },
       'tenant certificate authority renewed',
     );
-    return reply
-      .status(201)
-      .type(MEDIA.json)
-      .send(trustedCertificateJson(renewed, origin(request, tenant.domain)));
+    return sendWritten(request, reply, responseBody, {
+      status: 201,
+      type: MEDIA.json,
+      body: () => trustedCertificateJson(renewed, origin(request, tenant.domain)),
+    });
   });
 }

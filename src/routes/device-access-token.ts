@@ -1,17 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import type { HttpDoor } from '../http/doors.js';
 import { MEDIA } from '../http/media-types.js';
 import type { PeerCertificates } from '../http/peer-certificates.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 import type { DeviceLogin } from '../login/device-login.js';
 
 export interface DeviceAccessTokenOptions {
   login: DeviceLogin;
+  /** The door this route is served on; the API door has no client certificates. */
+  door: HttpDoor;
   peerCertificates: PeerCertificates;
+  /** Whether issuers that only the TLS handshake carried count (`--accept-handshake-chain`). */
+  acceptHandshakeChain: boolean;
+  responseBody: ResponseBodyPolicy;
 }
 
 /** POST /devicecontrol/deviceAccessToken: the REST door of the device login. */
 export async function deviceAccessTokenRoutes(
   app: FastifyInstance,
-  { login, peerCertificates }: DeviceAccessTokenOptions,
+  { login, door, peerCertificates, acceptHandshakeChain, responseBody }: DeviceAccessTokenOptions,
 ) {
   app.post(
     '/devicecontrol/deviceAccessToken',
@@ -20,8 +27,10 @@ export async function deviceAccessTokenRoutes(
       const header = request.headers['x-ssl-cert-chain'];
       const verdict = await login.login({
         door: 'rest',
+        listener: door,
         handshake: peerCertificates(request),
         forwardedChain: typeof header === 'string' ? header : undefined,
+        handshakeIssuers: acceptHandshakeChain,
         remoteAddress: request.ip,
       });
       if (!verdict.ok) throw verdict.error;
@@ -39,7 +48,12 @@ export async function deviceAccessTokenRoutes(
           ? `token reused for ${device.userName} (asked again before half its lifetime)`
           : `token issued to ${device.userName}${session.registered ? ' (auto-registered now)' : ''}`,
       );
-      return reply.type(MEDIA.json).send({ accessToken: token.record.jwt });
+      // The OpenAPI lists Accept here as on every POST: without it the answer is empty, as the platform's rule says.
+      return sendWritten(request, reply, responseBody, {
+        status: 200,
+        type: MEDIA.json,
+        body: () => ({ accessToken: token.record.jwt }),
+      });
     },
   );
 }

@@ -8,6 +8,7 @@ import { BodyReader } from '../http/fields.js';
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { pageOf, parsePaging } from '../http/paging.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 
 const RESOURCE = 'devicecontrol';
 type Query = Record<string, string | string[] | undefined>;
@@ -20,7 +21,17 @@ type Query = Record<string, string | string[] | undefined>;
  */
 export async function newDeviceRequestRoutes(
   app: FastifyInstance,
-  { auth, enrollment, requests }: { auth: RequestAuth; enrollment: Enrollment; requests: EnrollmentRequests },
+  {
+    auth,
+    enrollment,
+    requests,
+    responseBody,
+  }: {
+    auth: RequestAuth;
+    enrollment: Enrollment;
+    requests: EnrollmentRequests;
+    responseBody: ResponseBodyPolicy;
+  },
 ) {
   const body = new BodyReader(RESOURCE);
   const options = { preHandler: auth.administrator, config: { resource: RESOURCE } };
@@ -74,7 +85,11 @@ export async function newDeviceRequestRoutes(
       source: 'request',
     });
     request.log.info({ tenant: principal.tenant.id, device: externalId }, 'device registered for enrollment');
-    return reply.status(201).type(MEDIA.newDeviceRequest).send(json(request, record));
+    return sendWritten(request, reply, responseBody, {
+      status: 201,
+      type: MEDIA.newDeviceRequest,
+      body: () => json(request, record),
+    });
   });
 
   app.get<{ Querystring: Query }>(collection, options, async (request, reply) => {

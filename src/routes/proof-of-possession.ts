@@ -4,6 +4,7 @@ import { Forbidden } from '../errors.js';
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { trustedCertificateJson } from '../http/representations.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 import type { ProofOfPossession } from '../tenants/proof-of-possession.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
 
@@ -15,12 +16,13 @@ export interface ProofOfPossessionOptions {
   auth: RequestAuth;
   trust: TrustedCertificates;
   proofOfPossession: ProofOfPossession;
+  responseBody: ResponseBodyPolicy;
 }
 
 /** /tenant/tenants/{tenantId}/trusted-certificates-pop/{fingerprint}/…: proof of possession. */
 export async function proofOfPossessionRoutes(
   app: FastifyInstance,
-  { auth, trust, proofOfPossession: pop }: ProofOfPossessionOptions,
+  { auth, trust, proofOfPossession: pop, responseBody }: ProofOfPossessionOptions,
 ) {
   const options = { preHandler: auth.administrator, config: { resource: RESOURCE } };
   const path = '/tenant/tenants/:tenantId/trusted-certificates-pop/:fingerprint';
@@ -35,7 +37,11 @@ export async function proofOfPossessionRoutes(
     const { tenantId, fingerprint, base } = access(request);
     const certificate = pop.issueCode(tenantId, fingerprint);
     request.log.info({ tenant: tenantId, fingerprint }, 'proof-of-possession verification code issued');
-    return reply.type(MEDIA.json).send(trustedCertificateJson(certificate, base));
+    return sendWritten(request, reply, responseBody, {
+      status: 200,
+      type: MEDIA.json,
+      body: () => trustedCertificateJson(certificate, base),
+    });
   });
 
   app.post<{ Params: Params }>(`${path}/pop`, options, async (request, reply) => {
@@ -49,14 +55,18 @@ export async function proofOfPossessionRoutes(
         : undefined;
     const certificate = pop.prove(tenantId, fingerprint, signed);
     request.log.info({ tenant: tenantId, fingerprint }, 'proof of possession accepted');
-    return reply.type(MEDIA.json).send(trustedCertificateJson(certificate, base));
+    return sendWritten(request, reply, responseBody, {
+      status: 200,
+      type: MEDIA.json,
+      body: () => trustedCertificateJson(certificate, base),
+    });
   });
 
   app.post<{ Params: Params }>(`${path}/confirmed`, options, async (request) => {
     const { tenantId, fingerprint } = access(request);
     trust.get(tenantId, fingerprint);
     // Only the management tenant may confirm a certificate without a proof; the mock's tenants are all ordinary.
-    throw new Forbidden('Access is denied', {
+    throw new Forbidden('Access is denied.', {
       reason: `confirming a certificate is for the management tenant; ${tenantId} is an ordinary tenant (use verification-code and pop)`,
     });
   });

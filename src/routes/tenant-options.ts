@@ -4,7 +4,8 @@ import { BodyReader, type JsonObject } from '../http/fields.js';
 import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { pageOf, parsePaging } from '../http/paging.js';
-import { optionJson } from '../http/representations.js';
+import { optionJson, shownOptionValue } from '../http/representations.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 import type { OptionRecord, TenantOptions } from '../tenants/tenant-options.js';
 
 const RESOURCE = 'options';
@@ -16,7 +17,11 @@ type Query = Record<string, string | string[] | undefined>;
 /** /tenant/options: the tenant's category/key/value settings, values always strings. */
 export async function tenantOptionRoutes(
   app: FastifyInstance,
-  { auth, options }: { auth: RequestAuth; options: TenantOptions },
+  {
+    auth,
+    options,
+    responseBody,
+  }: { auth: RequestAuth; options: TenantOptions; responseBody: ResponseBodyPolicy },
 ) {
   const body = new BodyReader(RESOURCE);
   const routeOptions = { preHandler: auth.administrator, config: { resource: RESOURCE } };
@@ -40,7 +45,7 @@ export async function tenantOptionRoutes(
       options
         .list(tenantId)
         .filter((option) => option.category === category)
-        .map((option) => [option.key, option.value]),
+        .map((option) => [option.key, shownOptionValue(option)]),
     );
 
   app.get<{ Querystring: Query }>('/tenant/options', routeOptions, async (request, reply) => {
@@ -73,7 +78,11 @@ export async function tenantOptionRoutes(
       value: optionValue(payload.value, 'value'),
     });
     request.log.info({ tenant: tenant.id, category: option.category, key: option.key }, 'option set');
-    return reply.type(MEDIA.option).send(optionJson(option, origin(request, tenant.domain)));
+    return sendWritten(request, reply, responseBody, {
+      status: 200,
+      type: MEDIA.option,
+      body: () => optionJson(option, origin(request, tenant.domain)),
+    });
   });
 
   app.get<{ Params: CategoryParams }>('/tenant/options/:category', routeOptions, async (request, reply) => {
@@ -91,7 +100,11 @@ export async function tenantOptionRoutes(
     });
     options.setAll(records);
     request.log.info({ tenant: tenant.id, category, keys: records.map((r) => r.key) }, 'options set');
-    return reply.type(MEDIA.option).send(categoryMap(tenant.id, category));
+    return sendWritten(request, reply, responseBody, {
+      status: 200,
+      type: MEDIA.option,
+      body: () => categoryMap(tenant.id, category),
+    });
   });
 
   app.get<{ Params: OptionParams }>(
@@ -120,7 +133,11 @@ export async function tenantOptionRoutes(
         value: optionValue(body.object(request.body).value, 'value'),
       });
       request.log.info({ tenant: tenant.id, category, key }, 'option set');
-      return reply.type(MEDIA.option).send(optionJson(option, origin(request, tenant.domain)));
+      return sendWritten(request, reply, responseBody, {
+        status: 200,
+        type: MEDIA.option,
+        body: () => optionJson(option, origin(request, tenant.domain)),
+      });
     },
   );
 

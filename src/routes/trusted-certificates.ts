@@ -5,6 +5,7 @@ import { origin } from '../http/links.js';
 import { MEDIA } from '../http/media-types.js';
 import { booleanQuery, pageOf, parsePaging } from '../http/paging.js';
 import { trustedCertificateJson } from '../http/representations.js';
+import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 import {
   CERTIFICATE_STATUSES,
   type TrustedCertificateInput,
@@ -21,7 +22,11 @@ type Query = Record<string, string | string[] | undefined>;
 /** /tenant/tenants/{tenantId}/trusted-certificates: whom a tenant trusts. */
 export async function trustedCertificateRoutes(
   app: FastifyInstance,
-  { auth, trust }: { auth: RequestAuth; trust: TrustedCertificates },
+  {
+    auth,
+    trust,
+    responseBody,
+  }: { auth: RequestAuth; trust: TrustedCertificates; responseBody: ResponseBodyPolicy },
 ) {
   const body = new BodyReader(RESOURCE);
   const options = { preHandler: auth.administrator, config: { resource: RESOURCE } };
@@ -65,7 +70,11 @@ export async function trustedCertificateRoutes(
       { tenant: tenantId, fingerprint: added.record.fingerprint },
       'trusted certificate added',
     );
-    return reply.status(201).type(MEDIA.json).send(trustedCertificateJson(added, base));
+    return sendWritten(request, reply, responseBody, {
+      status: 201,
+      type: MEDIA.json,
+      body: () => trustedCertificateJson(added, base),
+    });
   });
 
   app.post<{ Params: TenantParams; Querystring: Query }>(
@@ -78,10 +87,11 @@ export async function trustedCertificateRoutes(
       const inputs = items.map((item, i) => uploadInput(body.object(item, `certificates[${i}]`)));
       const added = trust.addAll(tenantId, inputs);
       request.log.info({ tenant: tenantId, count: added.length }, 'trusted certificates added in bulk');
-      return reply
-        .status(201)
-        .type(MEDIA.json)
-        .send({ certificates: added.map((certificate) => trustedCertificateJson(certificate, base)) });
+      return sendWritten(request, reply, responseBody, {
+        status: 201,
+        type: MEDIA.json,
+        body: () => ({ certificates: added.map((certificate) => trustedCertificateJson(certificate, base)) }),
+      });
     },
   );
 
@@ -100,7 +110,11 @@ export async function trustedCertificateRoutes(
       { tenant: tenantId, fingerprint: updated.record.fingerprint, status: updated.record.status },
       'trusted certificate updated',
     );
-    return reply.type(MEDIA.json).send(trustedCertificateJson(updated, base));
+    return sendWritten(request, reply, responseBody, {
+      status: 200,
+      type: MEDIA.json,
+      body: () => trustedCertificateJson(updated, base),
+    });
   });
 
   app.delete<{ Params: CertificateParams }>(single, options, async (request, reply) => {
@@ -117,7 +131,8 @@ export async function trustedCertificateRoutes(
     return {
       certInPemFormat: body.string(object, 'certInPemFormat', { required: true, nonEmpty: true })!,
       name: body.string(object, 'name', { nonEmpty: true }),
-      status: body.oneOf(object, 'status', CERTIFICATE_STATUSES),
+      // Required in the OpenAPI (UploadedTrustedCertificate: certInPemFormat and status).
+      status: body.oneOf(object, 'status', CERTIFICATE_STATUSES, { required: true }),
       autoRegistrationEnabled: body.boolean(object, 'autoRegistrationEnabled'),
     };
   }

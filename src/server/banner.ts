@@ -3,7 +3,12 @@ import { CACERT_ENV, HOST_ENV } from '../cli/defaults.js';
 /** What the start-up banner tells: where the mock listens and how to use it. */
 export interface BannerFacts {
   version: string;
+  /** The mTLS door's port. */
   port: string;
+  /** The API door's port, undefined when it is off. */
+  apiPort?: string | undefined;
+  /** What the mTLS door serves (default: every API). */
+  mtlsServes?: 'all' | 'token' | undefined;
   /** The MQTT door's port, undefined when it is off. */
   mqttPort?: string | undefined;
   host: string;
@@ -20,10 +25,17 @@ export interface BannerFacts {
 
 /** The banner's lines, one listener or hint each: a new door adds its line here. */
 export function bannerLines(facts: BannerFacts): string[] {
-  const { port } = facts;
+  const { port, apiPort } = facts;
+  const tokenOnly = facts.mtlsServes === 'token';
+  // The dashboard and the administration APIs: the API door when it is open.
+  const webPort = apiPort ?? port;
   const lines = [
     '',
     `c8y-mtls-mock ${facts.version} listening on https://localhost:${port} (bound to ${facts.host})`,
+    `  mTLS door (client certificates): the token endpoint${tokenOnly ? ' alone' : ' and every API'}`,
+    ...(apiPort === undefined
+      ? []
+      : [`  API door (no client certificates) on https://localhost:${apiPort}: every API and the dashboard`]),
     ...(facts.mqttPort === undefined
       ? []
       : [
@@ -39,7 +51,7 @@ export function bannerLines(facts: BannerFacts): string[] {
     facts.generatedAdminSecret === undefined
       ? '  control API (/_mock): secret from --admin-secret'
       : `  control API (/_mock): Authorization: Bearer ${facts.generatedAdminSecret}  (generated; set --admin-secret to fix it)`,
-    `  dashboard for training labs: https://localhost:${port}/ (a tenant administrator or the admin secret)`,
+    `  dashboard for training labs: https://localhost:${webPort}/ (a tenant administrator or the admin secret)`,
   ];
   const { demo } = facts;
   if (demo) lines.push(`  demo administrator: t100/admin, password ${demo.adminPassword}`);

@@ -12,6 +12,7 @@ import {
   parseDuration,
   resolveConfig,
 } from '../config.js';
+import { MTLS_SERVES } from '../http/doors.js';
 import { RESPONSE_BODY_POLICIES } from '../http/response-body.js';
 import type { ServeSettings } from './serve.js';
 
@@ -20,6 +21,8 @@ const env = (name: string) => `C8Y_MOCK_${name}`;
 /** What commander hands the action: one field per option of the table below. */
 export interface ServeOptions {
   port: number;
+  apiPort: number;
+  mtlsServes: Config['mtlsServes'];
   mqttPort: number;
   mqttSubscribeBeforeDevice: Config['mqttSubscribeBeforeDevice'];
   host: string;
@@ -33,6 +36,7 @@ export interface ServeOptions {
   sync: Config['sync'];
   lifespanBelowMinimum: Config['lifespanBelowMinimum'];
   trustedProxy?: string[];
+  acceptHandshakeChain?: boolean;
   adminSecret?: string;
   decisionLogSize: number;
   responseBody: Config['responseBody'];
@@ -62,10 +66,34 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
   const l = DEFAULT_LIMITS;
   return new Command('serve')
     .description(
-      'run the mock platform: HTTPS with client certificates on --port, MQTT over TLS on --mqtt-port',
+      'run the mock platform: HTTPS with client certificates on --port, HTTPS without on --api-port, MQTT over TLS on --mqtt-port',
     )
     .addOption(
-      new Option('--port <port>', 'port to listen on').env(env('PORT')).default(d.port).argParser(integer),
+      new Option(
+        '--port <port>',
+        "port of the mTLS door (the platform's 8443): client certificates, the token endpoint",
+      )
+        .env(env('PORT'))
+        .default(d.port)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--api-port <port>',
+        "port of the API door (the platform's 443): server-side TLS only, every REST API and the dashboard (0: no API door)",
+      )
+        .env(env('API_PORT'))
+        .default(d.apiPort)
+        .argParser(integer),
+    )
+    .addOption(
+      new Option(
+        '--mtls-serves <what>',
+        "what the mTLS door serves: 'all' (every API, as one port) or 'token' (the token endpoint alone, the platform's layout)",
+      )
+        .env(env('MTLS_SERVES'))
+        .choices(MTLS_SERVES)
+        .default(d.mtlsServes),
     )
     .addOption(
       new Option('--mqtt-port <port>', 'port of MQTT over TLS for devices (0: no MQTT listener)')
@@ -152,6 +180,15 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
     )
     .addOption(
       new Option(
+        '--accept-handshake-chain [boolean]',
+        'the token endpoint takes the issuers a TLS handshake carried; the platform takes only the device certificate from the handshake (issuers in X-Ssl-Cert-Chain or trusted directly)',
+      )
+        .env(env('ACCEPT_HANDSHAKE_CHAIN'))
+        .preset(true)
+        .argParser(yesNo),
+    )
+    .addOption(
+      new Option(
         '--admin-secret <secret>',
         'secret of the /_mock control API (Authorization: Bearer <secret>); generated and printed when not given',
       ).env(env('ADMIN_SECRET')),
@@ -165,7 +202,7 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
     .addOption(
       new Option(
         '--response-body <policy>',
-        "POST/PUT answers of the device data APIs: 'accept' sends the object only when the request has an Accept header (the OpenAPI rule), 'always' sends it anyway",
+        "POST/PUT answers of every API (the token endpoint included; not EST or /_mock): 'accept' sends the object only when the request has an Accept header (the OpenAPI rule), 'always' sends it anyway",
       )
         .env(env('RESPONSE_BODY'))
         .choices(RESPONSE_BODY_POLICIES)
@@ -290,6 +327,8 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
 export function serveSettings(options: ServeOptions, terminal: boolean): ServeSettings {
   const config = resolveConfig({
     port: options.port,
+    apiPort: options.apiPort,
+    mtlsServes: options.mtlsServes,
     mqttPort: options.mqttPort,
     mqttSubscribeBeforeDevice: options.mqttSubscribeBeforeDevice,
     host: options.host,
@@ -303,6 +342,7 @@ export function serveSettings(options: ServeOptions, terminal: boolean): ServeSe
     sync: options.sync,
     lifespanBelowMinimum: options.lifespanBelowMinimum,
     trustedProxies: new Set((options.trustedProxy ?? []).map((f) => f.toLowerCase().replaceAll(':', ''))),
+    acceptHandshakeChain: options.acceptHandshakeChain === true,
     adminSecret: options.adminSecret ?? randomBytes(18).toString('base64url'),
     decisionLogSize: options.decisionLogSize,
     responseBody: options.responseBody,

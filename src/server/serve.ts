@@ -60,13 +60,24 @@ export async function serve(
     sync: config.sync,
   });
   const services = await createServices({ config, clock, store, seed });
-  const app = await buildApp({
+  const doorOptions = {
     services,
     limits: config.limits,
     responseBody: config.responseBody,
-    logger,
+    acceptHandshakeChain: config.acceptHandshakeChain,
     tls: dev,
+  };
+  const app = await buildApp({
+    ...doorOptions,
+    door: 'mtls',
+    mtlsServes: config.mtlsServes,
+    logger: logger.child({ door: 'mtls' }),
   });
+  // The API door: the same services, no client certificates (the platform's 443).
+  const api =
+    config.apiPort === 0
+      ? undefined
+      : await buildApp({ ...doorOptions, door: 'api', logger: logger.child({ door: 'api' }) });
   const mqtt =
     config.mqttPort === 0
       ? undefined
@@ -111,7 +122,7 @@ export async function serve(
     logger.info(`${signal}: finishing requests in flight, refusing new connections`);
     // MQTT first: messages in flight are stored before the store closes.
     await mqtt?.close();
-    await app.close();
+    await Promise.all([app.close(), api?.close()]);
     store.close();
     process.exit(0);
   };
@@ -119,10 +130,13 @@ export async function serve(
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
+  const apiAddress = api && (await api.listen({ port: config.apiPort, host: config.host }));
   const mqttPort = mqtt && (await listenMqtt(mqtt, config.mqttPort, config.host));
   const lines = bannerLines({
     version: pkg.version,
     port: new URL(address).port || String(config.port),
+    apiPort: apiAddress === undefined ? undefined : new URL(apiAddress).port || String(config.apiPort),
+    mtlsServes: config.mtlsServes,
     mqttPort: mqttPort === undefined ? undefined : String(mqttPort),
     host: config.host,
     caFile: show(dev.caFile),

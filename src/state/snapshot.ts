@@ -23,6 +23,12 @@ const Tables = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    // Added in schema 6; absent in older exports.
+    featureToggles: Type.Optional(
+      row(
+        Type.Object({ tenantId: text, key: text, active: Type.Boolean() }, { additionalProperties: false }),
+      ),
+    ),
     trustedCertificates: row(
       Type.Object(
         {
@@ -58,6 +64,8 @@ const Tables = Type.Object(
           // Added in schema 2; absent in older exports.
           certificateFingerprint: Type.Optional(Type.Union([text, Type.Null()])),
           certificateSubject: Type.Optional(Type.Union([text, Type.Null()])),
+          // Added in schema 6; only a disabled device user has it.
+          enabled: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),
@@ -175,6 +183,7 @@ export function fromSnapshot(data: unknown, schemaVersion: number): StateTables 
   return {
     ...snapshot.tables,
     crlSigningKeys: snapshot.tables.crlSigningKeys ?? [],
+    featureToggles: snapshot.tables.featureToggles ?? [],
     enrollmentRequests: snapshot.tables.enrollmentRequests ?? [],
     issuedCertificates: (snapshot.tables.issuedCertificates ?? []).map((c) => ({
       ...c,

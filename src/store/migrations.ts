@@ -214,4 +214,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, serial)
   );
   `,
+  // 6: a device user can be disabled (the platform's user API), a feature switched per tenant (/features).
+  `
+  ALTER TABLE devices ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+  CREATE TABLE feature_toggles (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+  );
+  `,
 ];

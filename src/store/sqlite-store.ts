@@ -9,6 +9,7 @@ import type {
   CrlSigningKeyRecord,
   DeviceRecord,
   EnrollmentRequestRecord,
+  FeatureToggleRecord,
   IssuedCertificateRecord,
   OptionRecord,
   RetainedRows,
@@ -52,6 +53,11 @@ const option = (r: Row): OptionRecord => ({
   key: r.key as string,
   value: r.value as string,
 });
+const featureToggle = (r: Row): FeatureToggleRecord => ({
+  tenantId: r.tenant_id as string,
+  key: r.key as string,
+  active: r.active !== 0,
+});
 const trusted = (r: Row): TrustedCertificateRecord => ({
   fingerprint: r.fingerprint as string,
   tenantId: r.tenant_id as string,
@@ -78,6 +84,8 @@ const device = (r: Row): DeviceRecord => ({
   anchorFingerprint: (r.anchor_fingerprint as string | null) ?? null,
   certificateFingerprint: (r.certificate_fingerprint as string | null) ?? null,
   certificateSubject: (r.certificate_subject as string | null) ?? null,
+  // Only a disabled device says so: records (and exports) of enabled ones stay as they were.
+  ...(r.enabled === 0 ? { enabled: false } : {}),
 });
 const token = (r: Row): TokenRecord => ({
   hash: r.hash as string,
@@ -141,6 +149,7 @@ const TABLES = [
   'tenants',
   'users',
   'options',
+  'feature_toggles',
   'trusted_certificates',
   'certificate_authority_keys',
   'crl_entries',
@@ -280,6 +289,22 @@ export class SqliteStore implements Store {
     );
   }
 
+  listFeatureToggles(tenantId: string): FeatureToggleRecord[] {
+    return this.#all('SELECT * FROM feature_toggles WHERE tenant_id = ? ORDER BY key', tenantId).map(
+      featureToggle,
+    );
+  }
+
+  putFeatureToggle(f: FeatureToggleRecord): void {
+    this.#run(
+      `INSERT INTO feature_toggles (tenant_id, key, active) VALUES (?, ?, ?)
+       ON CONFLICT(tenant_id, key) DO UPDATE SET active = excluded.active`,
+      f.tenantId,
+      f.key,
+      f.active ? 1 : 0,
+    );
+  }
+
   deleteOption(tenantId: string, category: string, key: string): boolean {
     return (
       this.#run(
@@ -384,13 +409,13 @@ export class SqliteStore implements Store {
   putDevice(d: DeviceRecord): void {
     this.#run(
       `INSERT INTO devices (tenant_id, external_id, user_name, registration, registered_at, anchor_fingerprint,
-         certificate_fingerprint, certificate_subject)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         certificate_fingerprint, certificate_subject, enabled)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(tenant_id, external_id) DO UPDATE SET user_name = excluded.user_name,
          registration = excluded.registration, registered_at = excluded.registered_at,
          anchor_fingerprint = excluded.anchor_fingerprint,
          certificate_fingerprint = excluded.certificate_fingerprint,
-         certificate_subject = excluded.certificate_subject`,
+         certificate_subject = excluded.certificate_subject, enabled = excluded.enabled`,
       d.tenantId,
       d.externalId,
       d.userName,
@@ -399,6 +424,7 @@ export class SqliteStore implements Store {
       d.anchorFingerprint,
       d.certificateFingerprint,
       d.certificateSubject,
+      d.enabled === false ? 0 : 1,
     );
   }
 
@@ -610,6 +636,7 @@ export class SqliteStore implements Store {
       tenants: this.#all('SELECT * FROM tenants ORDER BY id').map(tenant),
       users: this.#all('SELECT * FROM users ORDER BY tenant_id, user_name').map(user),
       options: this.#all('SELECT * FROM options ORDER BY tenant_id, category, key').map(option),
+      featureToggles: this.#all('SELECT * FROM feature_toggles ORDER BY tenant_id, key').map(featureToggle),
       trustedCertificates: this.#all(
         'SELECT * FROM trusted_certificates ORDER BY created_at, fingerprint',
       ).map(trusted),
@@ -635,6 +662,7 @@ export class SqliteStore implements Store {
       for (const t of tables.tenants) this.insertTenant(t);
       for (const u of tables.users) this.putUser(u);
       for (const o of tables.options) this.putOption(o);
+      for (const f of tables.featureToggles) this.putFeatureToggle(f);
       for (const c of tables.trustedCertificates) this.insertTrustedCertificate(c);
       for (const k of retained?.certificateAuthorityKeys ?? []) this.insertCertificateAuthorityKey(k);
       for (const e of tables.crlEntries) this.putCrlEntry(e);

@@ -62,6 +62,15 @@ export interface DeviceRecord {
   /** The leaf certificate it last authenticated with. */
   certificateFingerprint: string | null;
   certificateSubject: string | null;
+  /** The device user's `enabled` flag (the platform's user API); absent means enabled. */
+  enabled?: boolean | undefined;
+}
+
+/** A feature switched for one tenant (the platform's /features API); absent: the feature's default. */
+export interface FeatureToggleRecord {
+  tenantId: string;
+  key: string;
+  active: boolean;
 }
 
 export interface TokenRecord {
@@ -143,6 +152,7 @@ export interface StateTables extends DeviceDataTables {
   tenants: TenantRecord[];
   users: UserRecord[];
   options: OptionRecord[];
+  featureToggles: FeatureToggleRecord[];
   trustedCertificates: TrustedCertificateRecord[];
   crlEntries: CrlEntryRecord[];
   devices: DeviceRecord[];
@@ -181,6 +191,9 @@ export interface Store {
   getOption(tenantId: string, category: string, key: string): OptionRecord | undefined;
   putOption(option: OptionRecord): void;
   deleteOption(tenantId: string, category: string, key: string): boolean;
+
+  listFeatureToggles(tenantId: string): FeatureToggleRecord[];
+  putFeatureToggle(toggle: FeatureToggleRecord): void;
 
   listTrustedCertificates(tenantId?: string): TrustedCertificateRecord[];
   getTrustedCertificate(fingerprint: string): TrustedCertificateRecord | undefined;

@@ -45,6 +45,7 @@ export class Devices {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #autoRegistered = new Set<(device: DeviceRecord) => void>();
+  readonly #disabled = new Set<(device: DeviceRecord) => void>();
 
   constructor(store: Store, clock: Clock) {
     this.#store = store;
@@ -55,6 +56,24 @@ export class Devices {
   onAutoRegistered(listener: (device: DeviceRecord) => void): () => void {
     this.#autoRegistered.add(listener);
     return () => this.#autoRegistered.delete(listener);
+  }
+
+  /** Hears each device user disabled (a door ends its connections); returns the unsubscribe function. */
+  onDisabled(listener: (device: DeviceRecord) => void): () => void {
+    this.#disabled.add(listener);
+    return () => this.#disabled.delete(listener);
+  }
+
+  /** Enables or disables a device's user (the platform's user API); undefined for an unknown device. */
+  setEnabled(tenantId: string, externalId: string, enabled: boolean): DeviceRecord | undefined {
+    const existing = this.#store.getDevice(tenantId, externalId);
+    if (!existing) return undefined;
+    if ((existing.enabled !== false) === enabled) return existing;
+    const { enabled: _, ...rest } = existing;
+    const updated: DeviceRecord = enabled ? rest : { ...rest, enabled: false };
+    this.#store.putDevice(updated);
+    if (!enabled) for (const listener of this.#disabled) listener(updated);
+    return updated;
   }
 
   list(tenantId: string): DeviceRecord[] {

@@ -65,6 +65,12 @@ export class TokenAuthenticator {
     const externalId = externalIdOf(claims.sub);
     const device = this.#store.getDevice(tenant.id, externalId);
     if (!device) throw refuse(`device ${externalId} of tenant ${tenant.id} no longer exists`, 'token-device');
+    if (device.enabled === false) {
+      throw new Unauthorized(UNAUTHORIZED.disabled, {
+        reason: `the device user ${device.userName} of tenant ${tenant.id} is disabled`,
+        rule: 'user-enabled',
+      });
+    }
     const anchor = device.anchorFingerprint
       ? this.#trust.index().byFingerprint(device.anchorFingerprint)
       : undefined;

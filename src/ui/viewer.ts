@@ -15,7 +15,7 @@ export function canSee(viewer: Viewer, tenantId: string | undefined): boolean {
 /** A tenant administrator acts on their own tenant only: anything else is 403. */
 export function assertCanAct(viewer: Viewer, tenantId: string): void {
   if (!canSee(viewer, tenantId)) {
-    throw new Forbidden('Access is denied', {
+    throw new Forbidden('Access is denied.', {
       reason: `dashboard user ${describeViewer(viewer)} acted on tenant ${tenantId}`,
     });
   }

@@ -151,7 +151,7 @@ t.test("nobody outside t100, and no device but the owner, changes t100's data", 
   }
   for (const request of [...writes, ...collections]) {
     const response = await data(server, { ...request, auth: neighbour });
-    assertError(t, response, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, response, 403, 'security/Forbidden', 'Access is denied.');
   }
   const onOtherDomain = await data(server, {
     path: `/inventory/managedObjects/${id}`,

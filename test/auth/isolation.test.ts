@@ -20,7 +20,7 @@ const seed = adminSeed([
 ]);
 const fp200 = root200.certificate.fingerprint;
 const fp100 = root100.certificate.fingerprint;
-const FORBIDDEN = ['security/Forbidden', 'Access is denied'] as const;
+const FORBIDDEN = ['security/Forbidden', 'Access is denied.'] as const;
 
 const csv = await multipart({
   file: {

@@ -93,7 +93,7 @@ t.test('token --quiet prints only the token; logout ends it', async (t) => {
   t.match(
     quiet.stdout,
     /^eyJ[\w.-]+\n$/,
-    'one line: the token (a chain file as --cert sends the chain in TLS)',
+    'one line: the token (a chain file as --cert sends its issuers in X-Ssl-Cert-Chain: the server takes only the leaf from TLS)',
   );
   const token = quiet.stdout.trim();
   const out = await cli('logout', '--url', url, '--token', token, '--cacert', 'server-ca.pem');

@@ -11,6 +11,8 @@ export interface ServerProcess extends Endpoint {
   child: ChildProcess;
   /** The MQTT door's port when started with `--mqtt-port`, else 0. */
   mqttPort: number;
+  /** The API door's port (no client certificates), 0 when off. */
+  apiPort: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
@@ -37,10 +39,17 @@ export function freePort(): Promise<number> {
  * must trust. MQTT is off unless `args` give `--mqtt-port` (test files run side by side: 8883
  * would be taken).
  */
+/** `startServerProcess`'s arguments with the API door on a free port. */
+export async function withApiDoor(args: string[]): Promise<string[]> {
+  return ['--api-port', String(await freePort()), ...args];
+}
+
 export function startServerProcess(certsDir: string, args: string[]): Promise<ServerProcess> {
   const at = args.indexOf('--mqtt-port');
   const mqtt = at >= 0 ? [] : ['--mqtt-port', '0'];
   const mqttWanted = at >= 0 && args[at + 1] !== '0';
+  // The API door off unless asked for (`--api-port 0` turns it off; its default, 9443, is one port
+  // for every test file): `withApiDoor` gives it a free port.
   const [command, argv] = executable([
     'serve',
     '--port',
@@ -50,6 +59,7 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
     '--certs-dir',
     certsDir,
     ...mqtt,
+    ...(args.includes('--api-port') ? [] : ['--api-port', '0']),
     ...args,
   ]);
   const child = spawn(command, argv, { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,10 +78,12 @@ export function startServerProcess(certsDir: string, args: string[]): Promise<Se
       if (!port) return;
       const mqttPort = /MQTT over TLS for devices on mqtts:\/\/localhost:(\d+)/.exec(out)?.[1];
       if (mqttWanted && !mqttPort) return;
+      const apiPort = /API door \(no client certificates\) on https:\/\/localhost:(\d+)/.exec(out)?.[1];
       child.stderr?.off('data', onData);
       resolve({
         child,
         port: Number(port),
+        apiPort: Number(apiPort ?? 0),
         mqttPort: Number(mqttPort ?? 0),
         serverCa: readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8'),
         output: () => out,

@@ -40,6 +40,8 @@ export interface TestServer {
   /** The MQTT door's port (with `mqtt: true`), else 0. */
   mqttPort: number;
   mqtt?: MqttDoor | undefined;
+  /** The API door (with `apiDoor: true`): its app and port, as an endpoint for `call`. */
+  api?: Endpoint & { app: FastifyInstance; port: number; origin: string };
   /** PEM of the CA that issued the server certificate: what clients trust. */
   serverCa: string;
   origin: string;
@@ -66,10 +68,13 @@ export interface StartOptions {
   logger?: BuildOptions['logger'];
   /** Also open the MQTT door on 127.0.0.1 and an ephemeral port. */
   mqtt?: boolean;
+  /** Also build the API door (no client certificates) over the same services: listening when `listen` is. */
+  apiDoor?: boolean;
 }
 
 /** The port an injected server's Host header and links name; nothing listens on it. */
 const INJECTED_PORT = 8443;
+const INJECTED_API_PORT = 9443;
 
 let serverIdentity: Promise<{ ca: Credential; key: string; cert: string }> | undefined;
 
@@ -135,10 +140,22 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     services,
     limits: config.limits,
     responseBody: config.responseBody,
+    acceptHandshakeChain: config.acceptHandshakeChain,
+    mtlsServes: config.mtlsServes,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(listen ? { tls: { key, cert } } : {}),
     ...(peerCertificates ? { peerCertificates } : {}),
   });
+  const apiApp = options.apiDoor
+    ? await buildApp({
+        services,
+        door: 'api',
+        limits: config.limits,
+        responseBody: config.responseBody,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(listen ? { tls: { key, cert } } : {}),
+      })
+    : undefined;
   const mqtt = options.mqtt
     ? await MqttDoor.create(
         {
@@ -159,7 +176,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     if (stopped) return;
     stopped = true;
     await mqtt?.close();
-    await app.close();
+    await Promise.all([app.close(), apiApp?.close()]);
     store.close();
   };
   t.teardown(stop);
@@ -171,6 +188,23 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     port = typeof address === 'object' && address ? address.port : 0;
   } else {
     await app.ready();
+  }
+  let api: TestServer['api'];
+  if (apiApp) {
+    let apiPort = INJECTED_API_PORT;
+    if (listen) {
+      await apiApp.listen({ port: 0, host: '127.0.0.1' });
+      apiPort = (apiApp.server.address() as import('node:net').AddressInfo).port;
+    } else {
+      await apiApp.ready();
+    }
+    api = {
+      app: apiApp,
+      port: apiPort,
+      transport: listen ? 'tls' : 'inject',
+      serverCa: ca.certificate.pem,
+      origin: `https://localhost:${apiPort}`,
+    };
   }
   let mqttPort = 0;
   if (mqtt) {
@@ -186,6 +220,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     port,
     mqttPort,
     mqtt,
+    ...(api ? { api } : {}),
     serverCa: ca.certificate.pem,
     origin: `https://localhost:${port}`,
     stop,

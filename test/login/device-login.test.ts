@@ -33,7 +33,12 @@ t.test('login: a new device is registered, gets a token, and asking again gets i
   const dev = await device(intermediate, now, 'login-new-01');
   const handshake = [der(dev), intermediate.certificate.der];
 
-  const first = await login.login({ door: 'rest', handshake, remoteAddress: '192.0.2.7' });
+  const first = await login.login({
+    door: 'rest',
+    handshake,
+    forwardedChain: header(intermediate.certificate.pem),
+    remoteAddress: '192.0.2.7',
+  });
   if (!first.ok) throw first.error;
   t.equal(first.outcome, 'issued');
   t.equal(first.session.tenant.id, 't100', 'the anchor decided the tenant');
@@ -53,13 +58,44 @@ t.test('login: a new device is registered, gets a token, and asking again gets i
   });
   t.equal(decisions.list({ limit: 1 })[0], first.decision, 'the decision is in the log');
 
-  const again = await login.login({ door: 'rest', handshake });
+  const again = await login.login({
+    door: 'rest',
+    handshake,
+    forwardedChain: header(intermediate.certificate.pem),
+  });
   if (!again.ok) throw again.error;
   t.equal(again.outcome, 'reused');
   t.equal(again.session.registered, false);
   t.equal(again.token.record.jwt, first.token.record.jwt, 'the same token before half its lifetime');
   t.equal(decisions.list().length, 2, 'one decision per login');
 });
+
+t.test(
+  'issuers only in the handshake: a door without a header takes them, the REST door by default not',
+  async (t) => {
+    const server = await mock(t);
+    const { login } = server.app.services;
+    const dev = await device(intermediate, now, 'login-handshake-01');
+    const handshake = [der(dev), intermediate.certificate.der, root.certificate.der];
+
+    const rest = await login.login({ door: 'rest', listener: 'mtls', handshake });
+    t.equal(ruleOf(rest), 'handshake-chain');
+    t.match(rest.decision, {
+      listener: 'mtls',
+      rule: 'handshake-chain',
+      reason: /only in the TLS handshake/,
+    });
+    const mqtt = login.authenticate({ door: 'mqtt', handshake, handshakeIssuers: true });
+    t.equal(mqtt.ok, true, 'MQTT has no header: the handshake is where its issuers come from');
+    const lenient = await login.login({ door: 'rest', handshake, handshakeIssuers: true });
+    t.equal(lenient.ok, true, '--accept-handshake-chain');
+
+    // The API door asks for no certificate: its refusal says where the token endpoint is.
+    const api = await login.login({ door: 'rest', listener: 'api', handshake: [] });
+    t.equal(ruleOf(api), 'certificate-present');
+    t.match(api.decision, { listener: 'api', reason: /this is the API door.*mTLS door/ });
+  },
+);
 
 t.test('authenticate now, the token later: the shape of a door that connects first (MQTT)', async (t) => {
   const server = await mock(t);

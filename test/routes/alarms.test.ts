@@ -205,7 +205,7 @@ t.test('severity and status checked, read-only fields, queries and bulk changes'
     }),
     403,
     'security/Forbidden',
-    'Access is denied',
+    'Access is denied.',
   );
   assertError(
     t,

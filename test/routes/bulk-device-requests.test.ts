@@ -183,7 +183,7 @@ t.test('files that are no bulk registration', async (t) => {
       contentType: form.contentType,
       auth: `Bearer ${token}`,
     });
-    assertError(t, response, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, response, 403, 'security/Forbidden', 'Access is denied.');
     spec.assert(t, 'post', BULK, response);
   });
 });

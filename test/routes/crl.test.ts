@@ -222,7 +222,7 @@ t.test('bad CRL uploads get the documented 400', async (t) => {
       (await requestToken(server, { cert: dev.certPem, key: dev.keyPem })).json() as { accessToken: string }
     ).accessToken;
     const withToken = await putJson(server, { crls: [] }, `Bearer ${token}`);
-    assertError(t, withToken, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, withToken, 403, 'security/Forbidden', 'Access is denied.');
     spec.assert(t, 'put', CRL, withToken);
   });
 });

@@ -134,9 +134,9 @@ t.test('accepted chains and header forms', async (t) => {
       'device_chain-01',
     ],
     [
-      '3-level, intermediate sent in the TLS handshake',
+      '3-level, intermediate in the TLS handshake and in the header',
       server,
-      { cert: leaf + i, key: viaIntermediate.keyPem },
+      { cert: leaf + i, key: viaIntermediate.keyPem, chainHeader: header(i) },
       'device_chain-01',
     ],
     [
@@ -174,6 +174,64 @@ t.test('accepted chains and header forms', async (t) => {
     else t.comment(response.text);
   }
 });
+
+t.test(
+  'a chain sent only in the TLS handshake: refused as on the platform, accepted with --accept-handshake-chain',
+  async (t) => {
+    const viaIntermediate = await device(intermediate, now, 'handshake-01');
+    const client = {
+      cert: viaIntermediate.certPem + intermediate.certificate.pem,
+      key: viaIntermediate.keyPem,
+    };
+
+    const strict = await startServer(t, { seed: defaultSeed });
+    const refused = await requestToken(strict, client);
+    assertError(t, refused, 401, 'security/Unauthorized', 'Invalid certificate chain!');
+    const decision = target(strict).list()[0]!;
+    t.equal(decision.rule, 'handshake-chain', 'a rule of its own');
+    t.match(decision.reason, /issuers of .*handshake-01.* were sent only in the TLS handshake/);
+    t.match(decision.reason, /X-Ssl-Cert-Chain/, 'says how to send them');
+    t.match(decision.chainChecks, [
+      { rule: 'certificate-present', ok: true },
+      { rule: 'trusted-anchor', ok: false },
+      { rule: 'handshake-chain', ok: false },
+    ]);
+
+    // The same certificates with the issuer in the header, or with the issuer trusted: 200.
+    const withHeader = await requestToken(strict, {
+      ...client,
+      chainHeader: header(intermediate.certificate.pem),
+    });
+    t.equal(withHeader.status, 200, 'the header carries the issuer');
+    const direct = await device(root, now, 'handshake-direct-01');
+    t.equal(
+      (await requestToken(strict, { cert: direct.certPem + root.certificate.pem, key: direct.keyPem }))
+        .status,
+      200,
+      'an immediate issuer trusted needs nothing more',
+    );
+
+    // An untrusted chain in the handshake is still the trusted-anchor refusal, not this one.
+    const stranger = await device(
+      await intermediateCa(untrusted, now, 'Stranger Issuing'),
+      now,
+      'stranger-01',
+    );
+    assertError(
+      t,
+      await requestToken(strict, { cert: stranger.certPem, key: stranger.keyPem }),
+      401,
+      'security/Unauthorized',
+      'Invalid certificate chain!',
+    );
+    t.equal(target(strict).list()[0]!.rule, 'trusted-anchor');
+
+    const lenient = await startServer(t, { seed: defaultSeed, config: { acceptHandshakeChain: true } });
+    const accepted = await requestToken(lenient, client);
+    t.equal(accepted.status, 200, 'the option takes the handshake issuers');
+    t.equal(decodeJwt((accepted.json() as { accessToken: string }).accessToken).sub, 'device_handshake-01');
+  },
+);
 
 t.test('refusals carry the documented status and body', async (t) => {
   const server = await startServer(t, {
@@ -513,6 +571,7 @@ t.test(
       cert: ofT100.certPem,
       key: ofT100.keyPem,
       host: 't200.example.test',
+      headers: { accept: 'application/json' },
     });
     t.equal(viaOtherHost.status, 200);
     const claims = decodeJwt((viaOtherHost.json() as { accessToken: string }).accessToken);

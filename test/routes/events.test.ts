@@ -92,7 +92,7 @@ t.test(
       await data(server, { method: 'PUT', path: `${EVENTS}/${event.id}`, auth: other, json: { text: 'no' } }),
       403,
       'security/Forbidden',
-      'Access is denied',
+      'Access is denied.',
     );
     assertError(
       t,

@@ -145,7 +145,7 @@ t.test(
       auth: device,
       json: { owner: 'device_other' },
     });
-    assertError(t, handOver, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, handOver, 403, 'security/Forbidden', 'Access is denied.');
     const sameOwner = await data(server, {
       method: 'PUT',
       path: `${MOS}/${id}`,
@@ -163,7 +163,7 @@ t.test(
       await data(server, { method: 'PUT', path: `${MOS}/${id}`, auth: device, json: { name: 'mine again' } }),
       403,
       'security/Forbidden',
-      'Access is denied',
+      'Access is denied.',
     );
   },
 );
@@ -186,7 +186,7 @@ t.test('who may do what: read everything of the tenant, change only what you own
       auth: other,
       ...(json ? { json } : {}),
     });
-    assertError(t, response, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, response, 403, 'security/Forbidden', 'Access is denied.');
   }
   const missing = await data(server, { path: `${MOS}/123456789`, auth: device });
   assertError(
@@ -279,7 +279,11 @@ t.test('collections: filters, text search, paging with totals and links', async 
   t.notOk('next' in second, 'no next link on the last page');
   t.ok('prev' in second);
   const plain = expectJson(await data(server, { path: MOS, auth: ADMIN }), 200);
-  t.same(plain.statistics, { currentPage: 1, pageSize: 5 }, 'totals only when asked for');
+  t.same(
+    plain.statistics,
+    { currentPage: 1, pageSize: 5, totalPages: 1 },
+    'totalPages by default (the 2026 spec), totalElements only when asked for',
+  );
 
   const badPage = await data(server, { path: `${MOS}?pageSize=2001`, auth: ADMIN });
   assertError(t, badPage, 400, 'inventory/Bad Request', /pageSize must be a whole number from 1 to 2000/);
@@ -359,7 +363,7 @@ t.test('child devices as thin-edge uses them, parents shown on the child, refere
     auth: other,
     json: { managedObject: { id: existing } },
   });
-  assertError(t, foreign, 403, 'security/Forbidden', 'Access is denied');
+  assertError(t, foreign, 403, 'security/Forbidden', 'Access is denied.');
   const noId = await data(server, {
     method: 'POST',
     path: `${MOS}/${parent}/childDevices`,

@@ -266,8 +266,23 @@ t.test('queries: source, type, fragment and series, date range, order and paging
     await data(server, { path: `${MEAS}?pageSize=3&currentPage=2&withTotalElements=true`, auth: device }),
     200,
   );
-  t.same(page.statistics, { currentPage: 2, pageSize: 3, totalElements: 4 });
+  t.same(page.statistics, { currentPage: 2, pageSize: 3, totalPages: 2, totalElements: 4 });
   t.equal((page.measurements as Json[]).length, 1);
+  // totalPages "is returned by default except when an operation retrieves all records where values
+  // are between an upper and lower boundary" (the 2026 spec): a dateFrom–dateTo query asks for it.
+  const range = `dateFrom=${at(1)}&dateTo=${at(4)}&pageSize=3`;
+  const ranged = expectJson(await data(server, { path: `${MEAS}?${range}`, auth: device }), 200);
+  t.same(ranged.statistics, { currentPage: 1, pageSize: 3 }, 'a range query: no totalPages');
+  const asked = expectJson(
+    await data(server, { path: `${MEAS}?${range}&withTotalPages=true`, auth: device }),
+    200,
+  );
+  t.same(asked.statistics, { currentPage: 1, pageSize: 3, totalPages: 2 }, 'unless asked for');
+  const refused = expectJson(
+    await data(server, { path: `${MEAS}?pageSize=3&withTotalPages=false`, auth: device }),
+    200,
+  );
+  t.same(refused.statistics, { currentPage: 1, pageSize: 3 }, 'withTotalPages=false leaves it out');
 });
 
 t.test(
@@ -294,7 +309,7 @@ t.test(
       await data(server, { method: 'DELETE', path: `${MEAS}/${ids[0]}`, auth: other }),
       403,
       'security/Forbidden',
-      'Access is denied',
+      'Access is denied.',
     );
     t.equal((await data(server, { method: 'DELETE', path: `${MEAS}/${ids[0]}`, auth: device })).status, 204);
     assertError(
@@ -302,7 +317,7 @@ t.test(
       await data(server, { method: 'DELETE', path: `${MEAS}?source=${id}`, auth: device }),
       403,
       'security/Forbidden',
-      'Access is denied',
+      'Access is denied.',
     );
     assertError(
       t,
@@ -328,7 +343,7 @@ t.test(
       auth: other,
       json: { source: { id }, time: at(9), type: 't' },
     });
-    assertError(t, post, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, post, 403, 'security/Forbidden', 'Access is denied.');
   },
 );
 

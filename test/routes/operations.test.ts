@@ -161,7 +161,7 @@ t.test('an operation from PENDING through EXECUTING to SUCCESSFUL or FAILED', as
     }),
     403,
     'security/Forbidden',
-    'Access is denied',
+    'Access is denied.',
   );
   assertError(
     t,
@@ -180,7 +180,7 @@ t.test('an operation from PENDING through EXECUTING to SUCCESSFUL or FAILED', as
     }),
     403,
     'security/Forbidden',
-    'Access is denied',
+    'Access is denied.',
   );
   const own = await data(server, {
     method: 'POST',

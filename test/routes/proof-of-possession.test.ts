@@ -203,7 +203,7 @@ t.test('refused proofs carry the documented bodies', async (t) => {
   });
   t.test('confirmed is for the management tenant only', async (t) => {
     const response = await admin(server, { method: 'POST', path: popPath('t100', fingerprint, 'confirmed') });
-    assertError(t, response, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, response, 403, 'security/Forbidden', 'Access is denied.');
     spec.assert(t, 'post', `${POP}/confirmed`, response);
   });
   t.test("another tenant's administrator", async (t) => {
@@ -212,7 +212,7 @@ t.test('refused proofs carry the documented bodies', async (t) => {
       path: popPath('t100', fingerprint, 'verification-code'),
       auth: basic('t200/admin'),
     });
-    assertError(t, response, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, response, 403, 'security/Forbidden', 'Access is denied.');
     spec.assert(t, 'post', `${POP}/verification-code`, response);
   });
 });

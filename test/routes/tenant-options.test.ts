@@ -224,7 +224,7 @@ t.test('refusals', async (t) => {
       (await requestToken(server, { cert: dev.certPem, key: dev.keyPem })).json() as { accessToken: string }
     ).accessToken;
     const response = await admin(server, { path: '/tenant/options', auth: `Bearer ${token}` });
-    assertError(t, response, 403, 'security/Forbidden', 'Access is denied');
+    assertError(t, response, 403, 'security/Forbidden', 'Access is denied.');
     spec.assert(t, 'get', '/tenant/options', response);
   });
 });
@@ -274,4 +274,42 @@ t.test('with --lifespan-below-minimum clamp, a short lifespan is stored and toke
     'options/Unprocessable Entity',
     'oauth.internal/device-token.lifespan.seconds must be a whole number of seconds, at least 300 (5 minutes); got "soon"',
   );
+});
+
+t.test('credentials.* values are never shown: <<Encrypted>>, as the platform shows them', async (t) => {
+  const server = await startServer(t, { seed });
+  const secret = 'do-not-show-this-secret';
+  const created = await admin(server, {
+    method: 'POST',
+    path: '/tenant/options',
+    json: { category: 'my.integration', key: 'credentials.password', value: secret },
+  });
+  t.equal(created.status, 200);
+  t.match(created.json(), { key: 'credentials.password', value: '<<Encrypted>>' }, 'the answer to POST');
+  spec.assert(t, 'post', '/tenant/options', created);
+  await admin(server, {
+    method: 'PUT',
+    path: '/tenant/options/my.integration',
+    json: { 'credentials.token': secret, plain: 'shown' },
+  });
+  const answers = await Promise.all([
+    admin(server, { path: '/tenant/options/my.integration/credentials.password' }),
+    admin(server, { path: '/tenant/options/my.integration' }),
+    admin(server, { path: '/tenant/options?pageSize=100' }),
+    admin(server, {
+      method: 'PUT',
+      path: '/tenant/options/my.integration/credentials.password',
+      json: { value: secret },
+    }),
+  ]);
+  for (const answer of answers) {
+    t.equal(answer.status, 200);
+    t.notMatch(answer.text, secret, 'the secret is not in the answer');
+  }
+  t.same(answers[1]!.json(), {
+    'credentials.password': '<<Encrypted>>',
+    'credentials.token': '<<Encrypted>>',
+    plain: 'shown',
+  });
+  t.match(answers[0]!.json(), { value: '<<Encrypted>>' });
 });

@@ -270,6 +270,13 @@ t.test('uploads the platform refuses', async (t) => {
       'Field certInPemFormat is required.',
     ],
     [
+      'no status (required in the OpenAPI)',
+      { certInPemFormat: acme.certificate.pem },
+      422,
+      'tenants/Unprocessable Entity',
+      'Field status is required: one of ENABLED, DISABLED.',
+    ],
+    [
       'an unknown status',
       { status: 'ACTIVE', certInPemFormat: acme.certificate.pem },
       422,
@@ -359,7 +366,11 @@ t.test('the list pages as the platform does', async (t) => {
     fingerprints.slice(0, 5),
     'default page size 5, upload order',
   );
-  t.same(page1.statistics, { currentPage: 1, pageSize: 5 }, 'no totals unless asked');
+  t.same(
+    page1.statistics,
+    { currentPage: 1, pageSize: 5, totalPages: 2 },
+    'totalPages by default (the 2026 spec), totalElements only when asked',
+  );
   t.equal(page1.self, `${base}?pageSize=5&currentPage=1`);
   t.equal(page1.next, `${base}?pageSize=5&currentPage=2`);
   t.notOk('prev' in page1, 'no prev on the first page');
@@ -580,14 +591,14 @@ t.test('who may call: Basic in both forms, 401, 403 across tenants and for devic
       { path: list, auth: basic('t200/admin') },
       403,
       'security/Forbidden',
-      'Access is denied',
+      'Access is denied.',
     ],
     [
       "t200's administrator deleting t100's certificate",
       { method: 'DELETE', path: path('t100', root.certificate.fingerprint), auth: basic('t200/admin') },
       403,
       'security/Forbidden',
-      'Access is denied',
+      'Access is denied.',
     ],
     [
       'a tenant that does not exist',
@@ -610,7 +621,7 @@ t.test('who may call: Basic in both forms, 401, 403 across tenants and for devic
     (await requestToken(server, { cert: dev.certPem, key: dev.keyPem })).json() as { accessToken: string }
   ).accessToken;
   const withToken = await admin(server, { path: list, auth: `Bearer ${token}` });
-  assertError(t, withToken, 403, 'security/Forbidden', 'Access is denied');
+  assertError(t, withToken, 403, 'security/Forbidden', 'Access is denied.');
   spec.assert(t, 'get', COLLECTION, withToken);
   t.equal(
     (await admin(server, { path: path('t100', root.certificate.fingerprint) })).status,

@@ -153,7 +153,7 @@ t.test('refusals', async (t) => {
         }),
       403,
       'security/Forbidden',
-      'Access is denied',
+      'Access is denied.',
     ],
     [
       'a tenant that does not exist',

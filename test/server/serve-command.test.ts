@@ -92,3 +92,33 @@ t.test('a yes/no variable is read, not only seen: false and 0 leave the option o
   t.equal(configOf(['--ephemeral', 'false']).ephemeral, false, 'the flag with a value');
   t.throws(() => withEnv({ C8Y_MOCK_EPHEMERAL: 'maybe' }, () => configOf([])), /EPHEMERAL.*true or false/);
 });
+
+t.test('the doors and the handshake chain (issue 17): defaults, flags and variables', async (t) => {
+  const defaults = configOf([]);
+  t.equal(defaults.port, 8443, 'the mTLS door on the platform port');
+  t.equal(defaults.apiPort, 9443, 'the API door on a port a user without root can bind');
+  t.equal(defaults.mtlsServes, 'all');
+  t.equal(defaults.acceptHandshakeChain, false, 'only the leaf from the handshake, as the platform');
+  t.equal(configOf(['--api-port', '0']).apiPort, 0, '0 turns the API door off');
+  const flags = configOf(['--api-port', '19443', '--mtls-serves', 'token', '--accept-handshake-chain']);
+  t.equal(flags.apiPort, 19443);
+  t.equal(flags.mtlsServes, 'token');
+  t.equal(flags.acceptHandshakeChain, true);
+  const vars = withEnv(
+    {
+      C8Y_MOCK_API_PORT: '443',
+      C8Y_MOCK_MTLS_SERVES: 'token',
+      C8Y_MOCK_ACCEPT_HANDSHAKE_CHAIN: 'true',
+    },
+    () => configOf([]),
+  );
+  t.equal(vars.apiPort, 443);
+  t.equal(vars.mtlsServes, 'token');
+  t.equal(vars.acceptHandshakeChain, true);
+  t.throws(() => configOf(['--mtls-serves', 'some']), /mtls-serves/, 'an unknown choice is refused');
+  t.throws(
+    () => configOf(['--mtls-serves', 'token', '--api-port', '0']),
+    /--mtls-serves token needs the API door/,
+    'the token alone and no API door: nothing would serve the rest',
+  );
+});

@@ -8,6 +8,7 @@ import { decodeCertificateBlocks } from '../../../src/pki/pem.js';
 import type { Seed } from '../../../src/seed/seed.js';
 import { assertFailure, assertSuccess, modeOf, runCli, runTool, tempDir } from '../../helpers/cli.js';
 import { TEST_NOW } from '../../helpers/clock.js';
+import { header } from '../../helpers/pki.js';
 import { startServer } from '../../helpers/server.js';
 
 const dir = tempDir(t);
@@ -138,6 +139,9 @@ t.test('the CLI’s device certificate is accepted by the mock over real TLS wit
       'server-ca.pem',
       '-H',
       'Accept: application/json',
+      // The platform takes only the leaf from the handshake: the chain file goes in the header too.
+      '-H',
+      `X-Ssl-Cert-Chain: ${header(readFileSync(file('device-0001-chain.pem'), 'utf8'))}`,
       '-X',
       'POST',
       '-w',
