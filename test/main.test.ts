@@ -189,9 +189,19 @@ t.test('bad options are one line on stderr and exit 2', async (t) => {
   for (const [args, message] of cases) {
     const result = await runCli(args, { cwd });
     t.not(result.code, 0, `${args.join(' ')}: non-zero exit`);
-    if (args[2] !== 'eighty') t.equal(result.code, 2, 'exit code 2: the server cannot start as configured');
+    t.equal(result.code, 2, 'exit code 2: the server cannot start as configured');
     t.match(result.stderr, message, args.join(' '));
     t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
     t.equal(result.stdout, '', 'nothing on stdout');
   }
+  const loud = await runCli(['serve', '--log-level', 'loud'], { cwd });
+  t.equal(loud.code, 2, 'a choice that is not one: exit 2');
+  t.match(
+    loud.stderr,
+    /^c8y-mtls-mock: option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are /,
+  );
+  const fromEnv = await runCli(['serve'], { cwd, env: { C8Y_MOCK_PORT: 'abc' } });
+  t.equal(fromEnv.code, 2, 'a bad variable: exit 2');
+  t.match(fromEnv.stderr, /value 'abc' from env 'C8Y_MOCK_PORT' is invalid/);
+  t.equal((await runCli(['serve', '--help'], { cwd })).code, 0, 'help still exits 0');
 });

@@ -40,6 +40,13 @@ export function program(io: CliIo): Command {
     .addCommand(reenrollCommand(context))
     .addCommand(clockCommand(context));
   configure(root, io);
+  // A bad option of `serve` (flag or C8Y_MOCK_* variable) is a server that cannot start as
+  // configured: exit 2 like the configuration's own checks, not commander's 1.
+  root.commands
+    .find((command) => command.name() === 'serve')
+    ?.exitOverride((error) => {
+      throw error.exitCode === 0 ? error : new CommanderError(2, error.code, error.message);
+    });
   return root;
 }
 
