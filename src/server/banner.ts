@@ -14,7 +14,7 @@ export interface BannerFacts {
   host: string;
   /** The development CA clients must trust, as the user should type its path. */
   caFile: string;
-  /** The same file's absolute path, for the CLI's variables (they work from any directory). */
+  /** The same file's absolute path, for the CLI's variables (they hold no path relative to the checkout). */
   caPath: string;
   tenants: { id: string; domain: string; trustedCertificates: number; users: string[] }[];
   /** The generated admin secret, shown once; undefined when the user set it. */
@@ -57,7 +57,7 @@ export function bannerLines(facts: BannerFacts): string[] {
   if (demo) lines.push(`  demo administrator: t100/admin, password ${demo.adminPassword}`);
   lines.push(
     '',
-    'Point the command-line tool (upload, token, logout) at this mock, from any directory:',
+    'Point the command-line tool (upload, token, logout) at this mock:',
     '',
     `    export ${HOST_ENV}=https://localhost:${port}`,
     `    export ${CACERT_ENV}=${shellWord(facts.caPath)}`,

@@ -190,7 +190,7 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
     .addOption(
       new Option(
         '--admin-secret <secret>',
-        'secret of the /_mock control API (Authorization: Bearer <secret>); generated and printed when not given',
+        'secret of the /_mock control API (Authorization: Bearer <secret>), at least 8 characters; generated and printed when not given',
       ).env(env('ADMIN_SECRET')),
     )
     .addOption(
