@@ -3,11 +3,12 @@ import type { DecisionLog } from '../decisions/decision-log.js';
 import type { CertificateAuthorities } from '../enrollment/certificate-authorities.js';
 import { UnprocessableEntity } from '../errors.js';
 import type { Seed, Seeder } from '../seed/seed.js';
-import type { StateTables, Store } from '../store/store.js';
-import { type CrlSigningKey, unusableCrlKey } from '../tenants/crl-signing-key.js';
+import type { Store } from '../store/store.js';
+import type { CrlSigningKey } from '../tenants/crl-signing-key.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
-import { type SigningKeys, unusableSigningKey } from '../tokens/signing-key.js';
+import type { SigningKeys } from '../tokens/signing-key.js';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
+import { findUnreadable } from './readable-records.js';
 import { fromSnapshot, type Snapshot, toSnapshot } from './snapshot.js';
 
 /** Where the seed comes from: read again on every reset, so an edited seed file takes effect. */
@@ -83,7 +84,16 @@ export class StateControl {
   async import(data: unknown): Promise<void> {
     const { store } = this.#deps;
     const tables = fromSnapshot(data, store.schemaVersion);
-    await assertUsableKeys(tables);
+    // Certificates and keys that cannot be read are refused before anything is replaced,
+    // instead of breaking the mock after (or at its next start).
+    const unreadable = await findUnreadable(tables);
+    if (unreadable) {
+      const { table, index, field, why } = unreadable;
+      throw new UnprocessableEntity(
+        'state/Unprocessable Entity',
+        `Invalid state: tables.${table}[${index}].${field}: ${why}`,
+      );
+    }
     const current = store.getCrlSigningKey();
     if (tables.crlSigningKeys.length === 0 && current) tables.crlSigningKeys = [current];
     const imported = new Set(tables.trustedCertificates.map((c) => `${c.tenantId} ${c.fingerprint}`));
@@ -115,33 +125,5 @@ export class StateControl {
     await crlKey.reload();
     authenticator.forget();
     decisions.clear();
-  }
-}
-
-/**
- * The keys of a state to import must sign: one that cannot (not a key, or of a type that does not
- * sign tokens or CRLs) is refused before anything is replaced, instead of breaking the mock after.
- */
-async function assertUsableKeys(tables: StateTables): Promise<void> {
-  const problems = [
-    ...(await Promise.all(
-      tables.signingKeys.map(async (k, i) => [
-        `signingKeys[${i}]`,
-        await unusableSigningKey(k.privateKeyPem),
-      ]),
-    )),
-    ...(await Promise.all(
-      tables.crlSigningKeys.map(async (k, i) => [
-        `crlSigningKeys[${i}]`,
-        await unusableCrlKey(k.privateKeyPem),
-      ]),
-    )),
-  ];
-  const [where, why] = problems.find(([, why]) => why !== undefined) ?? [];
-  if (where) {
-    throw new UnprocessableEntity(
-      'state/Unprocessable Entity',
-      `Invalid state: ${where}.privateKeyPem: ${why}`,
-    );
   }
 }

@@ -264,7 +264,8 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
   t.equal(badSigningKey.status, 422);
   t.match(badSigningKey.json(), {
     error: 'state/Unprocessable Entity',
-    message: /^Invalid state: signingKeys\[0\]\.privateKeyPem: not an RSA private key in PKCS#8 PEM \(/,
+    message:
+      /^Invalid state: tables\.signingKeys\[0\]\.privateKeyPem: not an RSA private key in PKCS#8 PEM \(/,
   });
   const ecSigningKey = await put(withKey('signingKeys', ed25519));
   t.equal(ecSigningKey.status, 422, 'a key of another type cannot sign RS256 tokens');
@@ -272,8 +273,54 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
   t.equal(badCrlKey.status, 422);
   t.match(badCrlKey.json(), {
     message:
-      'Invalid state: crlSigningKeys[0].privateKeyPem: unsupported key type ed25519; use an EC P-256 or RSA key',
+      'Invalid state: tables.crlSigningKeys[0].privateKeyPem: unsupported key type ed25519; use an EC P-256 or RSA key',
   });
+
+  // Certificates that cannot be read: refused, not a crash now or at the next start.
+  const garbage = Buffer.from('garbage').toString('base64');
+  const trusted = snapshot.tables.trustedCertificates[0]!;
+  const badAnchor = await put({
+    ...snapshot,
+    tables: { ...snapshot.tables, trustedCertificates: [{ ...trusted, certDer: garbage }] },
+  });
+  t.equal(badAnchor.status, 422);
+  t.match(badAnchor.json(), {
+    error: 'state/Unprocessable Entity',
+    message:
+      'Invalid state: tables.trustedCertificates[0].certDer: not a certificate: malformed DER (truncated content)',
+  });
+  const renamed = await put({
+    ...snapshot,
+    tables: { ...snapshot.tables, trustedCertificates: [{ ...trusted, fingerprint: '0'.repeat(40) }] },
+  });
+  t.equal(renamed.status, 422);
+  t.match(renamed.json(), {
+    message: `Invalid state: tables.trustedCertificates[0].fingerprint: not the SHA-1 fingerprint of certDer (which is ${trusted.fingerprint})`,
+  });
+  const badIssued = await put({
+    ...snapshot,
+    tables: {
+      ...snapshot.tables,
+      issuedCertificates: [
+        {
+          tenantId: 't100',
+          serial: 1,
+          externalId: 'issued-01',
+          kind: 'enroll',
+          authorityFingerprint: trusted.fingerprint,
+          fingerprint: 'f'.repeat(40),
+          notBefore: now,
+          notAfter: now + 1000,
+          certDer: garbage,
+        },
+      ],
+    },
+  });
+  t.equal(badIssued.status, 422);
+  t.match(badIssued.json(), {
+    message: /^Invalid state: tables\.issuedCertificates\[0\]\.certDer: not a certificate: /,
+  });
+  t.equal((await call(server, { path: '/_mock/health' })).status, 200, 'the mock is still up');
   t.equal((await currentUser(server, token)).status, 200, 'the old state is intact');
   const crl = await call(server, {
     path: '/tenant/trusted-certificates/settings/crl',
