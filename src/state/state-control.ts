@@ -3,13 +3,14 @@ import type { DecisionLog } from '../decisions/decision-log.js';
 import type { CertificateAuthorities } from '../enrollment/certificate-authorities.js';
 import { UnprocessableEntity } from '../errors.js';
 import type { Seed, Seeder } from '../seed/seed.js';
-import type { Store } from '../store/store.js';
+import { ImportRowError, type Store } from '../store/store.js';
 import type { CrlSigningKey } from '../tenants/crl-signing-key.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
 import type { SigningKeys } from '../tokens/signing-key.js';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
 import { findUnreadable } from './readable-records.js';
 import { fromSnapshot, type Snapshot, toSnapshot } from './snapshot.js';
+import { referenceProblem } from './state-references.js';
 
 /** Where the seed comes from: read again on every reset, so an edited seed file takes effect. */
 export interface SeedSource {
@@ -86,6 +87,8 @@ export class StateControl {
     const tables = fromSnapshot(data, store.schemaVersion);
     // Certificates and keys that cannot be read are refused before anything is replaced,
     // instead of breaking the mock after (or at its next start).
+    const problem = referenceProblem(tables);
+    if (problem) throw new UnprocessableEntity('state/Unprocessable Entity', `Invalid state: ${problem}`);
     const unreadable = await findUnreadable(tables);
     if (unreadable) {
       const { table, index, field, why } = unreadable;
@@ -103,11 +106,8 @@ export class StateControl {
     try {
       store.importTables(tables, { certificateAuthorityKeys });
     } catch (error) {
-      // Constraint violations (a row naming a missing tenant, a duplicate key) leave the old state in place.
-      throw new UnprocessableEntity(
-        'state/Unprocessable Entity',
-        `Invalid state: ${(error as Error).message}`,
-      );
+      // Constraint violations (a duplicate key) leave the old state in place.
+      throw new UnprocessableEntity('state/Unprocessable Entity', `Invalid state: ${refusedRow(error)}`);
     }
     await this.#reloaded();
   }
@@ -126,4 +126,14 @@ export class StateControl {
     authenticator.forget();
     decisions.clear();
   }
+}
+
+/** A row the database refused, named as the export names it: `tables.tenants[1].domain: …`. */
+function refusedRow(error: unknown): string {
+  if (!(error instanceof ImportRowError)) return (error as Error).message;
+  const row = `tables.${error.table}[${error.index}]`;
+  const [field, ...more] = error.fields;
+  if (field === undefined) return `${row}: ${error.message}`;
+  if (more.length === 0) return `${row}.${field}: another record has the same value (${error.message})`;
+  return `${row}: another record has the same ${error.fields.join(', ')} (${error.message})`;
 }
