@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ERROR_CONTENT_TYPE } from '../errors.js';
+import { BadRequest, ERROR_CONTENT_TYPE } from '../errors.js';
 
 /** Cumulocity's media types; responses carry the platform's parameters. */
 const vnd = (name: string) => `application/vnd.com.nsn.cumulocity.${name}+json;charset=UTF-8;ver=0.9`;
@@ -62,8 +62,40 @@ export function registerJsonParsers(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (error, parsed) => {
+      const key = error ? prototypeKey(text) : undefined;
+      if (!key) {
+        done(error, parsed);
+        return;
+      }
+      const resource = request.routeOptions.config?.resource ?? 'general';
+      done(
+        new BadRequest(
+          resource,
+          `Invalid request body: the key ${key} is refused, as it could change the prototype of objects; rename it.`,
+        ),
+      );
+    });
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
   app.addContentTypeParser(CUMULOCITY_JSON, { parseAs: 'string' }, parser);
+}
+
+/**
+ * Which prototype key made valid JSON a refused body (Fastify's parser refuses `__proto__` and
+ * `constructor.prototype`, and says only that the body is not valid JSON), or undefined.
+ */
+function prototypeKey(text: string): string | undefined {
+  let key: string | undefined;
+  try {
+    JSON.parse(text, (name, value) => {
+      if (name === '__proto__') key = '__proto__';
+      else if (name === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value)
+        key ??= 'constructor.prototype';
+      return value;
+    });
+  } catch {
+    return undefined;
+  }
+  return key;
 }
