@@ -45,13 +45,17 @@ export function cumulocityMediaName(request: FastifyRequest): string | undefined
 }
 
 /**
- * JSON bodies in `application/json` and in Cumulocity's vendor types, where an
+ * JSON bodies in `application/json` and in Cumulocity's vendor types, and no others, where an
  * empty body is no body: the documented logout request sends
  * `Content-Type: application/json` with nothing after it.
  */
 export function registerJsonParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // No API takes text: a text/plain body gets the 415 of any other unsupported type (naming
+  // application/json), not a string handed on to fail as "not an object" (the control API's
+  // "(top level) must be object").
+  app.removeContentTypeParser('text/plain');
   const parser = (
     request: FastifyRequest,
     body: string | Buffer,

@@ -370,3 +370,42 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
   });
   t.equal(crl.status, 200, 'and its CRL key still signs');
 });
+
+t.test('control API bodies of a media type other than JSON: 415 naming application/json', async (t) => {
+  const server = await startServer(t, { seed });
+  const state = (await call(server, { path: '/_mock/state', headers: admin })).text;
+  const requests = [
+    ['PUT', '/_mock/state', state],
+    ['POST', '/_mock/faults', JSON.stringify({ status: 503, path: '/user/currentUser' })],
+    ['PUT', '/_mock/clock', JSON.stringify({ advance: 'PT1H' })],
+  ] as const;
+  for (const [method, path, body] of requests) {
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded']) {
+      const response = await call(server, {
+        method,
+        path,
+        headers: { ...admin, 'content-type': type },
+        body,
+      });
+      t.equal(response.status, 415, `${method} ${path} as ${type}`);
+      t.match(response.headers['content-type'], ERROR_TYPE);
+      t.match(response.json(), {
+        error: 'general/Unsupported Media Type',
+        message: /^Unsupported Content-Type; send application\/json/,
+      });
+    }
+  }
+  const options = await call(server, {
+    method: 'POST',
+    path: '/tenant/options',
+    headers: { authorization: basic('t100/admin'), 'content-type': 'text/plain' },
+    body: JSON.stringify({ category: 'a', key: 'b', value: 'c' }),
+  });
+  t.equal(options.status, 415, 'as on the Cumulocity paths');
+  t.equal(server.clock.now(), now, 'the clock did not move');
+  t.same(
+    (await call(server, { path: '/_mock/faults', headers: admin })).json(),
+    { rules: [] },
+    'no fault rule was added',
+  );
+});
