@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import t from 'tap';
-import { importPrivateKeyPem } from '../../src/pki/certificate-factory.js';
+import { exportPrivateKeyPem, importPrivateKeyPem } from '../../src/pki/certificate-factory.js';
 import { x509 } from '../../src/pki/x509.js';
+import { assertReadableStore } from '../../src/state/readable-records.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { TEST_NOW, TestClock } from '../helpers/clock.js';
@@ -198,4 +199,40 @@ t.test('a data directory holding a record that cannot be read: the start names i
     `c8y-mtls-mock: data directory data holds a record that cannot be read: trustedCertificates.certDer of the trusted certificate ${ca.certificate.fingerprint} of tenant t100: not a certificate: malformed DER (truncated content). Restore the data directory from a backup, or move it away`,
   );
   t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
+});
+
+t.test('the start check reads the keys too, and passes a store it can read', async (t) => {
+  const store = new SqliteStore({});
+  t.teardown(() => store.close());
+  store.insertTenant({ id: 't100', domain: 't100.example.test', createdAt: now });
+  store.insertTrustedCertificate({
+    fingerprint: ca.certificate.fingerprint,
+    tenantId: 't100',
+    name: 'Restart CA',
+    status: 'ENABLED',
+    autoRegistrationEnabled: true,
+    certDer: ca.certificate.der,
+    proofOfPossessionValid: false,
+    proofOfPossessionCode: null,
+    proofOfPossessionCodeUsableUntil: null,
+    createdAt: now,
+  });
+  await t.resolves(assertReadableStore(store, 'the store'), 'a readable store passes');
+  const keyPem = await exportPrivateKeyPem(ca.keys.privateKey);
+  store.insertCertificateAuthorityKey({
+    fingerprint: ca.certificate.fingerprint,
+    tenantId: 't100',
+    privateKeyPem: `${keyPem.slice(0, 60)}broken`,
+    createdAt: now,
+  });
+  await t.rejects(assertReadableStore(store, 'the store'), {
+    name: 'StoredStateError',
+    message: new RegExp(
+      `^the store holds a record that cannot be read: certificateAuthorityKeys\\.privateKeyPem of the key of the certificate authority ${ca.certificate.fingerprint} of tenant t100: not a private key in PEM`,
+    ),
+  });
+  store.putSigningKey({ kid: 'k1', privateKeyPem: 'not a key', createdAt: now });
+  await t.rejects(assertReadableStore(store, 'the store'), {
+    message: /: signingKeys\.privateKeyPem of the token signing key k1: not an RSA private key/,
+  });
 });
