@@ -83,8 +83,11 @@ const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
 function failure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   const message = error instanceof Error ? error.message : String(error);
-  // SeedError by name: importing its module here would load the server for every command.
-  if (error instanceof ConfigError || (error instanceof Error && error.name === 'SeedError')) {
+  // SeedError and StoredStateError by name: importing their modules here would load the server for every command.
+  if (
+    error instanceof ConfigError ||
+    (error instanceof Error && (error.name === 'SeedError' || error.name === 'StoredStateError'))
+  ) {
     return { message, exitCode: 2 };
   }
   if (LISTEN_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ERROR_CONTENT_TYPE } from '../errors.js';
+import { BadRequest, ERROR_CONTENT_TYPE } from '../errors.js';
 
 /** Cumulocity's media types; responses carry the platform's parameters. */
 const vnd = (name: string) => `application/vnd.com.nsn.cumulocity.${name}+json;charset=UTF-8;ver=0.9`;
@@ -45,13 +45,17 @@ export function cumulocityMediaName(request: FastifyRequest): string | undefined
 }
 
 /**
- * JSON bodies in `application/json` and in Cumulocity's vendor types, where an
+ * JSON bodies in `application/json` and in Cumulocity's vendor types, and no others, where an
  * empty body is no body: the documented logout request sends
  * `Content-Type: application/json` with nothing after it.
  */
 export function registerJsonParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // No API takes text: a text/plain body gets the 415 of any other unsupported type (naming
+  // application/json), not a string handed on to fail as "not an object" (the control API's
+  // "(top level) must be object").
+  app.removeContentTypeParser('text/plain');
   const parser = (
     request: FastifyRequest,
     body: string | Buffer,
@@ -62,8 +66,40 @@ export function registerJsonParsers(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (error, parsed) => {
+      const key = error ? prototypeKey(text) : undefined;
+      if (!key) {
+        done(error, parsed);
+        return;
+      }
+      const resource = request.routeOptions.config?.resource ?? 'general';
+      done(
+        new BadRequest(
+          resource,
+          `Invalid request body: the key ${key} is refused, as it could change the prototype of objects; rename it.`,
+        ),
+      );
+    });
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
   app.addContentTypeParser(CUMULOCITY_JSON, { parseAs: 'string' }, parser);
+}
+
+/**
+ * Which prototype key made valid JSON a refused body (Fastify's parser refuses `__proto__` and
+ * `constructor.prototype`, and says only that the body is not valid JSON), or undefined.
+ */
+function prototypeKey(text: string): string | undefined {
+  let key: string | undefined;
+  try {
+    JSON.parse(text, (name, value) => {
+      if (name === '__proto__') key = '__proto__';
+      else if (name === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value)
+        key ??= 'constructor.prototype';
+      return value;
+    });
+  } catch {
+    return undefined;
+  }
+  return key;
 }

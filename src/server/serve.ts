@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { MqttDoor } from '../mqtt/door.js';
 import { loadSeedFile } from '../seed/seed.js';
 import { createServices } from '../services.js';
+import { assertReadableStore } from '../state/readable-records.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { bannerLines } from './banner.js';
 
@@ -59,6 +60,14 @@ export async function serve(
     dataDir: config.ephemeral ? undefined : config.dataDir,
     sync: config.sync,
   });
+  if (!config.ephemeral) {
+    try {
+      await assertReadableStore(store, `data directory ${show(config.dataDir)}`);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
   const services = await createServices({ config, clock, store, seed });
   const doorOptions = {
     services,

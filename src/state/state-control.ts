@@ -3,12 +3,14 @@ import type { DecisionLog } from '../decisions/decision-log.js';
 import type { CertificateAuthorities } from '../enrollment/certificate-authorities.js';
 import { UnprocessableEntity } from '../errors.js';
 import type { Seed, Seeder } from '../seed/seed.js';
-import type { StateTables, Store } from '../store/store.js';
-import { type CrlSigningKey, unusableCrlKey } from '../tenants/crl-signing-key.js';
+import { ImportRowError, type Store } from '../store/store.js';
+import type { CrlSigningKey } from '../tenants/crl-signing-key.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
-import { type SigningKeys, unusableSigningKey } from '../tokens/signing-key.js';
+import type { SigningKeys } from '../tokens/signing-key.js';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
+import { findUnreadable } from './readable-records.js';
 import { fromSnapshot, type Snapshot, toSnapshot } from './snapshot.js';
+import { referenceProblem } from './state-references.js';
 
 /** Where the seed comes from: read again on every reset, so an edited seed file takes effect. */
 export interface SeedSource {
@@ -83,7 +85,18 @@ export class StateControl {
   async import(data: unknown): Promise<void> {
     const { store } = this.#deps;
     const tables = fromSnapshot(data, store.schemaVersion);
-    await assertUsableKeys(tables);
+    // Certificates and keys that cannot be read are refused before anything is replaced,
+    // instead of breaking the mock after (or at its next start).
+    const problem = referenceProblem(tables);
+    if (problem) throw new UnprocessableEntity('state/Unprocessable Entity', `Invalid state: ${problem}`);
+    const unreadable = await findUnreadable(tables);
+    if (unreadable) {
+      const { table, index, field, why } = unreadable;
+      throw new UnprocessableEntity(
+        'state/Unprocessable Entity',
+        `Invalid state: tables.${table}[${index}].${field}: ${why}`,
+      );
+    }
     const current = store.getCrlSigningKey();
     if (tables.crlSigningKeys.length === 0 && current) tables.crlSigningKeys = [current];
     const imported = new Set(tables.trustedCertificates.map((c) => `${c.tenantId} ${c.fingerprint}`));
@@ -93,11 +106,8 @@ export class StateControl {
     try {
       store.importTables(tables, { certificateAuthorityKeys });
     } catch (error) {
-      // Constraint violations (a row naming a missing tenant, a duplicate key) leave the old state in place.
-      throw new UnprocessableEntity(
-        'state/Unprocessable Entity',
-        `Invalid state: ${(error as Error).message}`,
-      );
+      // Constraint violations (a duplicate key) leave the old state in place.
+      throw new UnprocessableEntity('state/Unprocessable Entity', `Invalid state: ${refusedRow(error)}`);
     }
     await this.#reloaded();
   }
@@ -118,30 +128,12 @@ export class StateControl {
   }
 }
 
-/**
- * The keys of a state to import must sign: one that cannot (not a key, or of a type that does not
- * sign tokens or CRLs) is refused before anything is replaced, instead of breaking the mock after.
- */
-async function assertUsableKeys(tables: StateTables): Promise<void> {
-  const problems = [
-    ...(await Promise.all(
-      tables.signingKeys.map(async (k, i) => [
-        `signingKeys[${i}]`,
-        await unusableSigningKey(k.privateKeyPem),
-      ]),
-    )),
-    ...(await Promise.all(
-      tables.crlSigningKeys.map(async (k, i) => [
-        `crlSigningKeys[${i}]`,
-        await unusableCrlKey(k.privateKeyPem),
-      ]),
-    )),
-  ];
-  const [where, why] = problems.find(([, why]) => why !== undefined) ?? [];
-  if (where) {
-    throw new UnprocessableEntity(
-      'state/Unprocessable Entity',
-      `Invalid state: ${where}.privateKeyPem: ${why}`,
-    );
-  }
+/** A row the database refused, named as the export names it: `tables.tenants[1].domain: …`. */
+function refusedRow(error: unknown): string {
+  if (!(error instanceof ImportRowError)) return (error as Error).message;
+  const row = `tables.${error.table}[${error.index}]`;
+  const [field, ...more] = error.fields;
+  if (field === undefined) return `${row}: ${error.message}`;
+  if (more.length === 0) return `${row}.${field}: another record has the same value (${error.message})`;
+  return `${row}: another record has the same ${error.fields.join(', ')} (${error.message})`;
 }

@@ -18,6 +18,7 @@ import type {
   OperationRecord,
   Window,
 } from './device-data-store.js';
+import { importRows } from './import-rows.js';
 import { propertyPath, SqlFilter } from './sql-filter.js';
 
 type Row = Record<string, unknown>;
@@ -627,10 +628,10 @@ export class SqliteDeviceData implements DeviceDataStore {
   }
 
   importTables(tables: DeviceDataTables): void {
-    for (const r of tables.managedObjects) this.#insertManagedObjectWithId(r);
-    for (const r of tables.childReferences) this.addChild(r);
-    for (const r of tables.externalIds) this.insertExternalId(r);
-    for (const r of tables.measurements) {
+    importRows('managedObjects', tables.managedObjects, (r) => this.#insertManagedObjectWithId(r));
+    importRows('childReferences', tables.childReferences, (r) => this.addChild(r));
+    importRows('externalIds', tables.externalIds, (r) => this.insertExternalId(r));
+    importRows('measurements', tables.measurements, (r) => {
       this.#run(
         'INSERT INTO measurements (id, tenant_id, source_id, type, time, fragments) VALUES (?, ?, ?, ?, ?, ?)',
         r.id,
@@ -640,8 +641,8 @@ export class SqliteDeviceData implements DeviceDataStore {
         r.time,
         JSON.stringify(r.fragments),
       );
-    }
-    for (const r of tables.events) {
+    });
+    importRows('events', tables.events, (r) => {
       this.#run(
         `INSERT INTO events (id, tenant_id, source_id, type, text, time, creation_time, last_updated, fragments)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -655,8 +656,8 @@ export class SqliteDeviceData implements DeviceDataStore {
         r.lastUpdated,
         JSON.stringify(r.fragments),
       );
-    }
-    for (const r of tables.alarms) {
+    });
+    importRows('alarms', tables.alarms, (r) => {
       this.#run(
         `INSERT INTO alarms (id, tenant_id, source_id, type, text, severity, status, count, time,
            first_occurrence_time, creation_time, last_updated, fragments)
@@ -675,8 +676,8 @@ export class SqliteDeviceData implements DeviceDataStore {
         r.lastUpdated,
         JSON.stringify(r.fragments),
       );
-    }
-    for (const r of tables.operations) {
+    });
+    importRows('operations', tables.operations, (r) => {
       this.#run(
         `INSERT INTO operations (id, tenant_id, device_id, agent_id, status, failure_reason, creation_time, fragments)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -689,7 +690,7 @@ export class SqliteDeviceData implements DeviceDataStore {
         r.creationTime,
         JSON.stringify(r.fragments),
       );
-    }
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { importRows } from './import-rows.js';
 import { MIGRATIONS } from './migrations.js';
 import { DEVICE_DATA_TABLES, SqliteDeviceData } from './sqlite-device-data.js';
 import type {
@@ -659,20 +660,22 @@ export class SqliteStore implements Store {
   importTables(tables: StateTables, retained?: RetainedRows): void {
     this.transaction(() => {
       this.clear();
-      for (const t of tables.tenants) this.insertTenant(t);
-      for (const u of tables.users) this.putUser(u);
-      for (const o of tables.options) this.putOption(o);
-      for (const f of tables.featureToggles) this.putFeatureToggle(f);
-      for (const c of tables.trustedCertificates) this.insertTrustedCertificate(c);
-      for (const k of retained?.certificateAuthorityKeys ?? []) this.insertCertificateAuthorityKey(k);
-      for (const e of tables.crlEntries) this.putCrlEntry(e);
-      for (const d of tables.devices) this.putDevice(d);
-      for (const t of tables.tokens) this.insertToken(t);
-      for (const r of tables.revocations) this.insertRevocation(r);
-      for (const k of tables.signingKeys) this.putSigningKey(k);
-      for (const k of tables.crlSigningKeys) this.putCrlSigningKey(k);
-      for (const e of tables.enrollmentRequests) this.putEnrollmentRequest(e);
-      for (const c of tables.issuedCertificates) this.insertIssuedCertificate(c);
+      importRows('tenants', tables.tenants, (r) => this.insertTenant(r));
+      importRows('users', tables.users, (r) => this.putUser(r));
+      importRows('options', tables.options, (r) => this.putOption(r));
+      importRows('featureToggles', tables.featureToggles, (r) => this.putFeatureToggle(r));
+      importRows('trustedCertificates', tables.trustedCertificates, (r) => this.insertTrustedCertificate(r));
+      importRows('certificateAuthorityKeys', retained?.certificateAuthorityKeys ?? [], (r) =>
+        this.insertCertificateAuthorityKey(r),
+      );
+      importRows('crlEntries', tables.crlEntries, (r) => this.putCrlEntry(r));
+      importRows('devices', tables.devices, (r) => this.putDevice(r));
+      importRows('tokens', tables.tokens, (r) => this.insertToken(r));
+      importRows('revocations', tables.revocations, (r) => this.insertRevocation(r));
+      importRows('signingKeys', tables.signingKeys, (r) => this.putSigningKey(r));
+      importRows('crlSigningKeys', tables.crlSigningKeys, (r) => this.putCrlSigningKey(r));
+      importRows('enrollmentRequests', tables.enrollmentRequests, (r) => this.putEnrollmentRequest(r));
+      importRows('issuedCertificates', tables.issuedCertificates, (r) => this.insertIssuedCertificate(r));
       this.deviceData.importTables(tables);
     });
   }

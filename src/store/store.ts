@@ -170,6 +170,30 @@ export interface RetainedRows {
   certificateAuthorityKeys: CertificateAuthorityKeyRecord[];
 }
 
+/** A row of an import the database refused (a constraint): its table, position and SQLite's reason. */
+export class ImportRowError extends Error {
+  override name = 'ImportRowError';
+  readonly table: string;
+  readonly index: number;
+
+  constructor(table: string, index: number, reason: string) {
+    super(reason);
+    this.table = table;
+    this.index = index;
+  }
+
+  /** The fields a UNIQUE constraint names (`UNIQUE constraint failed: tenants.domain`), as the export spells them. */
+  get fields(): string[] {
+    const columns = /^UNIQUE constraint failed: (.+)$/.exec(this.message)?.[1];
+    if (!columns) return [];
+    return columns
+      .split(', ')
+      .map((c) =>
+        c.slice(c.indexOf('.') + 1).replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()),
+      );
+  }
+}
+
 export interface Store {
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;

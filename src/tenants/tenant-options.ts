@@ -7,6 +7,12 @@ export const LIFESPAN = { category: 'oauth.internal', key: 'device-token.lifespa
 export const CRL_OFFLINE = { category: 'configuration', key: 'crl.offline.check.enabled' } as const;
 export const DEFAULT_LIFESPAN_SECONDS = 3600;
 export const MIN_LIFESPAN_SECONDS = 300;
+/**
+ * [INF] The platform documents no maximum. 365 days keeps a token's `exp` a valid date and a
+ * safe integer (a 20-digit lifespan made `exp` 1e20, which no client could read), and is far
+ * longer than anyone tests with.
+ */
+export const MAX_LIFESPAN_SECONDS = 365 * 86_400;
 
 /** What to do with a device-token lifespan below the documented 300 s minimum ([INF]: the platform's choice is not public). */
 export type BelowMinimumPolicy = 'reject' | 'clamp';
@@ -62,7 +68,13 @@ export class TenantOptions {
       if (!/^\d+$/.test(value)) {
         throw new UnprocessableEntity(
           'options/Unprocessable Entity',
-          `${category}/${key} must be a whole number of seconds, at least ${MIN_LIFESPAN_SECONDS} (5 minutes); got ${JSON.stringify(value)}`,
+          `${category}/${key} must be a whole number of seconds from ${MIN_LIFESPAN_SECONDS} (5 minutes) to ${MAX_LIFESPAN_SECONDS} (365 days); got ${JSON.stringify(value)}`,
+        );
+      }
+      if (Number(value) > MAX_LIFESPAN_SECONDS) {
+        throw new UnprocessableEntity(
+          'options/Unprocessable Entity',
+          `${category}/${key} must be at most ${MAX_LIFESPAN_SECONDS} seconds (365 days); got ${value}`,
         );
       }
       if (Number(value) < MIN_LIFESPAN_SECONDS && this.#belowMinimum === 'reject') {
@@ -74,11 +86,14 @@ export class TenantOptions {
     }
   }
 
-  /** The device-token lifetime in seconds: default 3600, never below the 300 s minimum. */
+  /**
+   * The device-token lifetime in seconds: default 3600, never below the 300 s minimum nor above
+   * the maximum (an imported state may hold a value the API would refuse).
+   */
   lifespanSeconds(tenantId: string): number {
     const value = this.find(tenantId, LIFESPAN.category, LIFESPAN.key);
     const seconds = value !== undefined && /^\d+$/.test(value) ? Number(value) : DEFAULT_LIFESPAN_SECONDS;
-    return Math.max(seconds, MIN_LIFESPAN_SECONDS);
+    return Math.min(Math.max(seconds, MIN_LIFESPAN_SECONDS), MAX_LIFESPAN_SECONDS);
   }
 
   crlOfflineCheck(tenantId: string): boolean {

@@ -524,3 +524,48 @@ t.test('any other path under the data APIs: 401 without credentials, then 404', 
     assertError(t, known, 404, 'general/Not Found', `No resource at GET ${path}.`);
   }
 });
+
+t.test(
+  'a body with a prototype key is refused with 400 naming the key, valid JSON though it is',
+  async (t) => {
+    const { server, device } = await setUp(t);
+    const post = (body: string, contentType = vnd('managedobject')) =>
+      call(server, {
+        method: 'POST',
+        path: MOS,
+        headers: { authorization: device, 'content-type': contentType, accept: 'application/json' },
+        body,
+      });
+    for (const [body, key] of [
+      ['{"name":"a","__proto__":{"x":1}}', '__proto__'],
+      ['{"name":"a","c8y_Thing":{"constructor":{"prototype":{"x":1}}}}', 'constructor.prototype'],
+    ] as const) {
+      assertError(
+        t,
+        await post(body),
+        400,
+        'inventory/Bad Request',
+        `Invalid request body: the key ${key} is refused, as it could change the prototype of objects; rename it.`,
+      );
+    }
+    assertError(
+      t,
+      await post('{"name":"a","__proto__":{"x":1}}', 'application/json'),
+      400,
+      'inventory/Bad Request',
+      /the key __proto__ is refused/,
+    );
+    assertError(
+      t,
+      await post('{"name":'),
+      400,
+      'inventory/Bad Request',
+      /^Invalid request body: (?!the key)/,
+    );
+    t.equal(
+      (await post('{"name":"a","constructor":"b"}')).status,
+      201,
+      'a key named constructor alone is fine',
+    );
+  },
+);

@@ -242,7 +242,49 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
     },
   });
   t.equal(orphan.status, 422);
-  t.match(orphan.json(), { message: /^Invalid state: FOREIGN KEY constraint failed/ });
+  t.match(orphan.json(), {
+    message: 'Invalid state: tables.trustedCertificates[0].tenantId: no tenant nobody in tables.tenants',
+  });
+  const tables = snapshot.tables as unknown as Record<string, Record<string, unknown>[]>;
+  const orphanUser = await put({
+    ...snapshot,
+    tables: { ...tables, users: [...tables.users!, { ...tables.users![0], tenantId: 't999' }] },
+  });
+  t.equal(orphanUser.status, 422);
+  t.match(orphanUser.json(), {
+    error: 'state/Unprocessable Entity',
+    message: `Invalid state: tables.users[${tables.users!.length}].tenantId: no tenant t999 in tables.tenants`,
+  });
+  const sameDomain = await put({
+    ...snapshot,
+    tables: { ...tables, tenants: [...tables.tenants!, { ...tables.tenants![0], id: 't200' }] },
+  });
+  t.equal(sameDomain.status, 422);
+  t.match(sameDomain.json(), {
+    message:
+      'Invalid state: tables.tenants[1].domain: t100.example.test is the domain of tables.tenants[0] too',
+  });
+  const orphanMeasurement = await put({
+    ...snapshot,
+    tables: {
+      ...tables,
+      measurements: [{ id: 1, tenantId: 't100', sourceId: 4242, type: 'c8y_T', time: now, fragments: {} }],
+    },
+  });
+  t.equal(orphanMeasurement.status, 422);
+  t.match(orphanMeasurement.json(), {
+    message:
+      'Invalid state: tables.measurements[0].sourceId: no managed object 4242 in tables.managedObjects',
+  });
+  // What only the database checks is still named by its row and field.
+  const sameHash = await put({
+    ...snapshot,
+    tables: { ...tables, tokens: [...tables.tokens!, ...tables.tokens!] },
+  });
+  t.equal(sameHash.status, 422);
+  t.match(sameHash.json(), {
+    message: `Invalid state: tables.tokens[${tables.tokens!.length}].hash: another record has the same value (UNIQUE constraint failed: tokens.hash)`,
+  });
 
   const notJson = await call(server, {
     method: 'PUT',
@@ -264,7 +306,8 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
   t.equal(badSigningKey.status, 422);
   t.match(badSigningKey.json(), {
     error: 'state/Unprocessable Entity',
-    message: /^Invalid state: signingKeys\[0\]\.privateKeyPem: not an RSA private key in PKCS#8 PEM \(/,
+    message:
+      /^Invalid state: tables\.signingKeys\[0\]\.privateKeyPem: not an RSA private key in PKCS#8 PEM \(/,
   });
   const ecSigningKey = await put(withKey('signingKeys', ed25519));
   t.equal(ecSigningKey.status, 422, 'a key of another type cannot sign RS256 tokens');
@@ -272,12 +315,97 @@ t.test('a bad state is refused with 422 and changes nothing', async (t) => {
   t.equal(badCrlKey.status, 422);
   t.match(badCrlKey.json(), {
     message:
-      'Invalid state: crlSigningKeys[0].privateKeyPem: unsupported key type ed25519; use an EC P-256 or RSA key',
+      'Invalid state: tables.crlSigningKeys[0].privateKeyPem: unsupported key type ed25519; use an EC P-256 or RSA key',
   });
+
+  // Certificates that cannot be read: refused, not a crash now or at the next start.
+  const garbage = Buffer.from('garbage').toString('base64');
+  const trusted = snapshot.tables.trustedCertificates[0]!;
+  const badAnchor = await put({
+    ...snapshot,
+    tables: { ...snapshot.tables, trustedCertificates: [{ ...trusted, certDer: garbage }] },
+  });
+  t.equal(badAnchor.status, 422);
+  t.match(badAnchor.json(), {
+    error: 'state/Unprocessable Entity',
+    message:
+      'Invalid state: tables.trustedCertificates[0].certDer: not a certificate: malformed DER (truncated content)',
+  });
+  const renamed = await put({
+    ...snapshot,
+    tables: { ...snapshot.tables, trustedCertificates: [{ ...trusted, fingerprint: '0'.repeat(40) }] },
+  });
+  t.equal(renamed.status, 422);
+  t.match(renamed.json(), {
+    message: `Invalid state: tables.trustedCertificates[0].fingerprint: not the SHA-1 fingerprint of certDer (which is ${trusted.fingerprint})`,
+  });
+  const badIssued = await put({
+    ...snapshot,
+    tables: {
+      ...snapshot.tables,
+      issuedCertificates: [
+        {
+          tenantId: 't100',
+          serial: 1,
+          externalId: 'issued-01',
+          kind: 'enroll',
+          authorityFingerprint: trusted.fingerprint,
+          fingerprint: 'f'.repeat(40),
+          notBefore: now,
+          notAfter: now + 1000,
+          certDer: garbage,
+        },
+      ],
+    },
+  });
+  t.equal(badIssued.status, 422);
+  t.match(badIssued.json(), {
+    message: /^Invalid state: tables\.issuedCertificates\[0\]\.certDer: not a certificate: /,
+  });
+  t.equal((await call(server, { path: '/_mock/health' })).status, 200, 'the mock is still up');
   t.equal((await currentUser(server, token)).status, 200, 'the old state is intact');
   const crl = await call(server, {
     path: '/tenant/trusted-certificates/settings/crl',
     headers: { authorization: basic('t100/admin'), accept: 'application/pkix-crl' },
   });
   t.equal(crl.status, 200, 'and its CRL key still signs');
+});
+
+t.test('control API bodies of a media type other than JSON: 415 naming application/json', async (t) => {
+  const server = await startServer(t, { seed });
+  const state = (await call(server, { path: '/_mock/state', headers: admin })).text;
+  const requests = [
+    ['PUT', '/_mock/state', state],
+    ['POST', '/_mock/faults', JSON.stringify({ status: 503, path: '/user/currentUser' })],
+    ['PUT', '/_mock/clock', JSON.stringify({ advance: 'PT1H' })],
+  ] as const;
+  for (const [method, path, body] of requests) {
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded']) {
+      const response = await call(server, {
+        method,
+        path,
+        headers: { ...admin, 'content-type': type },
+        body,
+      });
+      t.equal(response.status, 415, `${method} ${path} as ${type}`);
+      t.match(response.headers['content-type'], ERROR_TYPE);
+      t.match(response.json(), {
+        error: 'general/Unsupported Media Type',
+        message: /^Unsupported Content-Type; send application\/json/,
+      });
+    }
+  }
+  const options = await call(server, {
+    method: 'POST',
+    path: '/tenant/options',
+    headers: { authorization: basic('t100/admin'), 'content-type': 'text/plain' },
+    body: JSON.stringify({ category: 'a', key: 'b', value: 'c' }),
+  });
+  t.equal(options.status, 415, 'as on the Cumulocity paths');
+  t.equal(server.clock.now(), now, 'the clock did not move');
+  t.same(
+    (await call(server, { path: '/_mock/faults', headers: admin })).json(),
+    { rules: [] },
+    'no fault rule was added',
+  );
 });

@@ -4,7 +4,7 @@ import { admin, adminSeed, assertError, basic } from '../helpers/admin.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { openApi } from '../helpers/openapi.js';
 import { device, rootCa } from '../helpers/pki.js';
-import { requestToken, startServer } from '../helpers/server.js';
+import { ADMIN_SECRET, call, requestToken, startServer } from '../helpers/server.js';
 
 const now = TEST_NOW;
 const spec = openApi();
@@ -166,6 +166,22 @@ t.test('refusals', async (t) => {
       'oauth.internal/device-token.lifespan.seconds must be at least 300 seconds (5 minutes); got 299',
     ],
     [
+      'a lifespan beyond a year',
+      {
+        method: 'POST',
+        path: '/tenant/options',
+        json: {
+          category: 'oauth.internal',
+          key: 'device-token.lifespan.seconds',
+          value: '99999999999999999999',
+        },
+      },
+      '/tenant/options',
+      422,
+      'options/Unprocessable Entity',
+      'oauth.internal/device-token.lifespan.seconds must be at most 31536000 seconds (365 days); got 99999999999999999999',
+    ],
+    [
       'a lifespan that is no whole number',
       {
         method: 'PUT',
@@ -175,7 +191,7 @@ t.test('refusals', async (t) => {
       '/tenant/options/{category}',
       422,
       'options/Unprocessable Entity',
-      'oauth.internal/device-token.lifespan.seconds must be a whole number of seconds, at least 300 (5 minutes); got "600.5"',
+      'oauth.internal/device-token.lifespan.seconds must be a whole number of seconds from 300 (5 minutes) to 31536000 (365 days); got "600.5"',
     ],
     [
       'a bad page size',
@@ -247,6 +263,44 @@ t.test('the lifespan option takes effect on the next token, no restart', async (
   t.equal(claims.exp! - claims.iat!, 300);
 });
 
+t.test(
+  'the longest lifespan is a year: its tokens carry a readable exp; a longer stored one is cut to it',
+  async (t) => {
+    const server = await startServer(t, { seed });
+    const set = await admin(server, {
+      method: 'PUT',
+      path: '/tenant/options/oauth.internal/device-token.lifespan.seconds',
+      json: { value: '31536000' },
+    });
+    t.equal(set.status, 200);
+    const tokenClaims = async (cn: string) => {
+      const dev = await device(root, now, cn);
+      const response = await requestToken(server, { cert: dev.certPem, key: dev.keyPem });
+      return decodeJwt((response.json() as { accessToken: string }).accessToken);
+    };
+    const claims = await tokenClaims('year-device-01');
+    t.equal(claims.exp! - claims.iat!, 31_536_000);
+    t.ok(Number.isSafeInteger(claims.exp), 'exp is a safe integer');
+    t.equal(new Date(claims.exp! * 1000).toISOString(), new Date(now + 31_536_000_000).toISOString());
+
+    // An imported state is not checked option by option: its value is cut to the maximum.
+    const control = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
+    const state = (await call(server, { path: '/_mock/state', headers: control })).json() as {
+      tables: { options: { value: string }[] };
+    };
+    for (const option of state.tables.options) option.value = '99999999999999999999';
+    const put = await call(server, {
+      method: 'PUT',
+      path: '/_mock/state',
+      headers: control,
+      body: JSON.stringify(state),
+    });
+    t.equal(put.status, 204);
+    const cut = await tokenClaims('year-device-02');
+    t.equal(cut.exp! - cut.iat!, 31_536_000, 'cut to the maximum');
+  },
+);
+
 t.test('with --lifespan-below-minimum clamp, a short lifespan is stored and tokens last 300 s', async (t) => {
   const server = await startServer(t, { seed, config: { lifespanBelowMinimum: 'clamp' } });
   const set = await admin(server, {
@@ -272,7 +326,7 @@ t.test('with --lifespan-below-minimum clamp, a short lifespan is stored and toke
     notNumber,
     422,
     'options/Unprocessable Entity',
-    'oauth.internal/device-token.lifespan.seconds must be a whole number of seconds, at least 300 (5 minutes); got "soon"',
+    'oauth.internal/device-token.lifespan.seconds must be a whole number of seconds from 300 (5 minutes) to 31536000 (365 days); got "soon"',
   );
 });
 

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import t from 'tap';
-import { importPrivateKeyPem } from '../../src/pki/certificate-factory.js';
+import { exportPrivateKeyPem, importPrivateKeyPem } from '../../src/pki/certificate-factory.js';
 import { x509 } from '../../src/pki/x509.js';
+import { assertReadableStore } from '../../src/state/readable-records.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 import { TEST_NOW, TestClock } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { basic, seedWith } from '../helpers/seeds.js';
@@ -155,4 +157,82 @@ t.test('the CRL signing key is kept like the token key: restart, reset, export a
   const imported = await downloadCrl(second);
   t.ok(await imported.verify({ publicKey: otherKey }), "then the exporting mock's key signs");
   t.notOk(await imported.verify({ publicKey: key }), 'and the old key no longer does');
+});
+
+t.test('a data directory holding a record that cannot be read: the start names it and exits 2', async (t) => {
+  const cwd = tempDir(t, 'c8y-unreadable-');
+  const dataDir = join(cwd, 'data');
+  const store = new SqliteStore({ dataDir });
+  store.insertTenant({ id: 't100', domain: 't100.example.test', createdAt: now });
+  store.insertTrustedCertificate({
+    fingerprint: ca.certificate.fingerprint,
+    tenantId: 't100',
+    name: 'Edited by hand',
+    status: 'ENABLED',
+    autoRegistrationEnabled: true,
+    certDer: Buffer.from('garbage'),
+    proofOfPossessionValid: false,
+    proofOfPossessionCode: null,
+    proofOfPossessionCodeUsableUntil: null,
+    createdAt: now,
+  });
+  store.close();
+  const result = await runCli(
+    [
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--api-port',
+      '0',
+      '--mqtt-port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ],
+    { cwd },
+  );
+  t.equal(result.code, 2, 'exit code 2: the server cannot start as configured');
+  t.match(
+    result.stderr,
+    `c8y-mtls-mock: data directory data holds a record that cannot be read: trustedCertificates.certDer of the trusted certificate ${ca.certificate.fingerprint} of tenant t100: not a certificate: malformed DER (truncated content). Restore the data directory from a backup, or move it away`,
+  );
+  t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
+});
+
+t.test('the start check reads the keys too, and passes a store it can read', async (t) => {
+  const store = new SqliteStore({});
+  t.teardown(() => store.close());
+  store.insertTenant({ id: 't100', domain: 't100.example.test', createdAt: now });
+  store.insertTrustedCertificate({
+    fingerprint: ca.certificate.fingerprint,
+    tenantId: 't100',
+    name: 'Restart CA',
+    status: 'ENABLED',
+    autoRegistrationEnabled: true,
+    certDer: ca.certificate.der,
+    proofOfPossessionValid: false,
+    proofOfPossessionCode: null,
+    proofOfPossessionCodeUsableUntil: null,
+    createdAt: now,
+  });
+  await t.resolves(assertReadableStore(store, 'the store'), 'a readable store passes');
+  const keyPem = await exportPrivateKeyPem(ca.keys.privateKey);
+  store.insertCertificateAuthorityKey({
+    fingerprint: ca.certificate.fingerprint,
+    tenantId: 't100',
+    privateKeyPem: `${keyPem.slice(0, 60)}broken`,
+    createdAt: now,
+  });
+  await t.rejects(assertReadableStore(store, 'the store'), {
+    name: 'StoredStateError',
+    message: new RegExp(
+      `^the store holds a record that cannot be read: certificateAuthorityKeys\\.privateKeyPem of the key of the certificate authority ${ca.certificate.fingerprint} of tenant t100: not a private key in PEM`,
+    ),
+  });
+  store.putSigningKey({ kid: 'k1', privateKeyPem: 'not a key', createdAt: now });
+  await t.rejects(assertReadableStore(store, 'the store'), {
+    message: /: signingKeys\.privateKeyPem of the token signing key k1: not an RSA private key/,
+  });
 });
