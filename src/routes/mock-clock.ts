@@ -62,7 +62,8 @@ export async function mockClockRoutes(app: FastifyInstance, { adminSecret, clock
       if (error instanceof Iso8601Error) throw new BadRequest('mock', error.message);
       throw error;
     }
-    if (target < 0 || target > LATEST) {
+    // Written so that NaN is outside too.
+    if (!(target >= 0 && target <= LATEST)) {
       throw new BadRequest(
         'mock',
         `The clock can go from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z; ${keys[0]} would take it outside.`,
