@@ -215,6 +215,16 @@ t.test('hostile input: a 400 that names the problem; nothing without the admin s
   t.same((await clock(server)).json().offsetSeconds, 0);
 });
 
+t.test('real is accepted however far the clock has run, at the end of the calendar too', async (t) => {
+  const server = await startServer(t, { seed });
+  t.equal((await clock(server, { set: '9999-12-31T23:59:58Z' })).status, 200);
+  server.clock.advance(3000);
+  t.equal((await clock(server)).json().now, '+010000-01-01T00:00:01.000Z', 'past the last instant by now');
+  const answer = await clock(server, { real: true });
+  t.equal(answer.status, 200, answer.body);
+  t.same(answer.json(), { now: iso(TEST_NOW + 3000), offsetSeconds: 0 });
+});
+
 t.test('instants at the edges of the calendar and of the offsets', async (t) => {
   const server = await startServer(t, { seed });
   for (const [set, now] of [
@@ -279,6 +289,12 @@ t.test('the clock command talks to a running mock with the admin secret', async 
   result = await cli(['clock', 'real']);
   assertSuccess(t, result);
   t.equal(result.stdout, `${iso(TEST_NOW)} (real time)\n`);
+  // At the end of the calendar, real time is still one command away.
+  assertSuccess(t, await cli(['clock', 'set', '9999-12-31T23:59:58Z']));
+  server.clock.advance(3000);
+  result = await cli(['clock', 'real']);
+  assertSuccess(t, result);
+  t.equal(result.stdout, `${iso(TEST_NOW + 3000)} (real time)\n`);
 
   assertFailure(
     t,
