@@ -9,14 +9,19 @@ const MS = { W: 604_800_000, D: 86_400_000, H: 3_600_000, M: 60_000, S: 1000 } a
 
 // P[nW][nD][T[nH][nM][n[.f]S]], a leading minus allowed (ISO 8601-2). Years and months have no
 // fixed length, so they are refused with a hint rather than given one.
-const DURATION =
-  /^(-)?P(?:(\d{1,9})W)?(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,9}(?:[.,]\d{1,3})?)S)?)?$/;
+const DURATION = /^(-)?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d{1,3})?)S)?)?$/;
+
+/** Ten thousand years: longer than the clock's whole range (1970 to 9999), so no use is cut short. */
+export const MAX_DURATION_MS = 3_652_425 * MS.D;
 
 /** An error message for the control API's 400, naming what was wrong. */
 export class Iso8601Error extends Error {}
 
-/** The milliseconds of an ISO 8601 duration such as `PT5M`, `P1D`, `PT1.5S` or `-PT30S`. */
-export function parseDuration(field: string, text: unknown): number {
+/**
+ * The milliseconds of an ISO 8601 duration such as `PT5M`, `P1D`, `PT1.5S` or `-PT30S`; one
+ * longer than `maxMs` either way is refused as too large.
+ */
+export function parseDuration(field: string, text: unknown, maxMs = MAX_DURATION_MS): number {
   if (typeof text !== 'string') {
     throw new Iso8601Error(
       `${field} must be an ISO 8601 duration such as PT5M or P1D; got ${JSON.stringify(text)}`,
@@ -36,6 +41,13 @@ export function parseDuration(field: string, text: unknown): number {
     Number(h ?? 0) * MS.H +
     Number(m ?? 0) * MS.M +
     Math.round(Number((s ?? '0').replace(',', '.')) * MS.S);
+  // Not a number test: NaN cannot come out of digits, but Infinity can.
+  if (!(ms <= maxMs)) {
+    const years = maxMs === MAX_DURATION_MS ? ' (10,000 years)' : '';
+    throw new Iso8601Error(
+      `${field} is too large: at most ${formatDuration(maxMs)}${years}; got ${JSON.stringify(text)}`,
+    );
+  }
   return minus ? -ms : ms;
 }
 

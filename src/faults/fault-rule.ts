@@ -111,12 +111,11 @@ export function checkRule(body: unknown): CheckedRule {
   if (action === 'delay') {
     if (input.delay === undefined) refuse('action "delay" needs delay, an ISO 8601 duration such as PT0.5S');
     try {
-      delayMs = parseDuration('delay', input.delay);
+      delayMs = parseDuration('delay', input.delay, MAX_DELAY_MS);
     } catch (error) {
       refuse((error as Iso8601Error).message);
     }
-    if (delayMs <= 0 || delayMs > MAX_DELAY_MS)
-      refuse(`delay must be more than 0 and at most PT1H; got "${input.delay}"`);
+    if (delayMs <= 0) refuse(`delay must be more than 0 and at most PT1H; got "${input.delay}"`);
   } else if (input.delay !== undefined) refuse('delay is for action "delay"');
   if (input.seed !== undefined && input.share === undefined) refuse('seed is for share');
   const normalized: FaultRuleInput = {

@@ -187,7 +187,14 @@ t.test('hostile input: a 400 that names the problem; nothing without the admin s
     [{ set: 'tomorrow' }, /ISO 8601 instant/],
     [{ real: false }, /real must be true/],
     [
-      { advance: 'P999999999W' },
+      { advance: 'P99999999999D' },
+      /advance is too large: at most P3652425D \(10,000 years\); got "P99999999999D"/,
+    ],
+    [{ advance: '-P99999999999D' }, /advance is too large: at most P3652425D/],
+    [{ advance: 'P999999999W' }, /advance is too large/],
+    [{ advance: `PT${'9'.repeat(40)}S` }, /advance is too large/],
+    [
+      { advance: 'P3000000D' },
       /from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z; advance would take it outside/,
     ],
     [{ advance: '-P30000D' }, /advance would take it outside/],
