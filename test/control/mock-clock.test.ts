@@ -228,7 +228,7 @@ t.test('real is accepted however far the clock has run, at the end of the calend
   server.clock.advance(3000);
   t.equal((await clock(server)).json().now, '+010000-01-01T00:00:01.000Z', 'past the last instant by now');
   const answer = await clock(server, { real: true });
-  t.equal(answer.status, 200, answer.body);
+  t.equal(answer.status, 200, answer.text);
   t.same(answer.json(), { now: iso(TEST_NOW + 3000), offsetSeconds: 0 });
 });
 
@@ -310,6 +310,25 @@ t.test('the clock command talks to a running mock with the admin secret', async 
   );
   assertFailure(t, await cli(['clock', 'set', '2026-02-30T00:00:00Z']), /does not exist/);
   const { C8Y_MOCK_ADMIN_SECRET: _, ...withoutSecret } = env;
+  // Not taken for an argument of the default command (show): named, with the commands there are.
+  for (const [args, unknown] of [
+    [['clock', 'bogus'], 'bogus'],
+    [['clock', 'bogus', 'PT5M'], 'bogus'],
+  ] as const) {
+    assertFailure(
+      t,
+      await cli([...args], withoutSecret),
+      new RegExp(
+        `unknown clock command '${unknown}'; the clock commands are show \\(the default\\), advance, set and real$`,
+        'm',
+      ),
+    );
+  }
+  assertFailure(
+    t,
+    await cli(['clock', 'show', 'now'], withoutSecret),
+    /clock show takes no arguments; got "now"$/m,
+  );
   assertFailure(
     t,
     await cli(['clock'], withoutSecret),
