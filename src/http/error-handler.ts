@@ -4,6 +4,7 @@ import {
   BadRequest,
   C8yError,
   ERROR_INFO_URL,
+  InjectedFault,
   NotFound,
   PayloadTooLarge,
   UnprocessableEntity,
@@ -77,7 +78,12 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request: FastifyRequest, reply) => {
     const c8y = toC8yError(error, request.routeOptions.config?.resource);
-    if (c8y.status >= 500) {
+    if (c8y instanceof InjectedFault) {
+      request.log.info(
+        { status: c8y.status, error: c8y.error, injected: true, rule: c8y.ruleId },
+        `injected: ${c8y.status} by fault rule ${c8y.ruleId}`,
+      );
+    } else if (c8y.status >= 500) {
       request.log.error({ err: error }, 'request failed');
     } else {
       request.log.info(
