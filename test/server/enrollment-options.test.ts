@@ -130,7 +130,11 @@ t.test('the durations in ISO 8601 too, as the clock and the fault rules take the
     .helpInformation()
     .replace(/\s+/g, ' ');
   for (const option of ['issued-certificate-validity', 'enrollment-otp-validity', 'ca-validity']) {
-    t.match(help, new RegExp(`--${option} <duration> (?:(?! --[a-z]).)*or ISO 8601 \\(P`), `--help: --${option}`);
+    t.match(
+      help,
+      new RegExp(`--${option} <duration> (?:(?! --[a-z]).)*or ISO 8601 \\(P`),
+      `--help: --${option}`,
+    );
   }
 });
 
