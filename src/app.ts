@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestAuth } from './auth/principal.js';
 import type { Limits } from './config.js';
-import type { HttpDoor, MtlsServes } from './http/doors.js';
+import { type HttpDoor, type MtlsServes, TOKEN_ONLY_HINT } from './http/doors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerFaultInjection } from './http/fault-injection.js';
 import { registerJsonParsers } from './http/media-types.js';
@@ -135,7 +135,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerSecurityHeaders(app);
   registerJsonParsers(app);
   await registerMultipart(app, limits.bodyLimit);
-  registerErrorHandling(app);
+  const tokenOnly = door === 'mtls' && options.mtlsServes === 'token';
+  registerErrorHandling(app, tokenOnly ? TOKEN_ONLY_HINT : undefined);
   refuseRequestsWhileClosing(app);
   // The API door asks for no client certificate: whatever a socket carries there is not a login.
   const peerCertificates =
@@ -174,7 +175,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     acceptHandshakeChain: options.acceptHandshakeChain === true,
     responseBody: options.responseBody,
   });
-  if (door === 'mtls' && options.mtlsServes === 'token') return app;
+  if (tokenOnly) return app;
   await app.register(currentUserRoutes, { auth, authenticator });
   await app.register(currentTenantRoutes, { auth });
   await app.register(userRoutes, { auth, devices, responseBody: options.responseBody });

@@ -36,14 +36,22 @@ export class ControllableClock implements Clock {
   }
 
   advance(ms: number): void {
-    this.#offsetMs += ms;
+    this.#move(this.#offsetMs + ms);
   }
 
   set(instantMs: number): void {
-    this.#offsetMs = instantMs - this.#base.now();
+    this.#move(instantMs - this.#base.now());
   }
 
   real(): void {
     this.#offsetMs = 0;
+  }
+
+  /** A clock at NaN would break every date it prints (isoDate throws), so it never gets there. */
+  #move(offsetMs: number): void {
+    if (!Number.isFinite(offsetMs)) {
+      throw new RangeError(`The clock's offset must be a finite number of milliseconds; got ${offsetMs}`);
+    }
+    this.#offsetMs = offsetMs;
   }
 }

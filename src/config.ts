@@ -1,5 +1,6 @@
 import { MTLS_SERVES, type MtlsServes } from './http/doors.js';
 import type { ResponseBodyPolicy } from './http/response-body.js';
+import { type Iso8601Error, parseDuration as parseIsoDuration } from './iso8601.js';
 import { EARLY_SUBSCRIBE_POLICIES, type EarlySubscribePolicy } from './mqtt/subscribe-rules.js';
 import type { BelowMinimumPolicy } from './tenants/tenant-options.js';
 
@@ -155,12 +156,23 @@ function integer(name: string, value: number, min: number, max: number): number 
 
 const UNITS: Record<string, number> = { ms: 1, s: SECOND, m: 60 * SECOND, h: 3600 * SECOND, d: DAY };
 
-/** A duration as an option gives it: `90` (seconds), `500ms`, `30s`, `10m`, `12h`, `365d`. */
+/**
+ * A duration as an option gives it: `90` (seconds), `500ms`, `30s`, `10m`, `12h`, `365d`, or in
+ * ISO 8601 (`PT10M`, `P365D`) as the control API takes durations.
+ */
 export function parseDuration(name: string, value: string | number): number {
-  const match = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(String(value).trim());
+  const text = String(value).trim();
+  if (/^-?P/.test(text)) {
+    try {
+      return parseIsoDuration(`--${name}`, text);
+    } catch (error) {
+      throw new ConfigError((error as Iso8601Error).message);
+    }
+  }
+  const match = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(text);
   if (!match) {
     throw new ConfigError(
-      `--${name} must be a duration such as 90 (seconds), 10m, 12h or 365d; got ${JSON.stringify(String(value))}`,
+      `--${name} must be a duration such as 90 (seconds), 10m, 12h or 365d, or in ISO 8601 such as PT10M or P365D; got ${JSON.stringify(String(value))}`,
     );
   }
   return Number(match[1]) * UNITS[match[2] ?? 's']!;

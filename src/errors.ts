@@ -41,6 +41,19 @@ export class C8yError extends Error {
   }
 }
 
+/**
+ * An error answer a fault rule injected: the platform's body as any, but logged as injected, at
+ * info and without a stack, so nobody takes it for a failure of the mock.
+ */
+export class InjectedFault extends C8yError {
+  readonly ruleId: string;
+
+  constructor(status: number, error: string, message: string, ruleId: string) {
+    super(status, error, message, { rule: `fault ${ruleId}`, reason: `injected by fault rule ${ruleId}` });
+    this.ruleId = ruleId;
+  }
+}
+
 export class BadRequest extends C8yError {
   constructor(resource: string, message: string, options?: C8yErrorOptions) {
     super(400, `${resource}/Bad Request`, message, options);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { CliError } from './cli-error.js';
 import type { ClockChange, ClockOptions } from './clock.js';
 import { urlOption, withUrlSource } from './commands.js';
 import type { CliContext } from './context.js';
@@ -16,15 +17,31 @@ function controlOptions(command: Command): Command {
 
 /** `clock`, `clock advance PT5M`, `clock set 2027-01-01T00:00:00Z`, `clock real`: GET/PUT /_mock/clock. */
 export function clockCommand(context: CliContext): Command {
-  const action = (change: (...args: string[]) => ClockChange | undefined) =>
+  const action = (change: (this: Command, ...args: string[]) => ClockChange | undefined) =>
     async function (this: Command, ...args: unknown[]) {
+      const change_ = change.call(this, ...(args.slice(0, -2) as string[]));
       const options = withUrlSource(this.opts<ClockOptions>(), this);
-      const change_ = change(...(args.slice(0, -2) as string[]));
       await (await import('./clock.js')).clock(change_, options, context);
     };
   const show = controlOptions(
-    new Command('show').description('print the mock’s now and its offset from real time'),
-  ).action(action(() => undefined));
+    new Command('show')
+      .description('print the mock’s now and its offset from real time')
+      // As the default command, show receives `clock bogus`: its own check says what was wrong.
+      .allowExcessArguments(),
+  ).action(
+    action(function (this: Command) {
+      const [extra] = this.args;
+      if (extra === undefined) return undefined;
+      if (this.parent?.args[0] === 'show')
+        throw new CliError(`clock show takes no arguments; got "${extra}"`);
+      const commands = this.parent!.commands.map((c) =>
+        c === this ? `${c.name()} (the default)` : c.name(),
+      );
+      throw new CliError(
+        `unknown clock command '${extra}'; the clock commands are ${commands.slice(0, -1).join(', ')} and ${commands.at(-1)}`,
+      );
+    }),
+  );
   const advance = controlOptions(
     new Command('advance')
       .description('move the mock’s clock forward, or back with a minus: PT5M, P1D, PT1.5S, -PT30S')

@@ -16,13 +16,16 @@ export type FaultDoor = (typeof FAULT_DOORS)[number];
 export const FAULT_ACTIONS = ['status', 'delay', 'no-answer', 'close', 'drop', 'connack'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
+/** The methods a rule can name: those the doors answer (a rule for another could never fire). */
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
+
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
 export const FaultRuleSchema = Type.Object(
   {
     door: Type.Union(FAULT_DOORS.map((door) => Type.Literal(door))),
-    /** REST and EST: the HTTP method; default any. */
-    method: Type.Optional(Type.String({ pattern: '^[A-Za-z]{1,16}$' })),
+    /** REST and EST: the HTTP method, one of HTTP_METHODS in any case; default any. */
+    method: Type.Optional(Type.String()),
     /** REST and EST: the path without its query, exact, or a prefix ending in `*`; default any. */
     path: Type.Optional(Type.String({ pattern: '^/', maxLength: 2048 })),
     /** MQTT: CONNECT or a PUBLISH of the device (default publish). */
@@ -94,7 +97,14 @@ export function checkRule(body: unknown): CheckedRule {
   const http = door !== 'mqtt';
   if (http && (input.stage || input.topic))
     refuse(`stage and topic are for door "mqtt"; this rule is for "${door}"`);
-  if (!http && (input.method || input.path)) refuse('method and path are for doors "rest" and "est"');
+  if (!http && (input.method !== undefined || input.path))
+    refuse('method and path are for doors "rest" and "est"');
+  const method = input.method?.toUpperCase();
+  if (method !== undefined && !(HTTP_METHODS as readonly string[]).includes(method)) {
+    refuse(
+      `method must be ${HTTP_METHODS.slice(0, -1).join(', ')} or ${HTTP_METHODS.at(-1)} (any case); got ${JSON.stringify(input.method)}`,
+    );
+  }
   const stage = http ? undefined : (input.stage ?? (action === 'connack' ? 'connect' : 'publish'));
   if (stage === 'connect' && input.topic) refuse('topic is for stage "publish"; a CONNECT has none');
   const allowed = ACTIONS[stage ? `mqtt:${stage}` : door]!;
@@ -111,18 +121,17 @@ export function checkRule(body: unknown): CheckedRule {
   if (action === 'delay') {
     if (input.delay === undefined) refuse('action "delay" needs delay, an ISO 8601 duration such as PT0.5S');
     try {
-      delayMs = parseDuration('delay', input.delay);
+      delayMs = parseDuration('delay', input.delay, MAX_DELAY_MS);
     } catch (error) {
       refuse((error as Iso8601Error).message);
     }
-    if (delayMs <= 0 || delayMs > MAX_DELAY_MS)
-      refuse(`delay must be more than 0 and at most PT1H; got "${input.delay}"`);
+    if (delayMs <= 0) refuse(`delay must be more than 0 and at most PT1H; got "${input.delay}"`);
   } else if (input.delay !== undefined) refuse('delay is for action "delay"');
   if (input.seed !== undefined && input.share === undefined) refuse('seed is for share');
   const normalized: FaultRuleInput = {
     ...input,
     ...(stage ? { stage } : {}),
-    ...(input.method ? { method: input.method.toUpperCase() } : {}),
+    ...(method ? { method } : {}),
     ...(action === 'status' && !input.error ? { error: defaultErrorType(input.status!) } : {}),
     ...(action === 'connack' && input.returnCode === undefined ? { returnCode: 3 } : {}),
   };

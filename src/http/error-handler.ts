@@ -4,6 +4,7 @@ import {
   BadRequest,
   C8yError,
   ERROR_INFO_URL,
+  InjectedFault,
   NotFound,
   PayloadTooLarge,
   UnprocessableEntity,
@@ -73,11 +74,19 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   sendError(reply, c8y);
 }
 
-/** One place renders every error; the precise reason goes to the log only. */
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * One place renders every error; the precise reason goes to the log only. `notFoundHint` follows
+ * the message of every 404 for a path no route has.
+ */
+export function registerErrorHandling(app: FastifyInstance, notFoundHint?: string): void {
   app.setErrorHandler((error, request: FastifyRequest, reply) => {
     const c8y = toC8yError(error, request.routeOptions.config?.resource);
-    if (c8y.status >= 500) {
+    if (c8y instanceof InjectedFault) {
+      request.log.info(
+        { status: c8y.status, error: c8y.error, injected: true, rule: c8y.ruleId },
+        `injected: ${c8y.status} by fault rule ${c8y.ruleId}`,
+      );
+    } else if (c8y.status >= 500) {
       request.log.error({ err: error }, 'request failed');
     } else {
       request.log.info(
@@ -92,7 +101,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       reply,
       new NotFound(
         'general',
-        `No resource at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.`,
+        `No resource at ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}.${notFoundHint ? ` ${notFoundHint}` : ''}`,
       ),
     ),
   );

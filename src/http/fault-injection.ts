@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
-import { C8yError } from '../errors.js';
+import { InjectedFault } from '../errors.js';
 import type { Faults } from '../faults/faults.js';
 import { type Party, partyOfChain } from '../faults/party.js';
 import type { Tenants } from '../tenants/tenants.js';
@@ -42,10 +42,7 @@ export function registerFaultInjection(app: FastifyInstance, options: FaultInjec
     if (!fault) return;
     switch (fault.action) {
       case 'status':
-        throw new C8yError(fault.status!, fault.error!, fault.message!, {
-          rule: `fault ${fault.ruleId}`,
-          reason: `injected by fault rule ${fault.ruleId}`,
-        });
+        throw new InjectedFault(fault.status!, fault.error!, fault.message!, fault.ruleId);
       case 'delay':
         await sleep(fault.delayMs);
         return;

@@ -238,7 +238,7 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
     .addOption(
       new Option(
         '--issued-certificate-validity <duration>',
-        'validity of a certificate the tenant CA issues at EST enrollment (the platform: a year); 90 (seconds), 10m, 12h, 365d',
+        'validity of a certificate the tenant CA issues at EST enrollment (the platform: a year): 90 (seconds), 10m, 12h, 365d, or ISO 8601 (PT10M, P365D)',
       )
         .env(env('ISSUED_CERTIFICATE_VALIDITY'))
         .default('365d'),
@@ -246,7 +246,7 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
     .addOption(
       new Option(
         '--enrollment-otp-validity <duration>',
-        'how long a device registered for enrollment can use its one-time password (ENROLLMENT_OTP, enrollmentToken)',
+        'how long a device registered for enrollment can use its one-time password (ENROLLMENT_OTP, enrollmentToken): 90 (seconds), 10m, 24h, or ISO 8601 (PT24H)',
       )
         .env(env('ENROLLMENT_OTP_VALIDITY'))
         .default('24h'),
@@ -264,7 +264,7 @@ export function serveCommand(io: Pick<CliIo, 'stderr'>): Command {
     .addOption(
       new Option(
         '--ca-validity <duration>',
-        'validity of a new or renewed tenant CA (the platform: 1095 days)',
+        'validity of a new or renewed tenant CA (the platform: 1095 days): 1095d, or ISO 8601 (P1095D)',
       )
         .env(env('CA_VALIDITY'))
         .default('1095d'),

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import t from 'tap';
+import { ControllableClock } from '../../src/clock.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { assertFailure, assertSuccess, runCli, tempDir } from '../helpers/cli.js';
-import { TEST_NOW } from '../helpers/clock.js';
+import { TEST_NOW, TestClock } from '../helpers/clock.js';
 import {
   answerCertificates,
   asAdmin,
@@ -176,10 +177,24 @@ t.test('hostile input: a 400 that names the problem; nothing without the admin s
     [{ set: '2026-06-01T24:00:00Z' }, /does not exist/],
     [{ set: '2026-06-01' }, /ISO 8601 instant with a time zone/],
     [{ set: '2026-06-01T12:00:00' }, /ISO 8601 instant with a time zone/],
+    [{ set: '2027-01-01T00:00:00+25:00' }, /time zone offset .*"\+25:00"/],
+    [{ set: '2027-01-01T00:00:00+24:00' }, /time zone offset .*"\+24:00"/],
+    [{ set: '2027-01-01T00:00:00+00:60' }, /time zone offset .*"\+00:60"/],
+    [{ set: '2027-01-01T00:00:00-99:99' }, /time zone offset/],
+    [{ set: '2027-02-29T00:00:00Z' }, /does not exist/],
+    [{ set: '2027-01-01T23:60:00Z' }, /does not exist/],
+    [{ set: '2027-01-01T23:59:60Z' }, /does not exist/],
     [{ set: 'tomorrow' }, /ISO 8601 instant/],
     [{ real: false }, /real must be true/],
     [
-      { advance: 'P999999999W' },
+      { advance: 'P99999999999D' },
+      /advance is too large: at most P3652425D \(10,000 years\); got "P99999999999D"/,
+    ],
+    [{ advance: '-P99999999999D' }, /advance is too large: at most P3652425D/],
+    [{ advance: 'P999999999W' }, /advance is too large/],
+    [{ advance: `PT${'9'.repeat(40)}S` }, /advance is too large/],
+    [
+      { advance: 'P3000000D' },
       /from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z; advance would take it outside/,
     ],
     [{ advance: '-P30000D' }, /advance would take it outside/],
@@ -194,7 +209,10 @@ t.test('hostile input: a 400 that names the problem; nothing without the admin s
     t.equal(answer.json().error, 'mock/Bad Request');
     t.match(answer.json().message, message, JSON.stringify(body));
   }
-  t.same((await clock(server)).json().offsetSeconds, 0, 'nothing moved');
+  const after = await clock(server);
+  t.equal(after.status, 200, 'the clock still answers');
+  t.same(after.json(), { now: iso(TEST_NOW), offsetSeconds: 0 }, 'nothing moved');
+  t.type(await token(server), 'string', 'tokens are still issued');
 
   const json = { 'content-type': 'application/json' };
   for (const headers of [json, { ...json, authorization: 'Bearer wrong' }]) {
@@ -202,6 +220,49 @@ t.test('hostile input: a 400 that names the problem; nothing without the admin s
     t.equal((await clock(server, { advance: 'PT1H' }, headers)).status, 401);
   }
   t.same((await clock(server)).json().offsetSeconds, 0);
+});
+
+t.test('real is accepted however far the clock has run, at the end of the calendar too', async (t) => {
+  const server = await startServer(t, { seed });
+  t.equal((await clock(server, { set: '9999-12-31T23:59:58Z' })).status, 200);
+  server.clock.advance(3000);
+  t.equal((await clock(server)).json().now, '+010000-01-01T00:00:01.000Z', 'past the last instant by now');
+  const answer = await clock(server, { real: true });
+  t.equal(answer.status, 200, answer.text);
+  t.same(answer.json(), { now: iso(TEST_NOW + 3000), offsetSeconds: 0 });
+});
+
+t.test('instants at the edges of the calendar and of the offsets', async (t) => {
+  const server = await startServer(t, { seed });
+  for (const [set, now] of [
+    ['2027-01-01T23:59:00+23:59', '2027-01-01T00:00:00.000Z'],
+    ['2027-01-01T00:00:00-23:59', '2027-01-01T23:59:00.000Z'],
+    ['2028-02-29T12:00:00.123456789Z', '2028-02-29T12:00:00.123Z'],
+    ['2027-06-30T23:59Z', '2027-06-30T23:59:00.000Z'],
+    ['2027-01-01T00:00:00-00:00', '2027-01-01T00:00:00.000Z'],
+  ]) {
+    const answer = await clock(server, { set });
+    t.equal(answer.status, 200, set!);
+    t.equal(answer.json().now, now, set!);
+  }
+});
+
+t.test('the clock itself refuses an offset that is not a finite number', async (t) => {
+  const base = new TestClock();
+  const controllable = new ControllableClock(base);
+  controllable.advance(5000);
+  for (const move of [
+    () => controllable.set(Number.NaN),
+    () => controllable.set(Number.POSITIVE_INFINITY),
+    () => controllable.advance(Number.NaN),
+    () => controllable.advance(Number.NEGATIVE_INFINITY),
+  ]) {
+    t.throws(move, RangeError);
+    t.equal(controllable.offsetMs, 5000, 'the offset stays');
+    t.equal(controllable.now(), TEST_NOW + 5000);
+  }
+  controllable.advance(Number.MAX_VALUE);
+  t.throws(() => controllable.advance(Number.MAX_VALUE), RangeError, 'a sum that overflows');
 });
 
 t.test('the clock command talks to a running mock with the admin secret', async (t) => {
@@ -235,6 +296,12 @@ t.test('the clock command talks to a running mock with the admin secret', async 
   result = await cli(['clock', 'real']);
   assertSuccess(t, result);
   t.equal(result.stdout, `${iso(TEST_NOW)} (real time)\n`);
+  // At the end of the calendar, real time is still one command away.
+  assertSuccess(t, await cli(['clock', 'set', '9999-12-31T23:59:58Z']));
+  server.clock.advance(3000);
+  result = await cli(['clock', 'real']);
+  assertSuccess(t, result);
+  t.equal(result.stdout, `${iso(TEST_NOW + 3000)} (real time)\n`);
 
   assertFailure(
     t,
@@ -243,6 +310,25 @@ t.test('the clock command talks to a running mock with the admin secret', async 
   );
   assertFailure(t, await cli(['clock', 'set', '2026-02-30T00:00:00Z']), /does not exist/);
   const { C8Y_MOCK_ADMIN_SECRET: _, ...withoutSecret } = env;
+  // Not taken for an argument of the default command (show): named, with the commands there are.
+  for (const [args, unknown] of [
+    [['clock', 'bogus'], 'bogus'],
+    [['clock', 'bogus', 'PT5M'], 'bogus'],
+  ] as const) {
+    assertFailure(
+      t,
+      await cli([...args], withoutSecret),
+      new RegExp(
+        `unknown clock command '${unknown}'; the clock commands are show \\(the default\\), advance, set and real$`,
+        'm',
+      ),
+    );
+  }
+  assertFailure(
+    t,
+    await cli(['clock', 'show', 'now'], withoutSecret),
+    /clock show takes no arguments; got "now"$/m,
+  );
   assertFailure(
     t,
     await cli(['clock'], withoutSecret),

@@ -1,7 +1,11 @@
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import t from 'tap';
 import type { FaultRule } from '../../src/faults/fault-rule.js';
+import { registerErrorHandling } from '../../src/http/error-handler.js';
+import { createLogger } from '../../src/log.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { ADMIN_PASSWORD, basic, seedWith } from '../helpers/seeds.js';
@@ -100,6 +104,70 @@ t.test('a 503 rule for the next two token requests, then normal answers', async 
   const injected = await call(server, { path: '/_mock/decisions?outcome=injected', headers: admin });
   t.equal((injected.json() as { decisions: unknown[] }).decisions.length, 2);
 });
+
+t.test(
+  'an injected error is logged as injected, at info and without a stack; a real one as an error',
+  async (t) => {
+    let log = '';
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        log += chunk.toString();
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', format: 'json', destination });
+    const server = await startServer(t, { seed, logger });
+    const rule = await addRule(server, {
+      door: 'rest',
+      path: TOKEN_PATH,
+      action: 'status',
+      status: 503,
+      times: 1,
+    });
+    await addRule(server, { door: 'rest', path: '/user/*', action: 'status', status: 429, times: 1 });
+    t.equal((await token(server)).status, 503);
+    t.equal((await call(server, { path: '/user/currentUser' })).status, 429);
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const injected = lines.filter((line) => line.injected === true);
+    t.match(injected, [
+      { level: 30, status: 503, error: 'general/Service Unavailable', rule: rule.id, msg: /injected/ },
+      { level: 30, status: 429, error: 'general/Too Many Requests', rule: '2', msg: /injected/ },
+    ]);
+    t.equal(injected.length, 2);
+    t.same(
+      lines.filter((line) => (line.level as number) >= 40),
+      [],
+      'nothing at warn or above',
+    );
+    t.notMatch(log, /"stack"|"err"/, 'no stack trace');
+
+    // A real failure keeps its level and its stack, through the same handler.
+    log = '';
+    const app = Fastify({
+      loggerInstance: createLogger({ level: 'info', format: 'json', destination }) as FastifyBaseLogger,
+    });
+    registerErrorHandling(app);
+    app.get('/broken', async () => {
+      throw new Error('a real bug');
+    });
+    t.teardown(() => app.close());
+    const answer = await app.inject({ url: '/broken' });
+    t.equal(answer.statusCode, 500);
+    const [failure] = log
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { level: number; msg: string; injected?: boolean; err?: { stack: string } },
+      )
+      .filter((line) => line.level >= 50);
+    t.match(failure, { level: 50, msg: 'request failed', err: { stack: /a real bug/ } });
+    t.equal(failure?.injected, undefined);
+  },
+);
 
 t.test('an error of its own, a method, a path prefix; other requests untouched', async (t) => {
   const server = await startServer(t, { seed });
@@ -340,7 +408,8 @@ t.test('hostile rules: a 400 that names the field; nothing without the admin sec
     [{ door: 'rest', action: 'status', status: 503, colour: 'red' }, /unknown field "colour"/],
     [{ door: 'rest', action: 'delay' }, /needs delay/],
     [{ door: 'rest', action: 'delay', delay: '300ms' }, /delay must be an ISO 8601 duration/],
-    [{ door: 'rest', action: 'delay', delay: 'PT2H' }, /at most PT1H/],
+    [{ door: 'rest', action: 'delay', delay: 'PT2H' }, /delay is too large: at most PT1H; got "PT2H"/],
+    [{ door: 'rest', action: 'delay', delay: 'PT99999999999S' }, /delay is too large: at most PT1H/],
     [{ door: 'rest', action: 'delay', delay: '-PT1S' }, /more than 0/],
     [
       { door: 'rest', action: 'drop' },
@@ -348,6 +417,14 @@ t.test('hostile rules: a 400 that names the field; nothing without the admin sec
     ],
     [{ door: 'rest', action: 'status', status: 503, topic: 's/uat' }, /stage and topic are for door "mqtt"/],
     [{ door: 'mqtt', path: '/x', action: 'drop' }, /method and path are for doors "rest" and "est"/],
+    [
+      { door: 'rest', method: 'FOO', action: 'close' },
+      /^Invalid fault rule: method must be GET, POST, PUT, DELETE, PATCH, HEAD or OPTIONS \(any case\); got "FOO"\.$/,
+    ],
+    [{ door: 'est', method: 'connect', action: 'close' }, /method must be GET, POST/],
+    [{ door: 'rest', method: 'GET1', action: 'close' }, /method must be GET, POST/],
+    [{ door: 'rest', method: '', action: 'close' }, /method must be GET, POST.*got ""/],
+    [{ door: 'rest', method: 5, action: 'close' }, /method must be string/],
     [{ door: 'mqtt', action: 'status', status: 503 }, /does not fit door "mqtt" at stage "publish"/],
     [{ door: 'mqtt', stage: 'connect', action: 'drop' }, /does not fit door "mqtt" at stage "connect"/],
     [{ door: 'mqtt', stage: 'connect', topic: 's/uat', action: 'close' }, /topic is for stage "publish"/],

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { exportPrivateKeyPem } from '../../src/pki/certificate-factory.js';
-import { CLI, tempDir } from '../helpers/cli.js';
+import { tempDir, writeNpxShim } from '../helpers/cli.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { device, rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
@@ -11,8 +11,9 @@ import { ADMIN_SECRET, startServer } from '../helpers/server.js';
 
 /*
  * The four examples of docs/qa-pipelines.md ("Time and faults"), run as printed with bash, curl,
- * openssl, jq and the c8y-mtls-mock executable, against a listening mock with its MQTT door. The
- * only change: the first block's URLs and admin secret become this test server's.
+ * openssl, jq and `npx c8y-mtls-mock`, against a listening mock with its MQTT door. The only
+ * change: the first block's URLs and admin secret become this test server's. As in a checkout,
+ * no `c8y-mtls-mock` is on the PATH; `npx` there runs this checkout's CLI (writeNpxShim).
  */
 
 const doc = readFileSync(new URL('../../docs/qa-pipelines.md', import.meta.url), 'utf8');
@@ -41,9 +42,7 @@ writeFileSync(
   join(dir, 'certs', 'demo-device.key'),
   await exportPrivateKeyPem(demo.credential.keys.privateKey),
 );
-const shim = join(dir, 'bin', 'c8y-mtls-mock');
-writeFileSync(shim, `#!/bin/sh\nexec env -u NODE_OPTIONS ${process.execPath} ${CLI.join(' ')} "$@"\n`);
-chmodSync(shim, 0o755);
+writeNpxShim(join(dir, 'bin'));
 
 const setup = examples
   .get('setup')!
@@ -51,12 +50,29 @@ const setup = examples
   .replace('mqtts://localhost:8883', `mqtts://localhost:${server.mqttPort}`)
   .replace('qa-only-not-a-secret', ADMIN_SECRET);
 
+/** The test's npx first; without a c8y-mtls-mock the machine may have installed (a checkout has none). */
+const PATH = [
+  join(dir, 'bin'),
+  ...(process.env.PATH ?? '')
+    .split(':')
+    .filter((entry) => entry && !existsSync(join(entry, 'c8y-mtls-mock'))),
+].join(':');
+
+/** What the PATH of the examples has: the test's npx, and no c8y-mtls-mock. */
+const PATHS = `echo "npx: $(npx c8y-mtls-mock --version >/dev/null && command -v npx)"
+echo "bare: $(command -v c8y-mtls-mock || echo none)"
+`;
+
 function run(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = `set -u\n${setup}\n${examples.get(name)!}`;
+  return shell(examples.get(name)!);
+}
+
+function shell(body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `set -u\n${setup}\n${body}`;
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], {
       cwd: dir,
-      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: dir },
+      env: { PATH, HOME: dir },
     });
     let stdout = '';
     let stderr = '';
@@ -72,6 +88,12 @@ function run(name: string): Promise<{ code: number | null; stdout: string; stder
 }
 
 const { decisions, clock, faults } = server.app.services;
+
+t.test('as in a checkout: npx c8y-mtls-mock runs, a bare c8y-mtls-mock is not there', async (t) => {
+  const result = await shell(PATHS);
+  t.equal(result.code, 0, result.stderr);
+  t.equal(result.stdout, `npx: ${join(dir, 'bin', 'npx')}\nbare: none\n`);
+});
 
 t.test('renew a token without waiting', async (t) => {
   const result = await run('renew');

@@ -115,6 +115,24 @@ export function executable(args: string[]): [string, string[]] {
   return ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...CLI, ...args]];
 }
 
+/**
+ * Writes `<bin>/npx`: an `npx` that runs this checkout's CLI for `npx c8y-mtls-mock …` and
+ * refuses anything else, so a page's examples run exactly as printed with `bin` first on the
+ * PATH. Through executable(), so tap's spawn hook does not load its coverage into the CLI (its
+ * own compilation of src/ would garble the gate's counts).
+ */
+export function writeNpxShim(bin: string): void {
+  const cli = executable([])
+    .flat()
+    .map((arg) => `'${arg}'`)
+    .join(' ');
+  writeFileSync(
+    join(bin, 'npx'),
+    `#!/bin/sh\n[ "$1" = c8y-mtls-mock ] || { echo "test npx: only c8y-mtls-mock" >&2; exit 127; }\nshift\nexec ${cli} "$@"\n`,
+    { mode: 0o755 },
+  );
+}
+
 /** The environment of a mock started as its own process: the test's, without its C8Y_* settings. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

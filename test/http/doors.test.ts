@@ -4,7 +4,7 @@ import t from 'tap';
 import { TEST_NOW } from '../helpers/clock.js';
 import { device, header, intermediateCa, rootCa } from '../helpers/pki.js';
 import { basic, seedWith } from '../helpers/seeds.js';
-import { call, type Endpoint, requestToken, startServer } from '../helpers/server.js';
+import { ADMIN_SECRET, call, type Endpoint, INFO, requestToken, startServer } from '../helpers/server.js';
 
 /*
  * The platform's two HTTPS doors: the mTLS door (8443) asks for client certificates and serves the
@@ -105,6 +105,13 @@ t.test('the API door asks for no client certificate; its token endpoint says whe
   t.equal(await asksForCertificate(api.port), false, 'the API door does not');
 });
 
+t.test('one door serving everything: a 404 without the hint', async (t) => {
+  const server = await startServer(t, { seed });
+  const missing = await call(server, { path: '/nowhere' });
+  t.equal(missing.status, 404);
+  t.same(missing.json(), { error: 'general/Not Found', message: 'No resource at GET /nowhere.', info: INFO });
+});
+
 t.test('--mtls-serves token: the mTLS door serves the token endpoint alone', async (t) => {
   const server = await startServer(t, { seed, apiDoor: true, config: { mtlsServes: 'token' } });
   const token = await requestToken(server, { cert: dev.certPem, key: dev.keyPem, chainHeader: chain });
@@ -116,6 +123,27 @@ t.test('--mtls-serves token: the mTLS door serves the token endpoint alone', asy
   });
   t.equal(elsewhere.status, 404, 'nothing else on the mTLS door');
   t.match(String(elsewhere.headers['content-type']), /cumulocity\.error\+json/);
+  // The 404 says where the APIs went, in the platform's body.
+  const hint =
+    /^No resource at GET \/user\/currentUser\. This door serves only the token endpoint \(--mtls-serves token\); the APIs, the control API and the dashboard are on the API door \(--api-port\)\.$/;
+  t.same(Object.keys(elsewhere.json() as object), ['error', 'message', 'info']);
+  t.match(elsewhere.json(), { error: 'general/Not Found', message: hint, info: INFO });
+  const control = await call(server, {
+    path: '/_mock/clock',
+    headers: { authorization: `Bearer ${ADMIN_SECRET}` },
+  });
+  t.equal(control.status, 404);
+  t.match(
+    (control.json() as { message: string }).message,
+    /^No resource at GET \/_mock\/clock\. .*\(--api-port\)/,
+  );
+  const apiMissing = await call(server.api as Endpoint, { path: '/nowhere' });
+  t.equal(apiMissing.status, 404);
+  t.equal(
+    (apiMissing.json() as { message: string }).message,
+    'No resource at GET /nowhere.',
+    'no hint on the API door',
+  );
   const onApi = await call(server.api as Endpoint, {
     path: '/user/currentUser',
     headers: { authorization: `Bearer ${accessToken}` },

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import t from 'tap';
 import { readCertificates } from '../../src/cli/inputs.js';
-import { childEnv, executable, modeOf, tempDir } from '../helpers/cli.js';
+import { childEnv, modeOf, tempDir, writeNpxShim } from '../helpers/cli.js';
 import { TestClock } from '../helpers/clock.js';
 import { connectDevice, nextMessage } from '../helpers/mqtt.js';
 import { ADMIN_PASSWORD, adminSeed } from '../helpers/seeds.js';
@@ -59,17 +59,7 @@ t.test(
     writeFileSync(join(dir, 'certs', 'dev-ca.pem'), server.serverCa);
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    // executable(): `env -u NODE_OPTIONS node …`, so tap's spawn hook does not load its coverage
-    // into the CLI (its own compilation of src/ would garble the gate's counts).
-    const cli = executable([])
-      .flat()
-      .map((arg) => `'${arg}'`)
-      .join(' ');
-    writeFileSync(
-      join(bin, 'npx'),
-      `#!/bin/sh\n[ "$1" = c8y-mtls-mock ] || { echo "test npx: only c8y-mtls-mock" >&2; exit 127; }\nshift\nexec ${cli} "$@"\n`,
-    );
-    chmodSync(join(bin, 'npx'), 0o755);
+    writeNpxShim(bin);
     const env = childEnv() as Record<string, string>;
     Object.assign(env, {
       PATH: `${bin}:${process.env.PATH}`,

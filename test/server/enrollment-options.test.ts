@@ -91,11 +91,58 @@ t.test('and a C8Y_MOCK_* variable', async (t) => {
   });
 });
 
+t.test('the durations in ISO 8601 too, as the clock and the fault rules take them', async (t) => {
+  const config = configOf([
+    '--issued-certificate-validity',
+    'PT10M',
+    '--enrollment-otp-validity',
+    'PT1H30M',
+    '--ca-validity',
+    'P400D',
+  ]);
+  t.match(config.enrollment, {
+    issuedCertificateValidityMs: 600_000,
+    otpValidityMs: 5_400_000,
+    caValidityMs: 400 * DAY,
+  });
+  const fromEnv = withEnv(
+    { C8Y_MOCK_ISSUED_CERTIFICATE_VALIDITY: 'P2W', C8Y_MOCK_ENROLLMENT_OTP_VALIDITY: 'PT90.5S' },
+    () => configOf([]),
+  );
+  t.match(fromEnv.enrollment, { issuedCertificateValidityMs: 14 * DAY, otpValidityMs: 90_500 });
+  const cases: [string[], RegExp][] = [
+    [
+      ['--issued-certificate-validity', 'P1Y'],
+      /^--issued-certificate-validity must be an ISO 8601 duration: years and months have no fixed length; give days \(P30D\) or weeks; got "P1Y"$/,
+    ],
+    [['--ca-validity', 'PT'], /^--ca-validity must be an ISO 8601 duration such as PT5M.*; got "PT"$/],
+    [
+      ['--enrollment-otp-validity', '-PT5M'],
+      /^--enrollment-otp-validity must be from 1 s to 3650 days; got -300 s$/,
+    ],
+    [['--ca-validity', 'P99999999999D'], /^--ca-validity is too large: at most P3652425D/],
+  ];
+  for (const [args, message] of cases) {
+    t.throws(() => configOf(args), message, args.join(' '));
+  }
+  t.throws(() => configOf(['--ca-validity', 'P1Y']), ConfigError);
+  const help = serveCommand({ stderr: () => {} })
+    .helpInformation()
+    .replace(/\s+/g, ' ');
+  for (const option of ['issued-certificate-validity', 'enrollment-otp-validity', 'ca-validity']) {
+    t.match(
+      help,
+      new RegExp(`--${option} <duration> (?:(?! --[a-z]).)*or ISO 8601 \\(P`),
+      `--help: --${option}`,
+    );
+  }
+});
+
 t.test('bad values are refused with the option named', async (t) => {
   const cases: [string[], RegExp][] = [
     [
       ['--issued-certificate-validity', 'a year'],
-      /--issued-certificate-validity must be a duration such as 90/,
+      /--issued-certificate-validity must be a duration such as 90 \(seconds\), 10m, 12h or 365d, or in ISO 8601 such as PT10M or P365D; got "a year"/,
     ],
     [['--issued-certificate-validity', '10s'], /--issued-certificate-validity must be from 60 s/],
     [['--enrollment-otp-validity', '-5m'], /--enrollment-otp-validity must be a duration/],
