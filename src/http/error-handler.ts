@@ -132,7 +132,7 @@ export function clientErrorHandler(maxHeaderSize: number, lingerMs = LINGER_MS) 
       message = `Request headers are larger than ${maxHeaderSize} bytes (--max-header-size).`;
     } else if (/x-ssl-cert-chain/i.test(raw) || raw.includes('-----BEGIN')) {
       message =
-        'A header holds a line break. X-Ssl-Cert-Chain must be a single line: replace the newlines of each PEM certificate with spaces, and separate certificates with a space (c8y-mtls-mock certs chain-header FILE prints it).';
+        'A header holds a line break. X-Ssl-Cert-Chain must be a single line: replace the newlines of each PEM certificate with spaces, and separate certificates with a space (npx c8y-mtls-mock certs chain-header FILE prints it).';
     } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT') {
       status = 408;
       message = 'The request was not received in time.';
