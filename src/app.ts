@@ -112,12 +112,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     app.addHook('onClose', async () => unfollow());
   }
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-      `${request.method} ${request.url.split('?')[0]} ${reply.statusCode}`,
-    );
-  });
+  // Only when the line is written: below `info` a request pays nothing here (issue 19).
+  if (options.logger?.isLevelEnabled('info')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        { status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        `${request.method} ${request.url.split('?')[0]} ${reply.statusCode}`,
+      );
+      done();
+    });
+  }
 
   registerSecurityHeaders(app);
   registerJsonParsers(app);
