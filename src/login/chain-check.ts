@@ -31,6 +31,11 @@ export class ChainCheck {
     return this.#deps.reader;
   }
 
+  /** The leaf's signatures checked off the main thread ahead of `verify` (see ChainVerifier.prepare). */
+  prepare(presented: PresentedChain, tenantId?: string): Promise<void> {
+    return this.#deps.verifier.prepare(presented, this.#deps.trust.index(tenantId));
+  }
+
   verify(presented: PresentedChain, tenantId?: string): ChainVerdict {
     const { verifier, trust, clock } = this.#deps;
     return verifier.verify(presented, trust.index(tenantId), {

@@ -106,9 +106,14 @@ export class DeviceLogin {
 
   /** Checks the certificates and resolves the device; nothing is recorded (the door decides when). */
   authenticate(attempt: LoginAttempt): Authentication {
+    return this.#authenticate(attempt);
+  }
+
+  /** `presented`: the certificates read already (by `login`, to check signatures ahead). */
+  #authenticate(attempt: LoginAttempt, presented?: PresentedChain): Authentication {
     const decision = draft(attempt, 401);
     try {
-      const verdict = this.#chain(attempt, decision);
+      const verdict = this.#chain(attempt, decision, presented);
       const cn = verdict.leaf.commonNames[0];
       if (attempt.claimedId !== undefined && attempt.claimedId !== cn) {
         throw new Unauthorized(UNAUTHORIZED.chain, {
@@ -148,7 +153,10 @@ export class DeviceLogin {
     const { decisions } = this.#deps;
     let decision = draft(attempt, 500);
     try {
-      const authentication = this.authenticate(attempt);
+      // A chain that cannot be read is refused by #authenticate, which reads it again and says why.
+      const presented = this.#readable(attempt);
+      if (presented) await this.#deps.chains.prepare(presented);
+      const authentication = this.#authenticate(attempt, presented);
       decision = authentication.decision;
       if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };
       const token = await this.issueToken(authentication.session);
@@ -171,14 +179,27 @@ export class DeviceLogin {
   }
 
   /** The chain's verdict, described in the decision; a failed rule is the platform's 401. */
-  #chain(attempt: LoginAttempt, decision: DecisionDraft): { leaf: Certificate; anchor: Anchor } {
-    const presented = this.#read(attempt);
+  #chain(
+    attempt: LoginAttempt,
+    decision: DecisionDraft,
+    presented = this.#read(attempt),
+  ): { leaf: Certificate; anchor: Anchor } {
     const verdict = this.#deps.chains.verify(presented);
     describeChain(decision, verdict, presented);
     if (!verdict.ok || !verdict.leaf || !verdict.anchor) {
       throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason: verdict.reason });
     }
     return { leaf: verdict.leaf, anchor: verdict.anchor };
+  }
+
+  /** The presented certificates, or undefined when they cannot be read. */
+  #readable(attempt: LoginAttempt): PresentedChain | undefined {
+    try {
+      return this.#read(attempt);
+    } catch (error) {
+      if (error instanceof C8yError) return undefined;
+      throw error;
+    }
   }
 
   /** The certificates from the handshake and the forwarded chain; an unreadable one is a 400. */

@@ -372,6 +372,28 @@ export class Certificate {
     }
   }
 
+  /**
+   * `signed`, computed on libuv's pool where node:crypto can (ECDSA and RSA with a known hash): the
+   * same answer, off the main thread. Undefined when only the synchronous check knows how.
+   */
+  signedOffThread(child: Certificate): Promise<boolean> | undefined {
+    const hash = SIGNATURE_HASHES[child.signatureOid];
+    if (hash === undefined) return undefined;
+    try {
+      if (this.keyMismatch(child)) return Promise.resolve(false);
+      const key = { key: this.publicKey, dsaEncoding: 'der' as const };
+      return new Promise((resolve) => {
+        try {
+          verify(hash, child.tbs, key, child.signature, (error, ok) => resolve(!error && ok));
+        } catch {
+          resolve(false);
+        }
+      });
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
   /** RFC 5280 6.1: subject and issuer names match. */
   get selfIssued(): boolean {
     return this.subjectCanonical === this.issuerCanonical;

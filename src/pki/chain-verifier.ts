@@ -6,6 +6,9 @@ import type { Anchor, TrustIndex } from './trust-index.js';
 /** The platform's limit on certificates in a chain, anchor included (Cumulocity cloud). */
 export const MAX_CHAIN_LENGTH = 10;
 
+/** How many of a leaf's signatures `prepare` checks ahead at most: a hostile header cannot make it more. */
+const PREPARED_SIGNATURES = 4;
+
 const WEAK_SIGNATURES = new Set(['1.2.840.113549.1.1.4', '1.2.840.113549.1.1.5', '1.2.840.10045.4.1']);
 const MIN_RSA_BITS = 2048;
 const DIGITAL_SIGNATURE = 0;
@@ -85,6 +88,32 @@ export interface VerifyOptions {
  */
 export class ChainVerifier {
   readonly #signatures = new LRUCache<string, boolean>({ max: 50_000 });
+
+  /**
+   * Checks on libuv's pool, before `verify`, the signatures `verify` will need first: the leaf's,
+   * by each trusted certificate or presented certificate with its issuer's name (at most
+   * PREPARED_SIGNATURES). `verify` then finds them in its cache, keyed by both certificates'
+   * SHA-256 like every result it keeps, and decides everything else itself as always. A new
+   * device's ECDSA verification leaves the main thread (issue 19).
+   */
+  async prepare(presented: PresentedChain, trust: TrustIndex): Promise<void> {
+    const selected = selectLeaf(presented);
+    if ('rule' in selected) return;
+    const { leaf, pool } = selected;
+    const issuers = [
+      ...trust.issuersOf(leaf).map((anchor) => anchor.certificate),
+      ...pool.filter((c) => leaf.namesIssuer(c)),
+    ];
+    const pending: Promise<void>[] = [];
+    for (const issuer of issuers) {
+      if (pending.length === PREPARED_SIGNATURES) break;
+      const key = `${leaf.sha256}>${issuer.sha256}`;
+      if (this.#signatures.has(key)) continue;
+      const ok = issuer.signedOffThread(leaf);
+      if (ok) pending.push(ok.then((result) => void this.#signatures.set(key, result)));
+    }
+    await Promise.all(pending);
+  }
 
   verify(presented: PresentedChain, trust: TrustIndex, options: VerifyOptions): ChainVerdict {
     const checks: Check[] = [];
