@@ -37,21 +37,22 @@ export class ChainCheck {
   }
 
   verify(presented: PresentedChain, tenantId?: string): ChainVerdict {
-    const { verifier, trust, clock } = this.#deps;
+    const { verifier, trust, clock, options, crl } = this.#deps;
+    // The tenant's option is read once per check, not once per certificate of the path.
+    let offline: { tenantId: string; on: boolean } | undefined;
     return verifier.verify(presented, trust.index(tenantId), {
       now: clock.now(),
-      isRevoked: (anchorTenant, certificate) => this.#revokedOffline(anchorTenant, certificate),
+      isRevoked: (anchorTenant, certificate) => {
+        if (offline?.tenantId !== anchorTenant) {
+          offline = { tenantId: anchorTenant, on: options.crlOfflineCheck(anchorTenant) };
+        }
+        return offline.on && crl.isRevoked(anchorTenant, certificate.serialHex);
+      },
     });
   }
 
   /** A chain handed over whole, leaf first, as a trusted proxy forwards it (nothing from TLS). */
   verifyForwarded(chain: Certificate[], tenantId?: string): ChainVerdict {
     return this.verify({ tls: [], header: chain, forwarded: true }, tenantId);
-  }
-
-  /** The offline CRL rule: the tenant turned the check on, and the serial is on its list. */
-  #revokedOffline(tenantId: string, certificate: Certificate): boolean {
-    const { options, crl } = this.#deps;
-    return options.crlOfflineCheck(tenantId) && crl.isRevoked(tenantId, certificate.serialHex);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { isoDate } from '../clock.js';
 import {
   children,
   content,
@@ -207,6 +208,7 @@ export class Certificate {
   #issuer: string | undefined;
   #publicKey: KeyObject | undefined;
   #keyDescription: string | undefined;
+  #validityText: string | undefined;
   #x509: X509Certificate | undefined;
 
   private constructor(der: Buffer) {
@@ -339,6 +341,12 @@ export class Certificate {
   withReadableKey(): this {
     void this.publicKey;
     return this;
+  }
+
+  /** "valid from … to …", as the chain check's passing date rule says on every request: made once. */
+  get validityText(): string {
+    this.#validityText ??= `valid from ${isoDate(this.notBefore)} to ${isoDate(this.notAfter)}`;
+    return this.#validityText;
   }
 
   /** e.g. "RSA 2048" or "EC P-256", read from the DER without building a key. */

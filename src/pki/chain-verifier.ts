@@ -315,11 +315,7 @@ export class ChainVerifier {
     } else if (now > certificate.notAfter) {
       check('not-expired', false, `${certificate.label} expired on ${isoDate(certificate.notAfter)}`);
     } else {
-      check(
-        'not-expired',
-        true,
-        `valid from ${isoDate(certificate.notBefore)} to ${isoDate(certificate.notAfter)}`,
-      );
+      check('not-expired', true, certificate.validityText);
     }
 
     const key = certificate.keyDescription;
