@@ -207,7 +207,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const data = { auth, responseBody: options.responseBody };
   await app.register(inventoryRoutes, { ...data, inventory });
   await app.register(identityRoutes, { ...data, identity });
-  await app.register(measurementRoutes, { ...data, measurements });
+  await app.register(measurementRoutes, { ...data, measurements, commit: services.groupCommit });
   await app.register(eventRoutes, { ...data, events });
   await app.register(alarmRoutes, { ...data, alarms, inventory });
   await app.register(operationRoutes, { ...data, operations });

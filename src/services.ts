@@ -14,6 +14,7 @@ import { Enrollment } from './enrollment/enrollment.js';
 import { EnrollmentRequests } from './enrollment/enrollment-requests.js';
 import { IssuedCertificates } from './enrollment/issued-certificates.js';
 import { Faults } from './faults/faults.js';
+import { GroupCommit } from './group-commit.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
@@ -94,6 +95,8 @@ export interface Services {
   faults: Faults;
   /** Several writes as one transaction of the store (the MQTT door's messages of one turn). */
   transaction<T>(work: () => T): T;
+  /** The REST writes of one turn of the event loop, committed together (POST measurements). */
+  groupCommit: GroupCommit;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
@@ -217,6 +220,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
     mqttSessions,
     faults,
     transaction: (work) => store.transaction(work),
+    groupCommit: new GroupCommit((work) => store.transaction(work)),
     templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };
 }
