@@ -95,7 +95,7 @@ export interface Services {
   faults: Faults;
   /** Several writes as one transaction of the store (the MQTT door's messages of one turn). */
   transaction<T>(work: () => T): T;
-  /** The REST writes of one turn of the event loop, committed together (POST measurements). */
+  /** The writes of one turn of the event loop, committed together (new tokens, POST measurements). */
   groupCommit: GroupCommit;
 }
 
@@ -110,7 +110,8 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
   const trust = new TrustedCertificates(store, clock);
   const devices = new Devices(store, clock);
   const crl = new RevocationLists(store, clock, crlKey);
-  const issuer = new TokenIssuer(store, clock, keys);
+  const groupCommit = new GroupCommit((work) => store.transaction(work));
+  const issuer = new TokenIssuer(store, clock, keys, groupCommit);
   const authenticator = new TokenAuthenticator(store, clock, keys, trust);
   const decisions = new DecisionLog(clock, config.decisionLogSize);
   const faults = new Faults(clock, decisions);
@@ -220,7 +221,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
     mqttSessions,
     faults,
     transaction: (work) => store.transaction(work),
-    groupCommit: new GroupCommit((work) => store.transaction(work)),
+    groupCommit,
     templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };
 }

@@ -1,5 +1,6 @@
 import { KeyObject, sign, type webcrypto } from 'node:crypto';
 import { type Clock, toSeconds } from '../clock.js';
+import type { GroupCommit } from '../group-commit.js';
 import type { Store, TokenRecord } from '../store/store.js';
 import type { SigningKeys } from './signing-key.js';
 import { tokenHash, xsrfToken } from './token-hash.js';
@@ -45,11 +46,14 @@ export class TokenIssuer {
   readonly #clock: Clock;
   readonly #keys: SigningKeys;
   readonly #inFlight = new Map<string, Promise<IssuedToken>>();
+  readonly #commit: GroupCommit;
 
-  constructor(store: Store, clock: Clock, keys: SigningKeys) {
+  /** `commit`: stores the tokens of concurrent logins in one transaction. */
+  constructor(store: Store, clock: Clock, keys: SigningKeys, commit: GroupCommit) {
     this.#store = store;
     this.#clock = clock;
     this.#keys = keys;
+    this.#commit = commit;
   }
 
   issue(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {
@@ -97,7 +101,8 @@ export class TokenIssuer {
       issuedAtSeconds: iat,
       expiresAtSeconds: claims.exp,
     };
-    this.#store.insertToken(record);
+    // Stored before it is handed out: a token the device holds is known after a restart.
+    await this.#commit.run(() => this.#store.insertToken(record));
     return { record, reused: false };
   }
 }
