@@ -57,7 +57,7 @@ t.test('a write that throws is undone alone and gets its own error', async (t) =
 });
 
 t.test('a commit that fails rejects every write of its group', async (t) => {
-  const { db, insert, rows } = database();
+  const { db, insert } = database();
   const broken = <T>(work: () => T): T => {
     if (!db.inTransaction) {
       db.transaction(work)();

@@ -153,7 +153,6 @@ export class DeviceLogin {
     const { decisions } = this.#deps;
     let decision = draft(attempt, 500);
     try {
-      // A chain that cannot be read is refused by #authenticate, which reads it again and says why.
       const presented = this.#readable(attempt);
       if (presented) await this.#deps.chains.prepare(presented);
       const authentication = this.#authenticate(attempt, presented);
@@ -192,13 +191,12 @@ export class DeviceLogin {
     return { leaf: verdict.leaf, anchor: verdict.anchor };
   }
 
-  /** The presented certificates, or undefined when they cannot be read. */
+  /** The presented certificates, or undefined when #read throws (#authenticate reads again and says why). */
   #readable(attempt: LoginAttempt): PresentedChain | undefined {
     try {
       return this.#read(attempt);
-    } catch (error) {
-      if (error instanceof C8yError) return undefined;
-      throw error;
+    } catch {
+      return undefined;
     }
   }
 

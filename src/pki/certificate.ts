@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
 import { isoDate } from '../clock.js';
 import {
   children,
@@ -12,6 +13,8 @@ import {
   TAG,
 } from './der.js';
 import { canonicalName, commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
+
+const verifyOffThread = promisify(verify);
 
 /** Raised when bytes are not a certificate; the message says why. */
 export class CertificateFormatError extends Error {
@@ -381,25 +384,14 @@ export class Certificate {
   }
 
   /**
-   * `signed`, computed on libuv's pool where node:crypto can (ECDSA and RSA with a known hash): the
-   * same answer, off the main thread. Undefined when only the synchronous check knows how.
+   * `signed`, computed on libuv's pool by node:crypto: the same answer, off the main thread.
+   * Undefined where the synchronous check decides alone (no hash node:crypto knows, a key that
+   * cannot have made the signature); rejected where it would throw.
    */
-  signedOffThread(child: Certificate): Promise<boolean> | undefined {
+  async signedOffThread(child: Certificate): Promise<boolean | undefined> {
     const hash = SIGNATURE_HASHES[child.signatureOid];
-    if (hash === undefined) return undefined;
-    try {
-      if (this.keyMismatch(child)) return Promise.resolve(false);
-      const key = { key: this.publicKey, dsaEncoding: 'der' as const };
-      return new Promise((resolve) => {
-        try {
-          verify(hash, child.tbs, key, child.signature, (error, ok) => resolve(!error && ok));
-        } catch {
-          resolve(false);
-        }
-      });
-    } catch {
-      return Promise.resolve(false);
-    }
+    if (hash === undefined || this.keyMismatch(child) !== undefined) return undefined;
+    return verifyOffThread(hash, child.tbs, { key: this.publicKey, dsaEncoding: 'der' }, child.signature);
   }
 
   /** RFC 5280 6.1: subject and issuer names match. */

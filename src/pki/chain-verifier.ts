@@ -104,15 +104,20 @@ export class ChainVerifier {
       ...trust.issuersOf(leaf).map((anchor) => anchor.certificate),
       ...pool.filter((c) => leaf.namesIssuer(c)),
     ];
-    const pending: Promise<void>[] = [];
+    const checks: { key: string; ok: Promise<boolean | undefined> }[] = [];
     for (const issuer of issuers) {
-      if (pending.length === PREPARED_SIGNATURES) break;
+      if (checks.length === PREPARED_SIGNATURES) break;
       const key = `${leaf.sha256}>${issuer.sha256}`;
       if (this.#signatures.has(key)) continue;
-      const ok = issuer.signedOffThread(leaf);
-      if (ok) pending.push(ok.then((result) => void this.#signatures.set(key, result)));
+      checks.push({ key, ok: issuer.signedOffThread(leaf) });
     }
-    await Promise.all(pending);
+    // What could not be checked here (undefined, or an error) is left to verify, which decides alone.
+    const results = await Promise.allSettled(checks.map((check) => check.ok));
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'fulfilled' && result.value !== undefined) {
+        this.#signatures.set(checks[i]!.key, result.value);
+      }
+    }
   }
 
   verify(presented: PresentedChain, trust: TrustIndex, options: VerifyOptions): ChainVerdict {

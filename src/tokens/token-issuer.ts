@@ -1,4 +1,5 @@
 import { KeyObject, sign, type webcrypto } from 'node:crypto';
+import { promisify } from 'node:util';
 import { type Clock, toSeconds } from '../clock.js';
 import type { GroupCommit } from '../group-commit.js';
 import type { Store, TokenRecord } from '../store/store.js';
@@ -110,6 +111,7 @@ export class TokenIssuer {
 /** The protected header of every device token, encoded once. */
 const RS256_HEADER = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url');
 const keyObjects = new WeakMap<webcrypto.CryptoKey, KeyObject>();
+const signOffThread = promisify(sign);
 
 /**
  * The compact JWS of `claims`, RS256 (RSASSA-PKCS1-v1_5 with SHA-256), signed by node:crypto on
@@ -117,17 +119,13 @@ const keyObjects = new WeakMap<webcrypto.CryptoKey, KeyObject>();
  * compares them), without its per-token copies and checks of the claims, which cost the main thread
  * more than the signature's dispatch (issue 19).
  */
-export function signRs256(claims: DeviceTokenClaims, privateKey: webcrypto.CryptoKey): Promise<string> {
+export async function signRs256(claims: DeviceTokenClaims, privateKey: webcrypto.CryptoKey): Promise<string> {
   let key = keyObjects.get(privateKey);
   if (!key) {
     key = KeyObject.from(privateKey);
     keyObjects.set(privateKey, key);
   }
   const input = `${RS256_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  return new Promise((resolve, reject) => {
-    sign('sha256', Buffer.from(input), key, (error, signature) => {
-      if (error) reject(error);
-      else resolve(`${input}.${signature.toString('base64url')}`);
-    });
-  });
+  const signature = await signOffThread('sha256', Buffer.from(input), key);
+  return `${input}.${signature.toString('base64url')}`;
 }

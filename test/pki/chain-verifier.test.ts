@@ -348,12 +348,14 @@ t.test(
       const verdict = ahead.verify({ tls, header }, new TrustIndex(anchors), { now });
       t.same([verdict.ok, verdict.rule, verdict.reason], [alone.ok, alone.rule, alone.reason], name);
     }
+    const ed25519 = buildChain(simpleChain({}, { key: 'ed25519' }), keys, now, chainId++);
+    const ed25519Issuer = Certificate.fromDer(ed25519.anchor).withReadableKey();
     for (const [child, issuer] of [
       [direct, root.certificate],
       [forged, root.certificate],
       [broken, root.certificate],
       [leaf, intermediate.certificate],
-      [mismatchedLeaf, Certificate.fromDer(mismatched.anchor)],
+      [Certificate.fromDer(ed25519.leaf), ed25519Issuer],
     ] as const) {
       t.equal(
         await issuer.signedOffThread(child),
@@ -361,5 +363,33 @@ t.test(
         `${child.subject}: as signed() says`,
       );
     }
+    t.equal(
+      await Certificate.fromDer(mismatched.anchor).withReadableKey().signedOffThread(mismatchedLeaf),
+      undefined,
+      'a key that cannot have made the signature: left to the synchronous check',
+    );
   },
 );
+
+t.test('prepare: nothing presented, a result already known, and at most four checks', async (t) => {
+  const ahead = new ChainVerifier();
+  const trust = new TrustIndex([anchor(root.certificate, 't')]);
+  await ahead.prepare({ tls: [], header: [] }, trust);
+  const direct = (await device(root, now, 'prepared-twice')).credential.certificate;
+  await ahead.prepare({ tls: [direct], header: [] }, trust);
+  await ahead.prepare({ tls: [direct], header: [] }, trust);
+  t.match(ahead.verify({ tls: [direct], header: [] }, trust, { now }), { ok: true });
+  // Six trusted certificates with the leaf's issuer name, one of them its issuer: the verdict is unchanged.
+  const namesakes = await Promise.all(Array.from({ length: 6 }, () => rootCa(now, 'Root')));
+  const crowded = new TrustIndex([
+    ...namesakes.map((ca, i) => anchor(ca.certificate, `t${i}`)),
+    anchor(root.certificate, 't'),
+  ]);
+  const fresh = (await device(root, now, 'crowded')).credential.certificate;
+  const alone = new ChainVerifier().verify({ tls: [fresh], header: [] }, crowded, { now });
+  const crowdedAhead = new ChainVerifier();
+  await crowdedAhead.prepare({ tls: [fresh], header: [] }, crowded);
+  const verdict = crowdedAhead.verify({ tls: [fresh], header: [] }, crowded, { now });
+  t.same([verdict.ok, verdict.anchor?.tenantId], [alone.ok, alone.anchor?.tenantId]);
+  t.equal(verdict.anchor?.tenantId, 't', 'the anchor that signed it');
+});
