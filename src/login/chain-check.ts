@@ -32,7 +32,7 @@ export class ChainCheck {
   }
 
   /** The leaf's signatures checked off the main thread ahead of `verify` (see ChainVerifier.prepare). */
-  prepare(presented: PresentedChain, tenantId?: string): Promise<void> {
+  prepare(presented: PresentedChain, tenantId?: string): Promise<void> | undefined {
     return this.#deps.verifier.prepare(presented, this.#deps.trust.index(tenantId));
   }
 

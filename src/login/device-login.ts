@@ -154,7 +154,8 @@ export class DeviceLogin {
     let decision = draft(attempt, 500);
     try {
       const presented = this.#readable(attempt);
-      if (presented) await this.#deps.chains.prepare(presented);
+      const ahead = presented && this.#deps.chains.prepare(presented);
+      if (ahead) await ahead;
       const authentication = this.#authenticate(attempt, presented);
       decision = authentication.decision;
       if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };

@@ -94,11 +94,12 @@ export class ChainVerifier {
    * by each trusted certificate or presented certificate with its issuer's name (at most
    * PREPARED_SIGNATURES). `verify` then finds them in its cache, keyed by both certificates'
    * SHA-256 like every result it keeps, and decides everything else itself as always. A new
-   * device's ECDSA verification leaves the main thread (issue 19).
+   * device's ECDSA verification leaves the main thread (issue 19). Undefined when there is nothing
+   * to check ahead.
    */
-  async prepare(presented: PresentedChain, trust: TrustIndex): Promise<void> {
+  prepare(presented: PresentedChain, trust: TrustIndex): Promise<void> | undefined {
     const selected = selectLeaf(presented);
-    if ('rule' in selected) return;
+    if ('rule' in selected) return undefined;
     const { leaf, pool } = selected;
     const issuers = [
       ...trust.issuersOf(leaf).map((anchor) => anchor.certificate),
@@ -111,7 +112,13 @@ export class ChainVerifier {
       if (this.#signatures.has(key)) continue;
       checks.push({ key, ok: issuer.signedOffThread(leaf) });
     }
-    // What could not be checked here (undefined, or an error) is left to verify, which decides alone.
+    // Nothing to wait for (a device seen before): no promise, no turn of the microtask queue.
+    if (checks.length === 0) return undefined;
+    return this.#remember(checks);
+  }
+
+  /** What could not be checked ahead (undefined, or an error) is left to verify, which decides alone. */
+  async #remember(checks: { key: string; ok: Promise<boolean | undefined> }[]): Promise<void> {
     const results = await Promise.allSettled(checks.map((check) => check.ok));
     for (const [i, result] of results.entries()) {
       if (result.status === 'fulfilled' && result.value !== undefined) {
