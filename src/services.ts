@@ -14,6 +14,7 @@ import { Enrollment } from './enrollment/enrollment.js';
 import { EnrollmentRequests } from './enrollment/enrollment-requests.js';
 import { IssuedCertificates } from './enrollment/issued-certificates.js';
 import { Faults } from './faults/faults.js';
+import { GroupCommit } from './group-commit.js';
 import { CertificateReader } from './login/certificate-reader.js';
 import { ChainCheck } from './login/chain-check.js';
 import { DeviceLogin } from './login/device-login.js';
@@ -97,6 +98,8 @@ export interface Services {
   faults: Faults;
   /** Several writes as one transaction of the store (the MQTT door's messages of one turn). */
   transaction<T>(work: () => T): T;
+  /** The writes of one turn of the event loop, committed together (new tokens, POST measurements). */
+  groupCommit: GroupCommit;
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
@@ -111,7 +114,8 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
   const trust = new TrustedCertificates(store, clock);
   const devices = new Devices(store, clock);
   const crl = new RevocationLists(store, clock, crlKey);
-  const issuer = new TokenIssuer(store, clock, keys);
+  const groupCommit = new GroupCommit((work) => store.transaction(work));
+  const issuer = new TokenIssuer(store, clock, keys, groupCommit);
   const authenticator = new TokenAuthenticator(store, clock, keys, trust);
   const decisions = new DecisionLog(clock, config.decisionLogSize);
   const faults = new Faults(clock, decisions);
@@ -223,6 +227,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
     mqttSessions,
     faults,
     transaction: (work) => store.transaction(work),
+    groupCommit,
     templates: staticTemplates({ inventory, deviceObjects, measurements, events, alarms, operations, clock }),
   };
 }

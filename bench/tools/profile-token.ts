@@ -67,6 +67,9 @@ const server = spawn(
     'serve',
     '--port',
     '19999',
+    // The MQTT door's default port may be another mock's: this tool measures REST only.
+    '--mqtt-port',
+    '0',
     '--host',
     '127.0.0.1',
     '--certs-dir',
@@ -81,15 +84,21 @@ const server = spawn(
     '--admin-secret',
     'profile-secret',
   ],
-  { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+  { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'ignore', 'pipe'], env: process.env },
 );
 let out = '';
-await new Promise<void>((resolve) =>
-  server.stdout.on('data', (c: Buffer) => {
+await new Promise<void>((resolve, reject) => {
+  server.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening:\n${out}`)));
+  // The banner goes to stderr (the log to stdout); its error lines are passed on.
+  server.stderr.on('data', (c: Buffer) => {
+    if (out.includes('listening on')) {
+      process.stderr.write(c);
+      return;
+    }
     out += c.toString();
     if (out.includes('listening on')) resolve();
-  }),
-);
+  });
+});
 const serverCa = readFileSync(join(dir, 'certs', 'dev-ca.pem'), 'utf8');
 const tls = reused
   ? { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa }

@@ -31,11 +31,23 @@ export class ChainCheck {
     return this.#deps.reader;
   }
 
+  /** The leaf's signatures checked off the main thread ahead of `verify` (see ChainVerifier.prepare). */
+  prepare(presented: PresentedChain, tenantId?: string): Promise<void> | undefined {
+    return this.#deps.verifier.prepare(presented, this.#deps.trust.index(tenantId));
+  }
+
   verify(presented: PresentedChain, tenantId?: string): ChainVerdict {
-    const { verifier, trust, clock } = this.#deps;
+    const { verifier, trust, clock, options, crl } = this.#deps;
+    // The tenant's option is read once per check, not once per certificate of the path.
+    let offline: { tenantId: string; on: boolean } | undefined;
     return verifier.verify(presented, trust.index(tenantId), {
       now: clock.now(),
-      isRevoked: (anchorTenant, certificate) => this.#revokedOffline(anchorTenant, certificate),
+      isRevoked: (anchorTenant, certificate) => {
+        if (offline?.tenantId !== anchorTenant) {
+          offline = { tenantId: anchorTenant, on: options.crlOfflineCheck(anchorTenant) };
+        }
+        return offline.on && crl.isRevoked(anchorTenant, certificate.serialHex);
+      },
     });
   }
 
@@ -47,11 +59,5 @@ export class ChainCheck {
   /** Whether a certificate is itself a trusted certificate of some tenant (whatever its status). */
   isTrusted(certificate: Certificate): boolean {
     return this.#deps.trust.index().bySha256(certificate.sha256) !== undefined;
-  }
-
-  /** The offline CRL rule: the tenant turned the check on, and the serial is on its list. */
-  #revokedOffline(tenantId: string, certificate: Certificate): boolean {
-    const { options, crl } = this.#deps;
-    return options.crlOfflineCheck(tenantId) && crl.isRevoked(tenantId, certificate.serialHex);
   }
 }

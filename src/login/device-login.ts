@@ -117,9 +117,14 @@ export class DeviceLogin {
 
   /** Checks the certificates and resolves the device; nothing is recorded (the door decides when). */
   authenticate(attempt: LoginAttempt): Authentication {
+    return this.#authenticate(attempt);
+  }
+
+  /** `presented`: the certificates read already (by `login`, to check signatures ahead). */
+  #authenticate(attempt: LoginAttempt, presented?: PresentedChain): Authentication {
     const decision = draft(attempt, 401);
     try {
-      const verdict = this.#chain(attempt, decision);
+      const verdict = this.#chain(attempt, decision, presented);
       // The REST token endpoint's feature: refused before the device is registered.
       if (attempt.door === 'rest') {
         const tenantId = verdict.anchor.tenantId;
@@ -189,7 +194,10 @@ export class DeviceLogin {
     const { decisions } = this.#deps;
     let decision = draft(attempt, 500);
     try {
-      const authentication = this.authenticate(attempt);
+      const presented = this.#readable(attempt);
+      const ahead = presented && this.#deps.chains.prepare(presented);
+      if (ahead) await ahead;
+      const authentication = this.#authenticate(attempt, presented);
       decision = authentication.decision;
       if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };
       const token = await this.issueToken(authentication.session);
@@ -212,8 +220,11 @@ export class DeviceLogin {
   }
 
   /** The chain's verdict, described in the decision; a failed rule is the platform's 401. */
-  #chain(attempt: LoginAttempt, decision: DecisionDraft): { leaf: Certificate; anchor: Anchor } {
-    const whole = this.#read(attempt);
+  #chain(
+    attempt: LoginAttempt,
+    decision: DecisionDraft,
+    whole = this.#read(attempt),
+  ): { leaf: Certificate; anchor: Anchor } {
     // Node appends issuers from the server's CA list (trusted certificates) to the handshake's
     // chain: those are trusted directly, as on the platform; only what the device sent is left out.
     const presented =
@@ -248,6 +259,15 @@ export class DeviceLogin {
   #anchoredByHandshake(whole: PresentedChain, presented: PresentedChain): boolean {
     if (whole.tls.length === presented.tls.length) return false;
     return this.#deps.chains.verify(whole).anchor !== undefined;
+  }
+
+  /** The presented certificates, or undefined when #read throws (#authenticate reads again and says why). */
+  #readable(attempt: LoginAttempt): PresentedChain | undefined {
+    try {
+      return this.#read(attempt);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The certificates from the handshake and the forwarded chain; an unreadable one is a 400. */

@@ -1,4 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
+import { isoDate } from '../clock.js';
 import {
   children,
   content,
@@ -11,6 +13,8 @@ import {
   TAG,
 } from './der.js';
 import { canonicalName, commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
+
+const verifyOffThread = promisify(verify);
 
 /** Raised when bytes are not a certificate; the message says why. */
 export class CertificateFormatError extends Error {
@@ -207,6 +211,7 @@ export class Certificate {
   #issuer: string | undefined;
   #publicKey: KeyObject | undefined;
   #keyDescription: string | undefined;
+  #validityText: string | undefined;
   #x509: X509Certificate | undefined;
 
   private constructor(der: Buffer) {
@@ -341,6 +346,12 @@ export class Certificate {
     return this;
   }
 
+  /** "valid from … to …", as the chain check's passing date rule says on every request: made once. */
+  get validityText(): string {
+    this.#validityText ??= `valid from ${isoDate(this.notBefore)} to ${isoDate(this.notAfter)}`;
+    return this.#validityText;
+  }
+
   /** e.g. "RSA 2048" or "EC P-256", read from the DER without building a key. */
   get keyDescription(): string {
     this.#keyDescription ??= describeSpki(this.spki);
@@ -370,6 +381,17 @@ export class Certificate {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * `signed`, computed on libuv's pool by node:crypto: the same answer, off the main thread.
+   * Undefined where the synchronous check decides alone (no hash node:crypto knows, a key that
+   * cannot have made the signature); rejected where it would throw.
+   */
+  async signedOffThread(child: Certificate): Promise<boolean | undefined> {
+    const hash = SIGNATURE_HASHES[child.signatureOid];
+    if (hash === undefined || this.keyMismatch(child) !== undefined) return undefined;
+    return verifyOffThread(hash, child.tbs, { key: this.publicKey, dsaEncoding: 'der' }, child.signature);
   }
 
   /** RFC 5280 6.1: subject and issuer names match. */

@@ -6,6 +6,9 @@ import type { Anchor, TrustIndex } from './trust-index.js';
 /** The platform's limit on certificates in a chain, anchor included (Cumulocity cloud). */
 export const MAX_CHAIN_LENGTH = 10;
 
+/** How many of a leaf's signatures `prepare` checks ahead at most: a hostile header cannot make it more. */
+const PREPARED_SIGNATURES = 4;
+
 const WEAK_SIGNATURES = new Set(['1.2.840.113549.1.1.4', '1.2.840.113549.1.1.5', '1.2.840.10045.4.1']);
 const MIN_RSA_BITS = 2048;
 const DIGITAL_SIGNATURE = 0;
@@ -85,6 +88,44 @@ export interface VerifyOptions {
  */
 export class ChainVerifier {
   readonly #signatures = new LRUCache<string, boolean>({ max: 50_000 });
+
+  /**
+   * Checks on libuv's pool, before `verify`, the signatures `verify` will need first: the leaf's,
+   * by each trusted certificate or presented certificate with its issuer's name (at most
+   * PREPARED_SIGNATURES). `verify` then finds them in its cache, keyed by both certificates'
+   * SHA-256 like every result it keeps, and decides everything else itself as always. A new
+   * device's ECDSA verification leaves the main thread (issue 19). Undefined when there is nothing
+   * to check ahead.
+   */
+  prepare(presented: PresentedChain, trust: TrustIndex): Promise<void> | undefined {
+    const selected = selectLeaf(presented);
+    if ('rule' in selected) return undefined;
+    const { leaf, pool } = selected;
+    const issuers = [
+      ...trust.issuersOf(leaf).map((anchor) => anchor.certificate),
+      ...pool.filter((c) => leaf.namesIssuer(c)),
+    ];
+    const checks: { key: string; ok: Promise<boolean | undefined> }[] = [];
+    for (const issuer of issuers) {
+      if (checks.length === PREPARED_SIGNATURES) break;
+      const key = `${leaf.sha256}>${issuer.sha256}`;
+      if (this.#signatures.has(key)) continue;
+      checks.push({ key, ok: issuer.signedOffThread(leaf) });
+    }
+    // Nothing to wait for (a device seen before): no promise, no turn of the microtask queue.
+    if (checks.length === 0) return undefined;
+    return this.#remember(checks);
+  }
+
+  /** What could not be checked ahead (undefined, or an error) is left to verify, which decides alone. */
+  async #remember(checks: { key: string; ok: Promise<boolean | undefined> }[]): Promise<void> {
+    const results = await Promise.allSettled(checks.map((check) => check.ok));
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'fulfilled' && result.value !== undefined) {
+        this.#signatures.set(checks[i]!.key, result.value);
+      }
+    }
+  }
 
   verify(presented: PresentedChain, trust: TrustIndex, options: VerifyOptions): ChainVerdict {
     const checks: Check[] = [];
@@ -286,11 +327,7 @@ export class ChainVerifier {
     } else if (now > certificate.notAfter) {
       check('not-expired', false, `${certificate.label} expired on ${isoDate(certificate.notAfter)}`);
     } else {
-      check(
-        'not-expired',
-        true,
-        `valid from ${isoDate(certificate.notBefore)} to ${isoDate(certificate.notAfter)}`,
-      );
+      check('not-expired', true, certificate.validityText);
     }
 
     const key = certificate.keyDescription;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { MeasurementFilter, Measurements } from '../device-data/measurements.js';
+import type { GroupCommit } from '../group-commit.js';
 import { collectionJson, type DataQuery, readDataQuery } from '../http/data-query.js';
 import { measurementJson } from '../http/data-representations.js';
 import { cumulocityMediaName, MEDIA } from '../http/media-types.js';
@@ -18,6 +19,8 @@ const COLLECTION = '/measurement/measurements';
 
 export interface MeasurementRouteOptions extends DataRouteOptions {
   measurements: Measurements;
+  /** Stores the measurements of concurrent POSTs in one transaction; each answers after it. */
+  commit: GroupCommit;
 }
 
 const filterOf = (query: DataQuery): MeasurementFilter => ({
@@ -31,7 +34,7 @@ const filterOf = (query: DataQuery): MeasurementFilter => ({
 
 /** /measurement/measurements: one measurement, or a measurementcollection, per POST. */
 export async function measurementRoutes(app: FastifyInstance, options: MeasurementRouteOptions) {
-  const { measurements, responseBody } = options;
+  const { measurements, responseBody, commit } = options;
   const route = routeOptions(options, RESOURCE);
   unknownPathsUnder(app, '/measurement', options);
 
@@ -39,7 +42,7 @@ export async function measurementRoutes(app: FastifyInstance, options: Measureme
     app.post<Params<never>>(path, route, async (request, reply) => {
       const { actor, base } = callerOf(request);
       if (cumulocityMediaName(request) === 'measurementcollection') {
-        const created = measurements.createMany(actor, request.body);
+        const created = await commit.run(() => measurements.createMany(actor, request.body));
         request.log.debug(
           { tenant: actor.tenantId, count: created.length },
           `${actor.userName} sent measurements`,
@@ -50,7 +53,7 @@ export async function measurementRoutes(app: FastifyInstance, options: Measureme
           body: () => ({ measurements: created.map((record) => measurementJson(base, record)) }),
         });
       }
-      const record = measurements.create(actor, request.body);
+      const record = await commit.run(() => measurements.create(actor, request.body));
       request.log.debug({ tenant: actor.tenantId, id: record.id }, `${actor.userName} sent a measurement`);
       return sendWritten(request, reply, responseBody, {
         status: 201,

@@ -1,5 +1,7 @@
-import { SignJWT } from 'jose';
+import { KeyObject, sign, type webcrypto } from 'node:crypto';
+import { promisify } from 'node:util';
 import { type Clock, toSeconds } from '../clock.js';
+import type { GroupCommit } from '../group-commit.js';
 import type { Store, TokenRecord } from '../store/store.js';
 import type { SigningKeys } from './signing-key.js';
 import { tokenHash, xsrfToken } from './token-hash.js';
@@ -45,11 +47,14 @@ export class TokenIssuer {
   readonly #clock: Clock;
   readonly #keys: SigningKeys;
   readonly #inFlight = new Map<string, Promise<IssuedToken>>();
+  readonly #commit: GroupCommit;
 
-  constructor(store: Store, clock: Clock, keys: SigningKeys) {
+  /** `commit`: stores the tokens of concurrent logins in one transaction. */
+  constructor(store: Store, clock: Clock, keys: SigningKeys, commit: GroupCommit) {
     this.#store = store;
     this.#clock = clock;
     this.#keys = keys;
+    this.#commit = commit;
   }
 
   issue(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {
@@ -88,9 +93,7 @@ export class TokenIssuer {
       ten: subject.tenantId,
       xsrfToken: xsrfToken(),
     };
-    const jwt = await new SignJWT(claims as unknown as Record<string, unknown>)
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-      .sign(this.#keys.current.privateKey);
+    const jwt = await signRs256(claims, this.#keys.current.privateKey);
     const record: TokenRecord = {
       hash: tokenHash(jwt),
       tenantId: subject.tenantId,
@@ -99,7 +102,30 @@ export class TokenIssuer {
       issuedAtSeconds: iat,
       expiresAtSeconds: claims.exp,
     };
-    this.#store.insertToken(record);
+    // Stored before it is handed out: a token the device holds is known after a restart.
+    await this.#commit.run(() => this.#store.insertToken(record));
     return { record, reused: false };
   }
+}
+
+/** The protected header of every device token, encoded once. */
+const RS256_HEADER = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url');
+const keyObjects = new WeakMap<webcrypto.CryptoKey, KeyObject>();
+const signOffThread = promisify(sign);
+
+/**
+ * The compact JWS of `claims`, RS256 (RSASSA-PKCS1-v1_5 with SHA-256), signed by node:crypto on
+ * libuv's pool. The same bytes jose's SignJWT makes (the signature scheme is deterministic; a test
+ * compares them), without its per-token copies and checks of the claims, which cost the main thread
+ * more than the signature's dispatch (issue 19).
+ */
+export async function signRs256(claims: DeviceTokenClaims, privateKey: webcrypto.CryptoKey): Promise<string> {
+  let key = keyObjects.get(privateKey);
+  if (!key) {
+    key = KeyObject.from(privateKey);
+    keyObjects.set(privateKey, key);
+  }
+  const input = `${RS256_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const signature = await signOffThread('sha256', Buffer.from(input), key);
+  return `${input}.${signature.toString('base64url')}`;
 }

@@ -308,3 +308,88 @@ t.test('anchors of one name in two tenants: each device finds the one that signe
   t.equal(new TrustIndex(anchors).issuersOf(ofSecond).length, 2, 'both are issuers by name');
   t.match(verify([ofSecond], [], anchors), { ok: true, anchor: { tenantId: 't200' } });
 });
+
+t.test(
+  'signatures checked ahead off the main thread (prepare) give the verdicts verify gives alone',
+  async (t) => {
+    const direct = (await device(root, now, 'direct-1')).credential.certificate;
+    const impostor = await rootCa(now, 'Root');
+    const forged = (await device(impostor, now, 'forged-ahead')).credential.certificate;
+    const broken = withBrokenSignature(direct);
+    const mismatched = buildChain(simpleChain({ algorithm: 'other-family' }, {}), keys, now, chainId++);
+    const mismatchedLeaf = Certificate.fromDer(mismatched.leaf);
+    const cases: [string, Certificate[], Certificate[], Anchor[]][] = [
+      ['a leaf under the anchor', [direct], [], [anchor(root.certificate, 't')]],
+      [
+        'a leaf under an intermediate it sends',
+        [leaf],
+        [intermediate.certificate],
+        [anchor(root.certificate, 't')],
+      ],
+      ['a forged leaf with the anchor name', [forged], [], [anchor(root.certificate, 't')]],
+      [
+        'a forged leaf and its forger in the header',
+        [forged],
+        [impostor.certificate],
+        [anchor(root.certificate, 't')],
+      ],
+      ['a broken signature', [broken], [], [anchor(root.certificate, 't')]],
+      [
+        'an algorithm that does not fit the key',
+        [mismatchedLeaf],
+        [],
+        [anchor(Certificate.fromDer(mismatched.anchor), 't')],
+      ],
+    ];
+    for (const [name, tls, header, anchors] of cases) {
+      const alone = new ChainVerifier().verify({ tls, header }, new TrustIndex(anchors), { now });
+      const ahead = new ChainVerifier();
+      await ahead.prepare({ tls, header }, new TrustIndex(anchors));
+      const verdict = ahead.verify({ tls, header }, new TrustIndex(anchors), { now });
+      t.same([verdict.ok, verdict.rule, verdict.reason], [alone.ok, alone.rule, alone.reason], name);
+    }
+    const ed25519 = buildChain(simpleChain({}, { key: 'ed25519' }), keys, now, chainId++);
+    const ed25519Issuer = Certificate.fromDer(ed25519.anchor).withReadableKey();
+    for (const [child, issuer] of [
+      [direct, root.certificate],
+      [forged, root.certificate],
+      [broken, root.certificate],
+      [leaf, intermediate.certificate],
+      [Certificate.fromDer(ed25519.leaf), ed25519Issuer],
+    ] as const) {
+      t.equal(
+        await issuer.signedOffThread(child),
+        issuer.signed(child),
+        `${child.subject}: as signed() says`,
+      );
+    }
+    t.equal(
+      await Certificate.fromDer(mismatched.anchor).withReadableKey().signedOffThread(mismatchedLeaf),
+      undefined,
+      'a key that cannot have made the signature: left to the synchronous check',
+    );
+  },
+);
+
+t.test('prepare: nothing presented, a result already known, and at most four checks', async (t) => {
+  const ahead = new ChainVerifier();
+  const trust = new TrustIndex([anchor(root.certificate, 't')]);
+  await ahead.prepare({ tls: [], header: [] }, trust);
+  const direct = (await device(root, now, 'prepared-twice')).credential.certificate;
+  await ahead.prepare({ tls: [direct], header: [] }, trust);
+  await ahead.prepare({ tls: [direct], header: [] }, trust);
+  t.match(ahead.verify({ tls: [direct], header: [] }, trust, { now }), { ok: true });
+  // Six trusted certificates with the leaf's issuer name, one of them its issuer: the verdict is unchanged.
+  const namesakes = await Promise.all(Array.from({ length: 6 }, () => rootCa(now, 'Root')));
+  const crowded = new TrustIndex([
+    ...namesakes.map((ca, i) => anchor(ca.certificate, `t${i}`)),
+    anchor(root.certificate, 't'),
+  ]);
+  const fresh = (await device(root, now, 'crowded')).credential.certificate;
+  const alone = new ChainVerifier().verify({ tls: [fresh], header: [] }, crowded, { now });
+  const crowdedAhead = new ChainVerifier();
+  await crowdedAhead.prepare({ tls: [fresh], header: [] }, crowded);
+  const verdict = crowdedAhead.verify({ tls: [fresh], header: [] }, crowded, { now });
+  t.same([verdict.ok, verdict.anchor?.tenantId], [alone.ok, alone.anchor?.tenantId]);
+  t.equal(verdict.anchor?.tenantId, 't', 'the anchor that signed it');
+});

@@ -549,6 +549,29 @@ t.test('logout revokes exactly that token', async (t) => {
   t.equal((await call(server, { path: '/user/currentUser', headers: bearer(second) })).status, 401);
 });
 
+t.test('GET /user/currentUser: each device its own body, per origin, also when remembered', async (t) => {
+  const server = await startServer(t, { seed: defaultSeed });
+  const a = await device(root, now, 'body-a');
+  const b = await device(root, now, 'body-b');
+  const tokenA = await tokenOf(server, { cert: a.certPem, key: a.keyPem });
+  const tokenB = await tokenOf(server, { cert: b.certPem, key: b.keyPem });
+  const me = (token: string, host?: string) =>
+    call(server, { path: '/user/currentUser', headers: { authorization: `Bearer ${token}` }, host });
+  const firstA = await me(tokenA);
+  const firstB = await me(tokenB);
+  t.match(firstA.json(), { userName: 'device_body-a', id: 'device_body-a' });
+  t.match(firstB.json(), { userName: 'device_body-b', id: 'device_body-b' });
+  t.equal((await me(tokenA)).text, firstA.text, 'the same bytes again');
+  t.equal((await me(tokenB)).text, firstB.text, 'the other device still its own');
+  const viaDomain = await me(tokenA, 't100.example.test');
+  t.match(
+    viaDomain.json(),
+    { self: 'https://t100.example.test/user/currentUser' },
+    'links on the origin asked',
+  );
+  t.not(viaDomain.text, firstA.text);
+});
+
 t.test(
   'the trust anchor decides the tenant; auto-registration off admits only registered devices',
   async (t) => {
