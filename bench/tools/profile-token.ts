@@ -235,6 +235,8 @@ for (const [name, seconds] of threads()) {
 console.log(
   `server: ${Math.round(((ticksAfter.user - ticksBefore.user) * 1e6) / result.requests)} µs user, ${Math.round(((ticksAfter.system - ticksBefore.system) * 1e6) / result.requests)} µs system per request`,
 );
+const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
+console.log(`server resident memory: ${Math.round(Number(rss) / 1024)} MB`);
 server.kill('SIGTERM');
 await new Promise((resolve) => server.on('exit', resolve));
 if (prof.length) console.log(`profile in ${dir}`);
