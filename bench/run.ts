@@ -201,6 +201,9 @@ const ours = (seed: string, dataDir: string) =>
     '$PORT',
     '--mqtt-port',
     '$MQTT_PORT',
+    // The bench drives the mTLS door only; three mocks at once cannot all have the API door's 9443.
+    '--api-port',
+    '0',
     '--host',
     '127.0.0.1',
     '--certs-dir',

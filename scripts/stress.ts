@@ -148,6 +148,8 @@ function startServer(): Promise<Server> {
       'serve',
       ...['--port', String(port), '--host', '127.0.0.1', '--certs-dir', join(dir, 'certs')],
       ...['--mqtt-port', String(mqttPort)],
+      // The stress drives the mTLS door; the API door's default 9443 may be another mock's.
+      ...['--api-port', '0'],
       ...[
         '--data-dir',
         dataDir,

@@ -70,6 +70,9 @@ const server = spawn(
     // The MQTT door's default port may be another mock's: this tool measures REST only.
     '--mqtt-port',
     '0',
+    // Nor the API door's: 9443 may be taken too.
+    '--api-port',
+    '0',
     '--host',
     '127.0.0.1',
     '--certs-dir',
