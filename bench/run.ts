@@ -870,6 +870,8 @@ async function fetchToken(server: Server): Promise<string> {
         servername: 'localhost',
         method: 'POST',
         path: '/devicecontrol/deviceAccessToken',
+        // Without Accept the platform, and the mock, answer a POST with an empty body.
+        headers: { accept: 'application/json' },
         cert: oneDevice.cert,
         key: oneDevice.key,
         ca: oneDevice.ca,

@@ -22,7 +22,11 @@ await time('inject GET static route (floor in-process)', 3000, () =>
   app.inject({ method: 'GET', url: '/_bench/static' }),
 );
 await time('inject POST token (same device)', 3000, () =>
-  app.inject({ method: 'POST', url: '/devicecontrol/deviceAccessToken' }),
+  app.inject({
+    method: 'POST',
+    url: '/devicecontrol/deviceAccessToken',
+    headers: { accept: 'application/json' },
+  }),
 );
 await time('login.authenticate (same device)', 3000, () =>
   s.login.authenticate({ door: 'rest', handshake: [der!] }),

@@ -146,6 +146,8 @@ if (withToken) {
         servername: 'localhost',
         method: 'POST',
         path: '/devicecontrol/deviceAccessToken',
+        // Without Accept a POST is answered with an empty body.
+        headers: { accept: 'application/json' },
         ...tls,
       },
       (res) => {
