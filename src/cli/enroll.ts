@@ -89,7 +89,7 @@ export async function enroll(options: EnrollOptions, context: CliContext): Promi
   if (response.status !== 200) {
     throw new CliError(`enrollment at ${target.href} failed: ${describeFailure(response)}`);
   }
-  const certificates = certificatesOf(response, target);
+  const certificates = await certificatesOf(response, target);
   const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
   const leaf = leafOf(certificates, spki, target);
   const chain = [leaf, ...certificates.filter((c) => c !== leaf)];
@@ -146,7 +146,7 @@ export async function reenroll(options: ReenrollOptions, context: CliContext): P
     throw new CliError(`re-enrollment at ${target.href} failed: ${describeFailure(response)}`);
   }
   const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
-  const leaf = leafOf(certificatesOf(response, target), spki, target);
+  const leaf = leafOf(await certificatesOf(response, target), spki, target);
   const files: [string, string, boolean, string][] = [
     [options.certOut ?? options.cert, leaf.pem, false, describe(leaf)],
   ];
@@ -210,14 +210,14 @@ function post(
 }
 
 /** The answer's certificates: base64 when Content-Transfer-Encoding says so (go-c8y's rule) or when it reads as base64. */
-function certificatesOf(response: HttpResponse, target: URL): Certificate[] {
+async function certificatesOf(response: HttpResponse, target: URL): Promise<Certificate[]> {
   const text = response.text.replace(/[\r\n]/g, '');
   const encoded =
     String(response.headers['content-transfer-encoding'] ?? '').toLowerCase() === 'base64' ||
     /^[A-Za-z0-9+/=]+$/.test(text);
   const der = encoded ? Buffer.from(text, 'base64') : Buffer.from(response.text, 'latin1');
   try {
-    const certificates = readCertsOnlyPkcs7(der).map((c) => Certificate.fromDer(c));
+    const certificates = (await readCertsOnlyPkcs7(der)).map((c) => Certificate.fromDer(c));
     if (certificates.length === 0)
       throw new CliError(`${target.href} answered a PKCS#7 without a certificate`);
     return certificates;

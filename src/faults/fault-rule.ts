@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { type Iso8601Error, parseDuration } from '../iso8601.js';
+import { lazyValidator } from '../lazy-validator.js';
 
 /** Where a rule applies: the REST API, the MQTT door, EST enrollment (`/.well-known/est/`). */
 export const FAULT_DOORS = ['rest', 'mqtt', 'est'] as const;
@@ -69,7 +70,7 @@ export interface FaultRule extends FaultRuleInput {
 /** A rule that cannot be used; the message names the field. */
 export class FaultRuleError extends Error {}
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(FaultRuleSchema);
+const faultRuleValidator = lazyValidator(FaultRuleSchema, { allErrors: true, strict: true });
 const MAX_DELAY_MS = 3_600_000;
 
 /** Which actions each door and stage can take. */
@@ -88,6 +89,7 @@ export interface CheckedRule {
 }
 
 export function checkRule(body: unknown): CheckedRule {
+  const validate = faultRuleValidator();
   if (!validate(body)) throw new FaultRuleError(schemaProblem(validate.errors ?? []));
   const input = body as FaultRuleInput;
   const { door, action } = input;

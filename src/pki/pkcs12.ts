@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as pkijs from 'pkijs';
 import { Certificate } from './certificate.js';
 
 /**
@@ -37,7 +37,10 @@ const LOCAL_KEY_ID = '1.2.840.113549.1.9.21';
 /** Java's default; OpenSSL's is 2048. The MAC's key derivation runs in JavaScript. */
 const ITERATIONS = 10_000;
 
-const crypto = () => new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto });
+/** PKI.js is loaded by the first keystore: it is a third of a second of start-up for every process that imports this module. */
+const loadPkijs = () => import('pkijs');
+const crypto = (pki: typeof pkijs) =>
+  new pki.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto });
 const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
 const arrayBuffer = (buffer: Uint8Array) =>
   buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
@@ -52,22 +55,23 @@ export interface Pkcs12Input {
 }
 
 export async function createPkcs12(input: Pkcs12Input): Promise<Buffer> {
-  const engine = crypto();
+  const pki = await loadPkijs();
+  const engine = crypto(pki);
   const password = bytes(input.password);
   const [leaf] = input.certificates;
   if (!leaf) throw new Pkcs12Error('a keystore needs the key’s certificate');
   // Java pairs a key with its certificate by this attribute; the SHA-1 fingerprint is what keytool uses too.
-  const localKeyId = new pkijs.Attribute({
+  const localKeyId = new pki.Attribute({
     type: LOCAL_KEY_ID,
     values: [new asn1js.OctetString({ valueHex: arrayBuffer(Buffer.from(leaf.fingerprint, 'hex')) })],
   });
-  const friendlyName = new pkijs.Attribute({
+  const friendlyName = new pki.Attribute({
     type: FRIENDLY_NAME,
     values: [new asn1js.BmpString({ value: input.alias })],
   });
 
-  const keyBag = new pkijs.PKCS8ShroudedKeyBag({
-    parsedValue: pkijs.PrivateKeyInfo.fromBER(arrayBuffer(input.privateKey)),
+  const keyBag = new pki.PKCS8ShroudedKeyBag({
+    parsedValue: pki.PrivateKeyInfo.fromBER(arrayBuffer(input.privateKey)),
   });
   await keyBag.makeInternalValues(
     {
@@ -80,26 +84,26 @@ export async function createPkcs12(input: Pkcs12Input): Promise<Buffer> {
     engine,
   );
   const certificateBag = (certificate: Certificate, attributes: pkijs.Attribute[]) =>
-    new pkijs.SafeBag({
+    new pki.SafeBag({
       bagId: BAG.certificate,
-      bagValue: new pkijs.CertBag({
+      bagValue: new pki.CertBag({
         certId: X509_CERTIFICATE,
-        parsedValue: pkijs.Certificate.fromBER(arrayBuffer(certificate.der)),
+        parsedValue: pki.Certificate.fromBER(arrayBuffer(certificate.der)),
       }),
       ...(attributes.length ? { bagAttributes: attributes } : {}),
     });
 
-  const pfx = new pkijs.PFX({
+  const pfx = new pki.PFX({
     parsedValue: {
       integrityMode: 0,
-      authenticatedSafe: new pkijs.AuthenticatedSafe({
+      authenticatedSafe: new pki.AuthenticatedSafe({
         parsedValue: {
           safeContents: [
             {
               privacyMode: 0,
-              value: new pkijs.SafeContents({
+              value: new pki.SafeContents({
                 safeBags: [
-                  new pkijs.SafeBag({
+                  new pki.SafeBag({
                     bagId: BAG.shroudedKey,
                     bagValue: keyBag,
                     bagAttributes: [friendlyName, localKeyId],
@@ -129,10 +133,11 @@ export async function createPkcs12(input: Pkcs12Input): Promise<Buffer> {
 
 /** Opens a keystore: checks the MAC with the password, then decrypts every bag. */
 export async function readPkcs12(der: Buffer, password: string): Promise<Pkcs12Contents> {
-  const engine = crypto();
+  const pki = await loadPkijs();
+  const engine = crypto(pki);
   let pfx: pkijs.PFX;
   try {
-    pfx = pkijs.PFX.fromBER(arrayBuffer(der));
+    pfx = pki.PFX.fromBER(arrayBuffer(der));
   } catch (error) {
     throw new Pkcs12Error(`not a PKCS#12 keystore (${(error as Error).message})`);
   }

@@ -1,5 +1,5 @@
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as pkijs from 'pkijs';
 import { DER_TAG, integer, oid, tlv } from './der-writer.js';
 
 /**
@@ -32,17 +32,19 @@ export function certsOnlyPkcs7(certificates: readonly Buffer[]): Buffer {
 }
 
 /** The certificates (DER, in order) of a certs-only PKCS#7, DER or BER with indefinite lengths. */
-export function readCertsOnlyPkcs7(der: Uint8Array): Buffer[] {
+export async function readCertsOnlyPkcs7(der: Uint8Array): Promise<Buffer[]> {
+  // Loaded here, not with the module: the server imports this module for writing, which needs no PKI.js.
+  const pki: typeof pkijs = await import('pkijs');
   const parsed = asn1js.fromBER(arrayBuffer(der));
   if (parsed.offset === -1) throw new Pkcs7Error(`not ASN.1 (${parsed.result.error})`);
   try {
-    const contentInfo = new pkijs.ContentInfo({ schema: parsed.result });
+    const contentInfo = new pki.ContentInfo({ schema: parsed.result });
     if (contentInfo.contentType !== SIGNED_DATA) {
       throw new Pkcs7Error(`not a SignedData (content type ${contentInfo.contentType})`);
     }
-    const signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    const signedData = new pki.SignedData({ schema: contentInfo.content });
     return (signedData.certificates ?? [])
-      .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
+      .filter((c): c is pkijs.Certificate => c instanceof pki.Certificate)
       .map((c) => Buffer.from(c.toSchema().toBER(false)));
   } catch (error) {
     if (error instanceof Pkcs7Error) throw error;

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { Clock } from '../clock.js';
 import { C8yError } from '../errors.js';
+import { lazyValidator } from '../lazy-validator.js';
 import type { Store } from '../store/store.js';
 import { type Devices, externalIdProblem } from '../tenants/devices.js';
 import { hashPassword } from '../tenants/passwords.js';
@@ -66,7 +67,7 @@ export class SeedError extends Error {
   override name = 'SeedError';
 }
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(SeedSchema);
+const seedValidator = lazyValidator(SeedSchema, { allErrors: true, strict: true });
 
 /** Reads and validates a seed file; certificate files are read relative to it and inlined. */
 export function loadSeedFile(path: string): Seed {
@@ -105,6 +106,7 @@ export function loadSeedFile(path: string): Seed {
 
 /** Validates seed data (from a file or PUT /_mock/state); `source` prefixes every message. */
 export function parseSeed(data: unknown, source: string): Seed {
+  const validate = seedValidator();
   if (!validate(data)) throw new SeedError(`${source}: ${formatErrors(validate.errors ?? [])}`);
   const seed = structuredClone(data) as Seed;
   const ids = new Set<string>();

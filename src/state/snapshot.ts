@@ -1,6 +1,6 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
 import { UnprocessableEntity } from '../errors.js';
+import { lazyValidator } from '../lazy-validator.js';
 import type { StateTables } from '../store/store.js';
 import { DeviceDataSnapshot, deviceDataTables } from './device-data-snapshot.js';
 
@@ -143,7 +143,7 @@ const Snapshot = Type.Object(
 );
 export type Snapshot = Static<typeof Snapshot>;
 
-const validate = new Ajv({ allErrors: false, strict: false }).compile(Snapshot);
+const snapshotValidator = lazyValidator(Snapshot, { allErrors: false, strict: false });
 
 export function toSnapshot(tables: StateTables, schemaVersion: number, exportedAt: string): Snapshot {
   return {
@@ -166,6 +166,7 @@ export function toSnapshot(tables: StateTables, schemaVersion: number, exportedA
 
 /** Checks an uploaded snapshot; a bad one is a 422 that names the field. */
 export function fromSnapshot(data: unknown, schemaVersion: number): StateTables {
+  const validate = snapshotValidator();
   if (!validate(data)) {
     const error = validate.errors?.[0];
     throw new UnprocessableEntity(

@@ -358,7 +358,7 @@ t.test('EST: issuance dates and one-time passwords follow the clock', async (t) 
   const csr = await deviceCsr('CN=est-clock-01');
   const answer = await enroll(server, 'est-clock-01', 'otp-0001', csr.der);
   t.equal(answer.status, 200);
-  const [certificate] = answerCertificates(answer);
+  const [certificate] = await answerCertificates(answer);
   t.equal(
     certificate?.notBefore,
     Math.floor((EST_NOW + 10 * 3_600_000) / 1000) * 1000,

@@ -128,10 +128,10 @@ export function enroll(
  * base64-decodes only when Content-Transfer-Encoding says base64; tedge
  * strips CR and LF and base64-decodes.
  */
-export function answerCertificates(
+export async function answerCertificates(
   response: ClientResponse,
   client: 'goC8y' | 'tedge' = 'goC8y',
-): Certificate[] {
+): Promise<Certificate[]> {
   let der: Buffer;
   if (client === 'goC8y') {
     der =
@@ -141,7 +141,7 @@ export function answerCertificates(
   } else {
     der = Buffer.from(response.text.replace(/[\r\n]/g, ''), 'base64');
   }
-  return readCertsOnlyPkcs7(der).map((c) => Certificate.fromDer(c));
+  return (await readCertsOnlyPkcs7(der)).map((c) => Certificate.fromDer(c));
 }
 
 /** Registers devices for enrollment with a TAB-separated file, as go-c8y-cli and c8y-test-core send it. */

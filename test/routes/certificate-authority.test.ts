@@ -243,7 +243,7 @@ async function enrolledDeviceToken(server: TestServer, id: string): Promise<stri
   const csr = await deviceCsr(`CN=${id}`);
   const answer = await enroll(server, id, 'one-time-pw', csr.der);
   if (answer.status !== 200) throw new Error(`enrollment failed: ${answer.status} ${answer.text}`);
-  const response = await tokenFor(server, answerCertificates(answer)[0]!.der);
+  const response = await tokenFor(server, (await answerCertificates(answer))[0]!.der);
   if (response.status !== 200) throw new Error(`no token: ${response.status} ${response.text}`);
   return (response.json() as { accessToken: string }).accessToken;
 }

@@ -49,7 +49,7 @@ t.test('nothing secret in the log of an enrollment and a renewal', async (t) => 
   const enrolled = await est(basic('secret-01', OTP));
   t.equal(enrolled.status, 200);
   // From here on the device presents its new certificate in the handshake.
-  const peer = [answerCertificates(enrolled)[0]!.der];
+  const peer = [(await answerCertificates(enrolled))[0]!.der];
   const token = (
     (
       await inject(server, {

@@ -113,8 +113,8 @@ t.test(
         `${name}: base64 in lines of 64 characters`,
       );
       t.notMatch(response.text, /\r|\n$/, `${name}: LF only, no final newline (as the platform sends it)`);
-      const byGo = answerCertificates(response, 'goC8y');
-      const byTedge = answerCertificates(response, 'tedge');
+      const byGo = await answerCertificates(response, 'goC8y');
+      const byTedge = await answerCertificates(response, 'tedge');
       t.equal(byGo.length, 1, `${name}: only the certificate, no chain`);
       t.equal(
         byGo[0]!.fingerprint,
@@ -133,7 +133,7 @@ t.test(
     const csr = await deviceCsr([{ CN: ['shape-01'] }, { O: ['Thin Edge'] }, { OU: ['Test Device'] }]);
     const response = await enroll(server, 'shape-01', 'otp-shape-01', csr.der, 'tedge');
     t.equal(response.status, 200);
-    const [certificate] = answerCertificates(response);
+    const [certificate] = await answerCertificates(response);
     if (!certificate) throw new Error('no certificate');
     t.equal(certificate.version, 3);
     t.same(certificate.extensions, [], 'no extensions at all');
@@ -217,7 +217,10 @@ t.test('keys the platform signs: EC P-256 and P-384, RSA 2048', async (t) => {
     const csr = await deviceCsr(`CN=${id}`, { keys });
     const response = await enroll(server, id, otp, csr.der);
     t.equal(response.status, 200, id);
-    t.equal(answerCertificates(response)[0]!.keyDescription, keySpec.type === 'ec' ? 'EC P-384' : 'RSA 2048');
+    t.equal(
+      (await answerCertificates(response))[0]!.keyDescription,
+      keySpec.type === 'ec' ? 'EC P-384' : 'RSA 2048',
+    );
   }
   const weak = await globalThis.crypto.subtle.generateKey(
     {
@@ -534,7 +537,9 @@ t.test('serials stay unique when two certificates are issued in the same millise
     responses.map((r) => r.status),
     [200, 200, 200],
   );
-  const serials = responses.map((r) => BigInt(`0x${answerCertificates(r)[0]!.serialHex}`)).sort();
+  const serials = (await Promise.all(responses.map((r) => answerCertificates(r))))
+    .map(([leaf]) => BigInt(`0x${leaf!.serialHex}`))
+    .sort();
   t.same(
     serials,
     [BigInt(EST_NOW), BigInt(EST_NOW + 1), BigInt(EST_NOW + 2)],
@@ -557,7 +562,7 @@ t.test(
   async (t) => {
     const server = await ready(t, [['renew-01', 'otp-renew-01']]);
     const first = await deviceCsr('CN=renew-01');
-    const old = answerCertificates(await enroll(server, 'renew-01', 'otp-renew-01', first.der))[0]!;
+    const old = (await answerCertificates(await enroll(server, 'renew-01', 'otp-renew-01', first.der)))[0]!;
     const token = ((await tokenFor(server, old)).json() as { accessToken: string }).accessToken;
 
     server.clock.advance(1000);
@@ -571,7 +576,7 @@ t.test(
     });
     t.equal(renewed.status, 200);
     spec.assert(t, 'post', REENROLL, renewed);
-    const fresh = answerCertificates(renewed)[0]!;
+    const fresh = (await answerCertificates(renewed))[0]!;
     t.same(fresh.commonNames, ['renew-01'], 'the same CN (go-c8y asserts it)');
     t.not(fresh.fingerprint, old.fingerprint);
     t.not(fresh.spki.toString('hex'), old.spki.toString('hex'), 'a new key is allowed');
@@ -614,7 +619,9 @@ t.test(
 t.test('simplereenroll refusals: mTLS alone is 401, an administrator 403, another CN 422', async (t) => {
   const server = await ready(t, [['renew-02', 'otp-renew-02']]);
   const csr = await deviceCsr('CN=renew-02');
-  const certificate = answerCertificates(await enroll(server, 'renew-02', 'otp-renew-02', csr.der))[0]!;
+  const certificate = (
+    await answerCertificates(await enroll(server, 'renew-02', 'otp-renew-02', csr.der))
+  )[0]!;
   const token = ((await tokenFor(server, certificate)).json() as { accessToken: string }).accessToken;
 
   const mtlsOnly = await inject(server, {
@@ -662,7 +669,7 @@ t.test('--issued-certificate-validity: renewal within minutes', async (t) => {
     config: { enrollment: { issuedCertificateValidityMs: 10 * 60_000 } },
   });
   const csr = await deviceCsr('CN=minutes-01');
-  const first = answerCertificates(await enroll(server, 'minutes-01', 'otp-minutes', csr.der))[0]!;
+  const first = (await answerCertificates(await enroll(server, 'minutes-01', 'otp-minutes', csr.der)))[0]!;
   t.equal(first.notAfter - first.notBefore, 10 * 60_000, 'ten minutes');
   const token = ((await tokenFor(server, first)).json() as { accessToken: string }).accessToken;
 
@@ -674,7 +681,7 @@ t.test('--issued-certificate-validity: renewal within minutes', async (t) => {
     body: csr.der.toString('base64'),
   });
   t.equal(renewed.status, 200, 'renewed a minute before the end');
-  const second = answerCertificates(renewed)[0]!;
+  const second = (await answerCertificates(renewed))[0]!;
 
   server.clock.advance(2 * 60_000);
   const expired = await tokenFor(server, first);
@@ -686,8 +693,10 @@ t.test('--issued-certificate-validity: renewal within minutes', async (t) => {
 t.test('the issued certificate carries no extension the chain rules would need', async (t) => {
   // The chain rules read keyUsage, extendedKeyUsage and netscapeCertType only when present.
   const server = await ready(t, [['rules-01', 'otp-rules']]);
-  const certificate = answerCertificates(
-    await enroll(server, 'rules-01', 'otp-rules', (await deviceCsr('CN=rules-01')).der),
+  const certificate = (
+    await answerCertificates(
+      await enroll(server, 'rules-01', 'otp-rules', (await deviceCsr('CN=rules-01')).der),
+    )
   )[0]!;
   t.equal(certificate.keyUsage, undefined);
   t.equal(certificate.extendedKeyUsage, undefined);

@@ -56,7 +56,7 @@ async function withCa(t: Parameters<typeof estServer>[0], options: Parameters<ty
     ['waiting-01', 'otp-waiting'],
   ]);
   const answer = await enroll(server, 'enrolled-01', 'otp-enrolled', (await deviceCsr('CN=enrolled-01')).der);
-  return { server, issued: answerCertificates(answer)[0]! };
+  return { server, issued: (await answerCertificates(answer))[0]! };
 }
 
 t.test('the export holds the issued certificates and waiting devices, never the CA key', async (t) => {
