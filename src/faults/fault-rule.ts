@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { type Static, Type } from '@sinclair/typebox';
 import type { ErrorObject } from 'ajv';
 import { type Iso8601Error, parseDuration } from '../iso8601.js';
 import { lazyValidator } from '../lazy-validator.js';
+import { type Static, Type } from '../typebox.js';
 
 /** Where a rule applies: the REST API, the MQTT door, EST enrollment (`/.well-known/est/`). */
 export const FAULT_DOORS = ['rest', 'mqtt', 'est'] as const;

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Static, Type } from '@sinclair/typebox';
 import type { ErrorObject } from 'ajv';
 import type { Clock } from '../clock.js';
 import { C8yError } from '../errors.js';
@@ -10,6 +9,7 @@ import { type Devices, externalIdProblem } from '../tenants/devices.js';
 import { hashPassword } from '../tenants/passwords.js';
 import type { TenantOptions } from '../tenants/tenant-options.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
+import { type Static, Type } from '../typebox.js';
 
 const TrustedCertificateSeed = Type.Object(
   {

@@ -1,4 +1,3 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import {
   ALARM_SEVERITIES,
   ALARM_STATUSES,
@@ -6,6 +5,7 @@ import {
   type DeviceDataTables,
   OPERATION_STATUSES,
 } from '../store/device-data-store.js';
+import { type Static, type TSchema, Type } from '../typebox.js';
 
 const text = Type.String();
 const ms = Type.Integer({ minimum: 0 });

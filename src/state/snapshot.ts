@@ -1,7 +1,7 @@
-import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { UnprocessableEntity } from '../errors.js';
 import { lazyValidator } from '../lazy-validator.js';
 import type { StateTables } from '../store/store.js';
+import { type Static, type TObject, Type } from '../typebox.js';
 import { DeviceDataSnapshot, deviceDataTables } from './device-data-snapshot.js';
 
 export const SNAPSHOT_FORMAT = 'c8y-mtls-mock-state';
