@@ -31,6 +31,7 @@ import { RevocationLists } from './tenants/crl.js';
 import { CrlSigningKey } from './tenants/crl-signing-key.js';
 import { Devices } from './tenants/devices.js';
 import { FeatureToggles } from './tenants/feature-toggles.js';
+import type { ScryptCost } from './tenants/passwords.js';
 import { ProofOfPossession } from './tenants/proof-of-possession.js';
 import { TenantOptions } from './tenants/tenant-options.js';
 import { Tenants } from './tenants/tenants.js';
@@ -48,6 +49,11 @@ export interface AppDeps {
   store: Store;
   /** What a new store is seeded with and a reset returns to. */
   seed?: SeedSource | undefined;
+  /**
+   * How seeded passwords are hashed; default scrypt's interactive cost (SCRYPT_COST), some 40 ms
+   * of CPU per password by design. The tests pass a cheap cost: they seed hundreds of servers.
+   */
+  passwordCost?: ScryptCost | undefined;
 }
 
 /**
@@ -103,7 +109,13 @@ export interface Services {
 }
 
 /** Builds every service in dependency order: each constructor gets finished objects only. */
-export async function createServices({ config, clock: base, store, seed }: AppDeps): Promise<Services> {
+export async function createServices({
+  config,
+  clock: base,
+  store,
+  seed,
+  passwordCost,
+}: AppDeps): Promise<Services> {
   // Built once, here: every service that judges time reads this one, so moving it moves them all.
   const clock = new ControllableClock(base);
   const keys = await SigningKeys.load(store, clock);
@@ -127,7 +139,7 @@ export async function createServices({ config, clock: base, store, seed }: AppDe
     options,
     clock,
   });
-  const seeder = new Seeder({ store, clock, options, trust, devices });
+  const seeder = new Seeder({ store, clock, options, trust, devices, passwordCost });
   const inventory = new Inventory(store, clock);
   const deviceObjects = new DeviceObjects(store, inventory);
   if (config.autoRegistrationInventory) {

@@ -6,7 +6,7 @@ import { C8yError } from '../errors.js';
 import { lazyValidator } from '../lazy-validator.js';
 import type { Store } from '../store/store.js';
 import { type Devices, externalIdProblem } from '../tenants/devices.js';
-import { hashPassword } from '../tenants/passwords.js';
+import { hashPassword, type ScryptCost } from '../tenants/passwords.js';
 import type { TenantOptions } from '../tenants/tenant-options.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
 import { type Static, Type } from '../typebox.js';
@@ -167,6 +167,8 @@ export interface SeederDeps {
   options: TenantOptions;
   trust: TrustedCertificates;
   devices: Devices;
+  /** How the seed's passwords are hashed (default SCRYPT_COST). */
+  passwordCost?: ScryptCost | undefined;
 }
 
 /** Writes seeds into the store. */
@@ -199,7 +201,10 @@ export class Seeder {
     const hashes = new Map<string, string>();
     for (const tenant of seed.tenants) {
       for (const user of tenant.users ?? [])
-        hashes.set(`${tenant.id}/${user.userName}`, await hashPassword(user.password));
+        hashes.set(
+          `${tenant.id}/${user.userName}`,
+          await hashPassword(user.password, this.#deps.passwordCost),
+        );
     }
     const { store, trust } = this.#deps;
     try {

@@ -1,9 +1,16 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
-const N = 16384;
-const R = 8;
-const P = 1;
+/** scrypt's cost parameters, kept in each stored hash so a check uses the cost it was made with. */
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** What the mock hashes passwords with: scrypt's recommended cost for interactive logins. */
+export const SCRYPT_COST: ScryptCost = { N: 16384, r: 8, p: 1 };
+
 const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
@@ -15,10 +22,10 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number)
 }
 
 /** `scrypt$N$r$p$salt$hash`: the store never holds a password in clear. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost: ScryptCost = SCRYPT_COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P);
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await derive(password, salt, cost.N, cost.r, cost.p);
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 /**

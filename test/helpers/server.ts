@@ -72,6 +72,9 @@ export interface StartOptions {
   apiDoor?: boolean;
 }
 
+/** The cheapest scrypt: the same hashing and checks, without the cost that makes guessing slow. */
+const CHEAP_SCRYPT = { N: 2, r: 1, p: 1 };
+
 /** The port an injected server's Host header and links name; nothing listens on it. */
 const INJECTED_PORT = 8443;
 const INJECTED_API_PORT = 9443;
@@ -133,6 +136,9 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     config,
     clock,
     store,
+    // scrypt at its real cost is some 40 ms per seeded password and per first login, hundreds of
+    // times a run; test/tenants/passwords.test.ts holds the real cost to the rules.
+    passwordCost: CHEAP_SCRYPT,
     ...(seed ? { seed: { source: 'test seed', load: () => parseSeed(seed, 'test seed') } } : {}),
   });
   const peerCertificates = options.peerCertificates ?? (listen ? undefined : injectedPeerCertificates);

@@ -6,12 +6,15 @@
  * .taprc meaningless. Why not tap's ts-node plugin: it loads the TypeScript compiler into every
  * test process, about 1 s more per test file. Here the output keeps the source's lines, with an
  * inline source map, and the coverage report points at the .ts lines.
+ *
+ * Two forms of the same hooks: asynchronous ones for `module.register` (a thread of their own),
+ * and synchronous ones for `module.registerHooks`, which run in the test's thread without a round
+ * trip per import (register.mjs says which Node versions get which).
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { version as esbuildVersion, transform } from 'esbuild';
+import { version as esbuildVersion, transform, transformSync } from 'esbuild';
 
 const TYPESCRIPT = /\.[cm]?ts$/;
 
@@ -19,16 +22,20 @@ const TYPESCRIPT = /\.[cm]?ts$/;
 const tsconfigRaw = { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } };
 
 /** `./x.js` in a TypeScript file names `./x.ts` (NodeNext resolution), unless `x.js` exists. */
+function typescriptTarget(specifier, parent) {
+  if (!parent || !TYPESCRIPT.test(parent) || !/^\.{1,2}\/.*\.js$/.test(specifier)) return undefined;
+  const url = new URL(specifier, parent);
+  if (existsSync(url)) return undefined;
+  const ts = new URL(url.href.replace(/\.js$/, '.ts'));
+  return existsSync(ts) ? { url: ts.href, format: 'module', shortCircuit: true } : undefined;
+}
+
 export async function resolve(specifier, context, nextResolve) {
-  const parent = context.parentURL;
-  if (parent && TYPESCRIPT.test(parent) && /^\.{1,2}\/.*\.js$/.test(specifier)) {
-    const url = new URL(specifier, parent);
-    if (!existsSync(url)) {
-      const ts = new URL(url.href.replace(/\.js$/, '.ts'));
-      if (existsSync(ts)) return { url: ts.href, format: 'module', shortCircuit: true };
-    }
-  }
-  return nextResolve(specifier, context);
+  return typescriptTarget(specifier, context.parentURL) ?? nextResolve(specifier, context);
+}
+
+export function resolveSync(specifier, context, nextResolve) {
+  return typescriptTarget(specifier, context.parentURL) ?? nextResolve(specifier, context);
 }
 
 const transformOptions = (file) => ({
@@ -49,32 +56,45 @@ const transformOptions = (file) => ({
  * written is only slower.
  */
 const CACHE = new URL('../../node_modules/.cache/test-loader/', import.meta.url);
-const cacheReady = mkdir(CACHE, { recursive: true }).then(
-  () => true,
-  () => false,
-);
 
-async function transpile(file) {
-  const source = await readFile(file, 'utf8');
+/** The transpiled module from the cache, or what `transpile` makes of it (then kept). */
+function cached(file, transpile) {
+  const source = readFileSync(file, 'utf8');
   const key = createHash('sha256').update(`${esbuildVersion}\0${file}\0${source}`).digest('hex');
-  const cached = new URL(`${key}.js`, CACHE);
+  const entry = new URL(`${key}.js`, CACHE);
   try {
-    return await readFile(cached, 'utf8');
+    return readFileSync(entry, 'utf8');
   } catch {
-    const { code } = await transform(source, transformOptions(file));
-    if (await cacheReady) {
-      // Written aside and renamed: two test processes may write the same entry at once.
-      const partial = new URL(`${key}.${process.pid}.tmp`, CACHE);
-      await writeFile(partial, code).then(
-        () => rename(partial, cached),
-        () => undefined,
-      );
-    }
-    return code;
+    const keep = (code) => {
+      try {
+        mkdirSync(CACHE, { recursive: true });
+        // Written aside and renamed: two test processes may write the same entry at once.
+        const partial = new URL(`${key}.${process.pid}.tmp`, CACHE);
+        writeFileSync(partial, code);
+        renameSync(partial, entry);
+      } catch {
+        // Not kept: the next process transpiles it again.
+      }
+      return code;
+    };
+    const code = transpile(source, transformOptions(file));
+    return typeof code === 'string' ? keep(code) : code.then(keep);
   }
 }
 
+const isTypescript = (url) => url.startsWith('file:') && TYPESCRIPT.test(new URL(url).pathname);
+
 export async function load(url, context, nextLoad) {
-  if (!url.startsWith('file:') || !TYPESCRIPT.test(new URL(url).pathname)) return nextLoad(url, context);
-  return { format: 'module', source: await transpile(fileURLToPath(url)), shortCircuit: true };
+  if (!isTypescript(url)) return nextLoad(url, context);
+  const source = await cached(
+    fileURLToPath(url),
+    async (code, options) => (await transform(code, options)).code,
+  );
+  return { format: 'module', source, shortCircuit: true };
+}
+
+export function loadSync(url, context, nextLoad) {
+  if (!isTypescript(url)) return nextLoad(url, context);
+  const source = cached(fileURLToPath(url), (code, options) => transformSync(code, options).code);
+  return { format: 'module', source, shortCircuit: true };
 }
