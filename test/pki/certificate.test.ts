@@ -13,7 +13,7 @@ import {
   type JsonName,
 } from '../../src/pki/certificate-factory.js';
 import { encodeCrl } from '../../src/pki/crl-encoder.js';
-import { children, decodeOid, integerHex, readElement } from '../../src/pki/der.js';
+import { children, decodeOid, decodeTime, integerHex, readElement } from '../../src/pki/der.js';
 import { describeExtensions } from '../../src/pki/extension-description.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { decodeName } from '../../src/pki/x500-name.js';
@@ -429,6 +429,28 @@ t.test('object identifiers and names in every encoding the platform may meet', a
   });
   t.equal(old.certificate.notBefore, Date.parse('1999-12-31T23:59:59Z'), 'UTCTime 99 is 1999');
   t.equal(old.certificate.notAfter, Date.parse('2049-12-31T23:59:59Z'), 'UTCTime 49 is 2049');
+  const time = (tag: number, text: string) => {
+    const element = der(tag, Buffer.from(text, 'latin1'));
+    return decodeTime(element, readElement(element, 0));
+  };
+  t.equal(time(0x17, '500101000000Z'), Date.parse('1950-01-01T00:00:00Z'), 'UTCTime 50 is 1950');
+  t.equal(time(0x18, '20240229235959Z'), Date.parse('2024-02-29T23:59:59Z'), 'GeneralizedTime, a leap day');
+  for (const [tag, text] of [
+    [0x18, '20230229000000Z'], // no 29 February in 2023
+    [0x17, '260431000000Z'], // 31 April
+    [0x18, '20260601240000Z'],
+    [0x18, '20260601126000Z'],
+    [0x18, '20260601120060Z'],
+    [0x17, '2606011200Z'], // without seconds: RFC 5280 requires them
+    [0x18, '20260601120000.5Z'], // fractions: RFC 5280 forbids them
+    [0x02, '20260601120000Z'], // not a time type at all
+  ] as const) {
+    t.throws(
+      () => time(tag, text),
+      { name: 'DerError', message: `invalid time ${JSON.stringify(text)}` },
+      text,
+    );
+  }
 
   const cnOid = der(0x06, hex('550403'));
   const nameOf = (...values: Buffer[]) =>
