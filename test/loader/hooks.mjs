@@ -51,16 +51,20 @@ const transformOptions = (file) => ({
 /*
  * Every test file is its own process and loads about 200 of the project's modules: transpiling
  * them again in each was a third of a test process's start (about 0.3 s of CPU, 89 times per
- * `npm test`). The output is kept by the hash of the source, its path (the source map names it)
- * and esbuild's version, so an edit, a move or an upgrade transpiles again; a cache that cannot be
- * written is only slower.
+ * `npm test`). The output is kept by the hash of the source, esbuild's version and options (with
+ * the path, which the source map names), so an edit, a move, an upgrade or other options transpile
+ * again; a cache that cannot be written is only slower. `rm -rf node_modules/.cache/test-loader`
+ * empties it.
  */
 const CACHE = new URL('../../node_modules/.cache/test-loader/', import.meta.url);
 
 /** The transpiled module from the cache, or what `transpile` makes of it (then kept). */
 function cached(file, transpile) {
   const source = readFileSync(file, 'utf8');
-  const key = createHash('sha256').update(`${esbuildVersion}\0${file}\0${source}`).digest('hex');
+  const options = transformOptions(file);
+  const key = createHash('sha256')
+    .update(`${esbuildVersion}\0${JSON.stringify(options)}\0${source}`)
+    .digest('hex');
   const entry = new URL(`${key}.js`, CACHE);
   try {
     return readFileSync(entry, 'utf8');
@@ -77,7 +81,7 @@ function cached(file, transpile) {
       }
       return code;
     };
-    const code = transpile(source, transformOptions(file));
+    const code = transpile(source, options);
     return typeof code === 'string' ? keep(code) : code.then(keep);
   }
 }
