@@ -250,6 +250,11 @@ const result = await keepAlive({
 });
 const used = cpu() - before;
 console.log(JSON.stringify(result));
+if (!reused && result.requests > fleet.length) {
+  console.log(
+    `the fleet wrapped: ${result.requests - fleet.length} requests reused a token (use more --devices)`,
+  );
+}
 console.log(
   `server: ${(used / ((performance.now() - started) / 1000)).toFixed(2)} cores, ${Math.round((used * 1e6) / result.requests)} µs CPU per request`,
 );

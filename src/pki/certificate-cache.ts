@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Certificate } from './certificate.js';
 
@@ -18,7 +18,7 @@ export class CertificateCache {
   }
 
   get(der: Buffer): Certificate {
-    const key = createHash('sha256').update(der).digest('hex');
+    const key = hash('sha256', der, 'hex');
     let certificate = this.#cache.get(key);
     if (!certificate) {
       certificate = Certificate.fromDer(der, key);

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { createPublicKey, hash, type KeyObject, verify, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { isoDate } from '../clock.js';
 import {
@@ -12,6 +12,7 @@ import {
   readElement,
   TAG,
 } from './der.js';
+import { StringPool } from './string-pool.js';
 import { canonicalName, commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
 
 const verifyOffThread = promisify(verify);
@@ -185,6 +186,11 @@ export class Certificate {
   /** The names as RFC 5280 7.1 compares them: keys for matching a certificate to its issuer. */
   readonly subjectCanonical: string;
   readonly issuerCanonical: string;
+  /** The platform's rendering: RDNs in reverse DER order joined by ", " (Java's X500Principal). */
+  readonly subject: string;
+  readonly issuer: string;
+  /** The subject's CN values, as encoded (not escaped). */
+  readonly commonNames: readonly string[];
   readonly isCa: boolean;
   readonly pathLen: number | undefined;
   /** The keyUsage bits, or undefined when the extension is absent. */
@@ -203,9 +209,6 @@ export class Certificate {
    * back, so it keeps offsets rather than a view and an object for each part (issue 19's memory).
    */
   readonly #at: Offsets;
-  #subject: string | undefined;
-  #issuer: string | undefined;
-  #commonNames: readonly string[] | undefined;
   #publicKey: KeyObject | undefined;
   #keyDescription: string | undefined;
   #validityText: string | undefined;
@@ -217,8 +220,8 @@ export class Certificate {
     // A view into a larger buffer (Buffer's 8 KB pool, a whole header or file) would keep all of
     // it alive as long as the certificate is cached: keep the certificate's own bytes only.
     this.der = der.byteOffset === 0 && der.buffer.byteLength === der.length ? der : ownCopy(der);
-    this.fingerprint = createHash('sha1').update(der).digest('hex');
-    this.sha256 = sha256 ?? createHash('sha256').update(der).digest('hex');
+    this.fingerprint = hash('sha1', der, 'hex');
+    this.sha256 = sha256 ?? hash('sha256', der, 'hex');
     this.version = structure.version;
     this.serialHex = structure.serialHex;
     this.signatureOid = interned(structure.signatureOid);
@@ -226,6 +229,11 @@ export class Certificate {
     this.notAfter = structure.notAfter;
     this.#at = structure.at;
     this.subjectCanonical = canonicalName(structure.subjectName);
+    // Every login names its certificates (the decision, the device): made while the names are at hand.
+    this.subject = platformName(structure.subjectName);
+    this.issuer = interned(platformName(structure.issuerName));
+    const names = commonNames(structure.subjectName);
+    this.commonNames = names.length === 0 ? NONE : Object.freeze(names);
     // A fleet's certificates share their issuer: one string for all of them.
     this.issuerCanonical = interned(canonicalName(structure.issuerName));
     let basic: Extension | undefined;
@@ -328,17 +336,6 @@ export class Certificate {
     return BigInt(`0x${this.serialHex}`).toString(10);
   }
 
-  /** The platform's rendering: RDNs in reverse DER order joined by ", " (Java's X500Principal). */
-  get subject(): string {
-    this.#subject ??= platformName(this.#subjectName);
-    return this.#subject;
-  }
-
-  get issuer(): string {
-    this.#issuer ??= interned(platformName(this.#issuerName));
-    return this.#issuer;
-  }
-
   /** RFC 2253 (`CN=…,O=…`), as verify-cert-chain answers. */
   get subjectRfc2253(): string {
     return rfc2253Name(this.#subjectName);
@@ -346,12 +343,6 @@ export class Certificate {
 
   get issuerRfc2253(): string {
     return rfc2253Name(this.#issuerName);
-  }
-
-  /** The subject's CN values, as encoded (not escaped). */
-  get commonNames(): readonly string[] {
-    this.#commonNames ??= Object.freeze(commonNames(this.#subjectName));
-    return this.#commonNames;
   }
 
   get algorithmName(): string {
@@ -540,18 +531,9 @@ function ownCopy(der: Buffer): Buffer {
   return copy;
 }
 
-/**
- * One string for the values many certificates repeat (a fleet's issuer, OIDs), so that a cache of
- * a fleet's certificates does not hold a copy in each. Bounded: forgotten at once past its size.
- */
-const internedStrings = new Map<string, string>();
-function interned(value: string): string {
-  const known = internedStrings.get(value);
-  if (known !== undefined) return known;
-  if (internedStrings.size >= 4_096) internedStrings.clear();
-  internedStrings.set(value, value);
-  return value;
-}
+/** A fleet's issuer names and OIDs, one string each for all its certificates. */
+const shared = new StringPool(4_096);
+const interned = (value: string): string => shared.get(value);
 
 /** The extensions in the [3] element at `at` (their form and uniqueness were checked by readStructure). */
 function readExtensions(der: Buffer, at: number): Extension[] {
