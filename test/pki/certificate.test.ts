@@ -18,6 +18,8 @@ import { describeExtensions } from '../../src/pki/extension-description.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { decodeName } from '../../src/pki/x500-name.js';
 import { x509 } from '../../src/pki/x509.js';
+import { buildChain, KeyPool } from '../helpers/chain-builder.js';
+import { simpleChain } from '../helpers/chain-spec.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { rsaPem } from '../helpers/keys.js';
 import { DAY, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
@@ -614,40 +616,12 @@ t.test(
   },
 );
 
-t.test('a certificate without extensions has none to read again', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'c8y-no-extensions-'));
-  execFileSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    join(dir, 'k.pem'),
-    '-out',
-    join(dir, 'c.pem'),
-    '-subj',
-    '/CN=v1',
-    '-days',
-    '1',
-    '-set_serial',
-    '7',
-  ]);
-  const v1 = execFileSync('openssl', [
-    'x509',
-    '-in',
-    join(dir, 'c.pem'),
-    '-signkey',
-    join(dir, 'k.pem'),
-    '-days',
-    '1',
-    '-clrext',
-  ]).toString();
-  const [der] = decodeCertificateBlocks(v1);
-  const certificate = Certificate.fromDer(der!);
+t.test('a version 1 certificate has no extensions to read again', async (t) => {
+  const keys = await KeyPool.generate(1, ['ec-p256']);
+  const chain = buildChain(simpleChain({ version: 1 }, {}), keys, now, 1);
+  const certificate = Certificate.fromDer(chain.leaf);
+  t.equal(certificate.version, 1);
   t.same(certificate.extensions, []);
-  t.equal(certificate.isCa, false);
   t.same(certificate.unprocessedCriticalExtensions, []);
+  t.same(certificate.commonNames, ['device-1']);
 });
