@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--on-disk] [--devices N] [--heap-snapshot] [--memory] [--then-b-c] [--server path/main.js]
+ * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--mqtt-measurement] [--on-disk] [--devices N] [--heap-snapshot] [--memory] [--then-b-c] [--server path/main.js]
  *
  * Drives the built server's token endpoint the way bench scenario (a) does (a new
  * device per request, through a trusted proxy connection) and reports the
@@ -7,7 +7,8 @@
  * server (node --cpu-prof) into the printed folder. With --reused every request
  * is the same device over its own TLS connection (scenario (b)); with --current-user
  * that device's token on GET /user/currentUser (scenario (c)); with --measurement that device
- * sending POST /measurement/measurements for its managed object (scenario (h)). --on-disk keeps
+ * sending POST /measurement/measurements for its managed object (scenario (h)); with
+ * --mqtt-measurement 16 devices on kept MQTT connections sending QoS 1 `200` lines (scenario (m)). --on-disk keeps
  * the store in a data directory (as the bench's mocks do) instead of --ephemeral. --devices sets
  * the fleet's size (12,000; the bench's (a) to (d) register about 20,000); --heap-snapshot writes
  * the server's heap after the load into the printed folder (node --heapsnapshot-signal);
@@ -19,6 +20,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Certificate } from '../../src/pki/certificate.js';
 import {
   commonName,
   createDeviceCertificate,
@@ -26,14 +28,17 @@ import {
   exportPrivateKeyPem,
 } from '../../src/pki/certificate-factory.js';
 import { formatChainHeader } from '../../src/pki/chain-header.js';
+import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
+import { mqttKeepAlive } from '../mqtt-load.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const measurement = process.argv.includes('--measurement');
+const mqttMeasurement = process.argv.includes('--mqtt-measurement');
 const currentUser = process.argv.includes('--current-user');
 const withToken = currentUser || measurement;
-const reused = withToken || process.argv.includes('--reused');
+const reused = withToken || mqttMeasurement || process.argv.includes('--reused');
 const onDisk = process.argv.includes('--on-disk');
 const devicesAt = process.argv.indexOf('--devices');
 const fleetSize = devicesAt > 0 ? Number(process.argv[devicesAt + 1]) : 12_000;
@@ -84,9 +89,9 @@ const server = spawn(
     'serve',
     '--port',
     '19999',
-    // The MQTT door's default port may be another mock's: this tool measures REST only.
+    // The MQTT door's default port may be another mock's: only --mqtt-measurement opens one.
     '--mqtt-port',
-    '0',
+    mqttMeasurement ? '19883' : '0',
     // Nor the API door's: 9443 may be taken too.
     '--api-port',
     '0',
@@ -223,31 +228,46 @@ if (measurement) {
 let i = 0;
 const before = cpu();
 const started = performance.now();
-const result = await keepAlive({
-  connections: 16,
-  seconds,
-  tls,
-  ...(measurement
-    ? {
-        url: 'https://localhost:19999/measurement/measurements',
-        method: 'POST' as const,
-        headers: {
-          authorization: `Bearer ${bearer}`,
-          accept: 'application/json',
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          source: { id: source },
-          time: new Date(now).toISOString(),
-          type: 'c8y_TemperatureMeasurement',
-          c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
-        }),
-      }
-    : currentUser
-      ? { url: 'https://localhost:19999/user/currentUser', headers: { authorization: `Bearer ${bearer}` } }
-      : { url: 'https://localhost:19999/devicecontrol/deviceAccessToken', ...tokenPost }),
-  ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
-});
+const result = mqttMeasurement
+  ? await mqttKeepAlive({
+      target: { host: '127.0.0.1', port: 19883, ca: serverCa },
+      // Devices of their own, as the bench's (m): each connection one device, its client ID its CN.
+      devices: fleet.slice(-16).map((d) => ({
+        cert: d.certPem,
+        key: d.keyPem,
+        clientId: Certificate.fromDer(decodeCertificateBlocks(d.certPem)[0]!).commonNames[0]!,
+      })),
+      seconds,
+      work: { kind: 'publish', topic: 's/us', payload: '200,c8y_TemperatureMeasurement,T,21.5,C' },
+    })
+  : await keepAlive({
+      connections: 16,
+      seconds,
+      tls,
+      ...(measurement
+        ? {
+            url: 'https://localhost:19999/measurement/measurements',
+            method: 'POST' as const,
+            headers: {
+              authorization: `Bearer ${bearer}`,
+              accept: 'application/json',
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify({
+              source: { id: source },
+              time: new Date(now).toISOString(),
+              type: 'c8y_TemperatureMeasurement',
+              c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+            }),
+          }
+        : currentUser
+          ? {
+              url: 'https://localhost:19999/user/currentUser',
+              headers: { authorization: `Bearer ${bearer}` },
+            }
+          : { url: 'https://localhost:19999/devicecontrol/deviceAccessToken', ...tokenPost }),
+      ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
+    });
 const used = cpu() - before;
 console.log(JSON.stringify(result));
 if (!reused && result.requests > fleet.length) {
