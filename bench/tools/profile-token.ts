@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--on-disk]
+ * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--mqtt-measurement] [--on-disk] [--devices N] [--heap-snapshot] [--memory] [--then-b-c] [--server path/main.js]
  *
  * Drives the built server's token endpoint the way bench scenario (a) does (a new
  * device per request, through a trusted proxy connection) and reports the
@@ -7,13 +7,20 @@
  * server (node --cpu-prof) into the printed folder. With --reused every request
  * is the same device over its own TLS connection (scenario (b)); with --current-user
  * that device's token on GET /user/currentUser (scenario (c)); with --measurement that device
- * sending POST /measurement/measurements for its managed object (scenario (h)). --on-disk keeps
- * the store in a data directory (as the bench's mocks do) instead of --ephemeral.
+ * sending POST /measurement/measurements for its managed object (scenario (h)); with
+ * --mqtt-measurement 16 devices on kept MQTT connections sending QoS 1 `200` lines (scenario (m)). --on-disk keeps
+ * the store in a data directory (as the bench's mocks do) instead of --ephemeral. --devices sets
+ * the fleet's size (12,000; the bench's (a) to (d) register about 20,000); --heap-snapshot writes
+ * the server's heap after the load into the printed folder (node --heapsnapshot-signal);
+ * --server runs another build (dist/main.js; e.g. the code before a change, built elsewhere);
+ * --memory prints the server's memory (RSS, V8's heap, buffers) after the load, and --then-b-c
+ * also after (b) and (c) run on the same server for as long, as the bench's mock sees them.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Certificate } from '../../src/pki/certificate.js';
 import {
   commonName,
   createDeviceCertificate,
@@ -21,19 +28,30 @@ import {
   exportPrivateKeyPem,
 } from '../../src/pki/certificate-factory.js';
 import { formatChainHeader } from '../../src/pki/chain-header.js';
+import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
+import { mqttKeepAlive } from '../mqtt-load.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const measurement = process.argv.includes('--measurement');
+const mqttMeasurement = process.argv.includes('--mqtt-measurement');
 const currentUser = process.argv.includes('--current-user');
 const withToken = currentUser || measurement;
-const reused = withToken || process.argv.includes('--reused');
+const reused = withToken || mqttMeasurement || process.argv.includes('--reused');
 const onDisk = process.argv.includes('--on-disk');
+const devicesAt = process.argv.indexOf('--devices');
+const fleetSize = devicesAt > 0 ? Number(process.argv[devicesAt + 1]) : 12_000;
+const heapSnapshot = process.argv.includes('--heap-snapshot');
+// Another build of the server, for the code before a change side by side with it.
+const serverAt = process.argv.indexOf('--server');
+const serverMain = serverAt > 0 ? process.argv[serverAt + 1]! : 'dist/main.js';
+const memoryAfter = process.argv.includes('--then-b-c');
+const memoryReport = memoryAfter || process.argv.includes('--memory');
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-profile-'));
 const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
-const fleet = await devices(deviceCa, 'fleet', 12_000, now, () => {});
+const fleet = await devices(deviceCa, 'fleet', fleetSize, now, () => {});
 const headers = fleet.map((d) => formatChainHeader(d.certPem));
 const proxyCa = await createRootCa({
   subject: commonName('profile proxy CA'),
@@ -58,18 +76,22 @@ writeFileSync(
     ],
   }),
 );
-const prof = process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+const prof = [
+  ...(process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+  ...(heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] : []),
+  ...(memoryReport ? ['--import', new URL('memory-signal.mjs', import.meta.url).pathname] : []),
+];
 const server = spawn(
   process.execPath,
   [
     ...prof,
-    'dist/main.js',
+    serverMain,
     'serve',
     '--port',
     '19999',
-    // The MQTT door's default port may be another mock's: this tool measures REST only.
+    // The MQTT door's default port may be another mock's: only --mqtt-measurement opens one.
     '--mqtt-port',
-    '0',
+    mqttMeasurement ? '19883' : '0',
     // Nor the API door's: 9443 may be taken too.
     '--api-port',
     '0',
@@ -134,11 +156,10 @@ const threads = () => {
 };
 const threadsBefore = threads();
 const clientBefore = process.cpuUsage();
-let bearer = '';
-let source = '';
-if (withToken) {
+/** A token for the device of `client`'s certificate. */
+async function fetchToken(client: typeof tls): Promise<string> {
   const { request } = await import('node:https');
-  bearer = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
@@ -148,7 +169,7 @@ if (withToken) {
         path: '/devicecontrol/deviceAccessToken',
         // Without Accept a POST is answered with an empty body.
         headers: { accept: 'application/json' },
-        ...tls,
+        ...client,
       },
       (res) => {
         let body = '';
@@ -161,6 +182,19 @@ if (withToken) {
     req.on('error', reject);
     req.end();
   });
+}
+/** Asks the server (started with --memory) for its memory, which it writes to stderr. */
+async function memory(label: string): Promise<void> {
+  if (!memoryReport) return;
+  console.log(label);
+  server.kill('SIGWINCH');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+const tokenPost = { method: 'POST' as const, headers: { accept: 'application/json' } };
+let bearer = '';
+let source = '';
+if (withToken) {
+  bearer = await fetchToken(tls);
 }
 if (measurement) {
   const { request } = await import('node:https');
@@ -194,37 +228,53 @@ if (measurement) {
 let i = 0;
 const before = cpu();
 const started = performance.now();
-const result = await keepAlive({
-  connections: 16,
-  seconds,
-  tls,
-  ...(measurement
-    ? {
-        url: 'https://localhost:19999/measurement/measurements',
-        method: 'POST' as const,
-        headers: {
-          authorization: `Bearer ${bearer}`,
-          accept: 'application/json',
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          source: { id: source },
-          time: new Date(now).toISOString(),
-          type: 'c8y_TemperatureMeasurement',
-          c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
-        }),
-      }
-    : currentUser
-      ? { url: 'https://localhost:19999/user/currentUser', headers: { authorization: `Bearer ${bearer}` } }
-      : {
-          url: 'https://localhost:19999/devicecontrol/deviceAccessToken',
-          method: 'POST' as const,
-          headers: { accept: 'application/json' },
-        }),
-  ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
-});
+const result = mqttMeasurement
+  ? await mqttKeepAlive({
+      target: { host: '127.0.0.1', port: 19883, ca: serverCa },
+      // Devices of their own, as the bench's (m): each connection one device, its client ID its CN.
+      devices: fleet.slice(-16).map((d) => ({
+        cert: d.certPem,
+        key: d.keyPem,
+        clientId: Certificate.fromDer(decodeCertificateBlocks(d.certPem)[0]!).commonNames[0]!,
+      })),
+      seconds,
+      work: { kind: 'publish', topic: 's/us', payload: '200,c8y_TemperatureMeasurement,T,21.5,C' },
+    })
+  : await keepAlive({
+      connections: 16,
+      seconds,
+      tls,
+      ...(measurement
+        ? {
+            url: 'https://localhost:19999/measurement/measurements',
+            method: 'POST' as const,
+            headers: {
+              authorization: `Bearer ${bearer}`,
+              accept: 'application/json',
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify({
+              source: { id: source },
+              time: new Date(now).toISOString(),
+              type: 'c8y_TemperatureMeasurement',
+              c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+            }),
+          }
+        : currentUser
+          ? {
+              url: 'https://localhost:19999/user/currentUser',
+              headers: { authorization: `Bearer ${bearer}` },
+            }
+          : { url: 'https://localhost:19999/devicecontrol/deviceAccessToken', ...tokenPost }),
+      ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
+    });
 const used = cpu() - before;
 console.log(JSON.stringify(result));
+if (!reused && result.requests > fleet.length) {
+  console.log(
+    `the fleet wrapped: ${result.requests - fleet.length} requests reused a token (use more --devices)`,
+  );
+}
 console.log(
   `server: ${(used / ((performance.now() - started) / 1000)).toFixed(2)} cores, ${Math.round((used * 1e6) / result.requests)} µs CPU per request`,
 );
@@ -240,8 +290,40 @@ for (const [name, seconds] of threads()) {
 console.log(
   `server: ${Math.round(((ticksAfter.user - ticksBefore.user) * 1e6) / result.requests)} µs user, ${Math.round(((ticksAfter.system - ticksBefore.system) * 1e6) / result.requests)} µs system per request`,
 );
+await memory('after the load');
+if (memoryAfter) {
+  // What the bench's mock does next: (b) and (c) on the same server, at their higher rates.
+  const own = { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa };
+  const tokenUrl = 'https://localhost:19999/devicecontrol/deviceAccessToken';
+  const b = await keepAlive({ connections: 16, seconds, tls: own, url: tokenUrl, ...tokenPost });
+  await memory(`after (b), ${Math.round(b.rps)}/s`);
+  const token = await fetchToken(own);
+  const c = await keepAlive({
+    connections: 16,
+    seconds,
+    tls: own,
+    url: 'https://localhost:19999/user/currentUser',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await memory(`after (c), ${Math.round(c.rps)}/s`);
+}
 const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
 console.log(`server resident memory: ${Math.round(Number(rss) / 1024)} MB`);
+if (heapSnapshot) {
+  const written = () => readdirSync(dir).some((f) => f.endsWith('.heapsnapshot'));
+  server.kill('SIGUSR2');
+  // The snapshot is written when the file appears and stops growing.
+  while (!written()) await new Promise((r) => setTimeout(r, 200));
+  let size = -1;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'))!;
+    const now = statSync(join(dir, file)).size;
+    if (now === size) break;
+    size = now;
+  }
+  console.log(`heap snapshot in ${dir}`);
+}
 server.kill('SIGTERM');
 await new Promise((resolve) => server.on('exit', resolve));
 if (prof.length) console.log(`profile in ${dir}`);

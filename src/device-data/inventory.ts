@@ -176,6 +176,21 @@ export class Inventory {
     return record;
   }
 
+  /**
+   * `source` for an object the caller read itself in the same synchronous call (the MQTT door's
+   * device, found for the line it handles): the same checks, without reading it a second time.
+   */
+  sourceRead(
+    actor: Actor,
+    record: ManagedObjectRecord,
+    role: Parameters<typeof requireRoleOrOwner>[1],
+  ): ManagedObjectRecord {
+    const id = String(record.id);
+    if (record.tenantId !== actor.tenantId) throw refuse.managedObject(id);
+    requireRoleOrOwner(actor, role, record.owner, `managed object ${id}`);
+    return record;
+  }
+
   /** The object of an id, if the tenant has it (a name for a reference, no permission check). */
   peek(tenantId: string, id: number): ManagedObjectRecord | undefined {
     const record = this.#data.getManagedObject(id);

@@ -128,13 +128,8 @@ export function staticTemplates(services: TemplateServices): Templates {
     when: string,
     fragments: Record<string, unknown>,
   ) => {
-    const source = device(context);
-    measurements.create(actorOf(context.session), {
-      source: { id: String(source.id) },
-      type,
-      time: when,
-      ...fragments,
-    });
+    // The device was read just now: the measurement's check of its source need not read it again.
+    measurements.createOf(actorOf(context.session), device(context), { type, time: when, ...fragments });
   };
 
   const series = (value: number, unit: string | undefined) => compact({ value, unit });

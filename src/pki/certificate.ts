@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { createPublicKey, hash, type KeyObject, verify, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { isoDate } from '../clock.js';
 import {
@@ -12,6 +12,7 @@ import {
   readElement,
   TAG,
 } from './der.js';
+import { StringPool } from './string-pool.js';
 import { canonicalName, commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
 
 const verifyOffThread = promisify(verify);
@@ -182,13 +183,14 @@ export class Certificate {
   readonly signatureOid: string;
   readonly notBefore: number;
   readonly notAfter: number;
-  /** Hex of the DER-encoded names, as sent. */
-  readonly subjectKey: string;
-  readonly issuerKey: string;
   /** The names as RFC 5280 7.1 compares them: keys for matching a certificate to its issuer. */
   readonly subjectCanonical: string;
   readonly issuerCanonical: string;
-  readonly extensions: readonly Extension[];
+  /** The platform's rendering: RDNs in reverse DER order joined by ", " (Java's X500Principal). */
+  readonly subject: string;
+  readonly issuer: string;
+  /** The subject's CN values, as encoded (not escaped). */
+  readonly commonNames: readonly string[];
   readonly isCa: boolean;
   readonly pathLen: number | undefined;
   /** The keyUsage bits, or undefined when the extension is absent. */
@@ -201,39 +203,39 @@ export class Certificate {
   readonly criticalPolicyQualifiers: readonly string[];
   /** Critical extensions the chain check does not process (OIDs). */
   readonly unprocessedCriticalExtensions: readonly string[];
-  /** The signed part, the signature, and the public key as found in the DER. */
-  readonly tbs: Buffer;
-  readonly signature: Buffer;
-  readonly spki: Buffer;
-  readonly #subjectName: Name;
-  readonly #issuerName: Name;
-  #subject: string | undefined;
-  #issuer: string | undefined;
+  /**
+   * Where the parts read again on demand lie in `der` (the signed part, the signature, the public
+   * key, the names, the extensions): a certificate is cached for as long as its device comes
+   * back, so it keeps offsets rather than a view and an object for each part (issue 19's memory).
+   */
+  readonly #at: Offsets;
   #publicKey: KeyObject | undefined;
   #keyDescription: string | undefined;
   #validityText: string | undefined;
   #x509: X509Certificate | undefined;
 
-  private constructor(der: Buffer) {
-    this.der = der;
+  /** `sha256`: the DER's SHA-256 in hex when the caller has it already (the cache's key). */
+  private constructor(der: Buffer, sha256?: string) {
     const structure = readStructure(der);
-    this.fingerprint = createHash('sha1').update(der).digest('hex');
-    this.sha256 = createHash('sha256').update(der).digest('hex');
+    // A view into a larger buffer (Buffer's 8 KB pool, a whole header or file) would keep all of
+    // it alive as long as the certificate is cached: keep the certificate's own bytes only.
+    this.der = der.byteOffset === 0 && der.buffer.byteLength === der.length ? der : ownCopy(der);
+    this.fingerprint = hash('sha1', der, 'hex');
+    this.sha256 = sha256 ?? hash('sha256', der, 'hex');
     this.version = structure.version;
     this.serialHex = structure.serialHex;
-    this.signatureOid = structure.signatureOid;
+    this.signatureOid = interned(structure.signatureOid);
     this.notBefore = structure.notBefore;
     this.notAfter = structure.notAfter;
-    this.subjectKey = structure.subjectKey;
-    this.issuerKey = structure.issuerKey;
-    this.extensions = structure.extensions;
-    this.tbs = structure.tbs;
-    this.signature = structure.signature;
-    this.spki = structure.spki;
-    this.#subjectName = structure.subjectName;
-    this.#issuerName = structure.issuerName;
+    this.#at = structure.at;
     this.subjectCanonical = canonicalName(structure.subjectName);
-    this.issuerCanonical = canonicalName(structure.issuerName);
+    // Every login names its certificates (the decision, the device): made while the names are at hand.
+    this.subject = platformName(structure.subjectName);
+    this.issuer = interned(platformName(structure.issuerName));
+    const names = commonNames(structure.subjectName);
+    this.commonNames = names.length === 0 ? NONE : Object.freeze(names);
+    // A fleet's certificates share their issuer: one string for all of them.
+    this.issuerCanonical = interned(canonicalName(structure.issuerName));
     let basic: Extension | undefined;
     let usage: Extension | undefined;
     let purposes: Extension | undefined;
@@ -255,24 +257,67 @@ export class Certificate {
       extension = 'keyUsage';
       this.keyUsage = usage ? readBitString(usage.value) : undefined;
       extension = 'extendedKeyUsage';
-      this.extendedKeyUsage = purposes ? readOidSequence(purposes.value) : undefined;
+      this.extendedKeyUsage = purposes ? readOidSequence(purposes.value).map(interned) : undefined;
       extension = 'netscapeCertType';
       this.netscapeCertType = netscape ? readBitString(netscape.value) : undefined;
       extension = 'certificatePolicies';
       const qualified = policies ? readPolicies(policies.value) : [];
-      this.criticalPolicyQualifiers = policies?.critical ? qualified : [];
+      this.criticalPolicyQualifiers = policies?.critical ? qualified : NONE;
     } catch (error) {
       if (error instanceof DerError)
         throw new CertificateFormatError(`malformed ${extension} extension (${error.message})`);
       throw error;
     }
-    this.unprocessedCriticalExtensions = structure.extensions
+    const unprocessed = structure.extensions
       .filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))
       .map((e) => e.oid);
+    this.unprocessedCriticalExtensions = unprocessed.length === 0 ? NONE : unprocessed;
   }
 
-  static fromDer(der: Buffer): Certificate {
-    return new Certificate(der);
+  static fromDer(der: Buffer, sha256?: string): Certificate {
+    return new Certificate(der, sha256);
+  }
+
+  /** The signed part (tbsCertificate), as found in the DER. */
+  get tbs(): Buffer {
+    return this.der.subarray(this.#at.tbs, this.#at.tbsEnd);
+  }
+
+  /** The signature's bytes, as found in the DER. */
+  get signature(): Buffer {
+    return this.der.subarray(this.#at.signature, this.#at.signatureEnd);
+  }
+
+  /** The SubjectPublicKeyInfo, as found in the DER. */
+  get spki(): Buffer {
+    return this.der.subarray(this.#at.spki, this.#at.spkiEnd);
+  }
+
+  /** The extensions in certificate order, read again from the DER (checked when it was parsed). */
+  get extensions(): readonly Extension[] {
+    return this.#at.extensions.length === 0
+      ? NONE_EXTENSIONS
+      : this.#at.extensions.flatMap((at) => readExtensions(this.der, at));
+  }
+
+  /** Hex of the DER-encoded subject, as sent. */
+  get subjectKey(): string {
+    const name = readElement(this.der, this.#at.subject);
+    return this.der.toString('hex', name.start, name.end);
+  }
+
+  /** Hex of the DER-encoded issuer, as sent. */
+  get issuerKey(): string {
+    const name = readElement(this.der, this.#at.issuer);
+    return this.der.toString('hex', name.start, name.end);
+  }
+
+  get #subjectName(): Name {
+    return decodeName(this.der, readElement(this.der, this.#at.subject));
+  }
+
+  get #issuerName(): Name {
+    return decodeName(this.der, readElement(this.der, this.#at.issuer));
   }
 
   /** OpenSSL's view of the certificate, made on first use. */
@@ -291,17 +336,6 @@ export class Certificate {
     return BigInt(`0x${this.serialHex}`).toString(10);
   }
 
-  /** The platform's rendering: RDNs in reverse DER order joined by ", " (Java's X500Principal). */
-  get subject(): string {
-    this.#subject ??= platformName(this.#subjectName);
-    return this.#subject;
-  }
-
-  get issuer(): string {
-    this.#issuer ??= platformName(this.#issuerName);
-    return this.#issuer;
-  }
-
   /** RFC 2253 (`CN=…,O=…`), as verify-cert-chain answers. */
   get subjectRfc2253(): string {
     return rfc2253Name(this.#subjectName);
@@ -309,11 +343,6 @@ export class Certificate {
 
   get issuerRfc2253(): string {
     return rfc2253Name(this.#issuerName);
-  }
-
-  /** The subject's CN values, as encoded (not escaped). */
-  get commonNames(): string[] {
-    return commonNames(this.#subjectName);
   }
 
   get algorithmName(): string {
@@ -471,14 +500,46 @@ interface Structure {
   signatureOid: string;
   notBefore: number;
   notAfter: number;
-  subjectKey: string;
-  issuerKey: string;
   subjectName: Name;
   issuerName: Name;
   extensions: Extension[];
-  tbs: Buffer;
-  signature: Buffer;
-  spki: Buffer;
+  at: Offsets;
+}
+
+/** Offsets into a certificate's DER (see `Certificate`). */
+interface Offsets {
+  tbs: number;
+  tbsEnd: number;
+  signature: number;
+  signatureEnd: number;
+  spki: number;
+  spkiEnd: number;
+  subject: number;
+  issuer: number;
+  /** The [3] elements holding the extensions. */
+  extensions: readonly number[];
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const NONE_EXTENSIONS: readonly Extension[] = Object.freeze([]);
+const NO_OFFSETS: readonly number[] = Object.freeze([]);
+
+/** A copy of the bytes in a buffer of their own (not from Buffer's shared pool). */
+function ownCopy(der: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(der.length);
+  der.copy(copy);
+  return copy;
+}
+
+/** A fleet's issuer names and OIDs, one string each for all its certificates. */
+const shared = new StringPool(4_096);
+const interned = (value: string): string => shared.get(value);
+
+/** The extensions in the [3] element at `at` (their form and uniqueness were checked by readStructure). */
+function readExtensions(der: Buffer, at: number): Extension[] {
+  const field = readElement(der, at);
+  const list = expectElement(der, field.contentStart, TAG.SEQUENCE, field.end);
+  return children(der, list).map((entry) => readExtension(der, entry));
 }
 
 function readStructure(der: Buffer): Structure {
@@ -531,8 +592,10 @@ function readStructure(der: Buffer): Structure {
       throw new CertificateFormatError('malformed subjectPublicKeyInfo');
     }
     const extensions: Extension[] = [];
+    const extensionsAt: number[] = [];
     for (const field of fields.slice(i + 6)) {
       if (field.tag !== 0xa3) continue;
+      extensionsAt.push(field.start);
       if (version !== 3) throw new CertificateFormatError(`extensions in a version ${version} certificate`);
       const list = expectElement(der, field.contentStart, TAG.SEQUENCE, field.end);
       for (const entry of children(der, list)) {
@@ -554,14 +617,20 @@ function readStructure(der: Buffer): Structure {
       signatureOid: decodeOid(content(der, oid)),
       notBefore: decodeTime(der, notBefore),
       notAfter: decodeTime(der, notAfter),
-      subjectKey: der.toString('hex', subject.start, subject.end),
-      issuerKey: der.toString('hex', issuer.start, issuer.end),
       subjectName: decodeName(der, subject),
       issuerName: decodeName(der, issuer),
       extensions,
-      tbs: der.subarray(tbs.start, tbs.end),
-      signature: der.subarray(signature.contentStart + 1, signature.end),
-      spki: der.subarray(publicKeyInfo.start, publicKeyInfo.end),
+      at: {
+        tbs: tbs.start,
+        tbsEnd: tbs.end,
+        signature: signature.contentStart + 1,
+        signatureEnd: signature.end,
+        spki: publicKeyInfo.start,
+        spkiEnd: publicKeyInfo.end,
+        subject: subject.start,
+        issuer: issuer.start,
+        extensions: extensionsAt.length === 0 ? NO_OFFSETS : extensionsAt,
+      },
     };
   } catch (error) {
     if (error instanceof DerError) throw new CertificateFormatError(`malformed DER (${error.message})`);

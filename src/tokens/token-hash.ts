@@ -1,7 +1,7 @@
-import { createHash, randomInt } from 'node:crypto';
+import { hash, randomInt } from 'node:crypto';
 
 /** Real device tokens carry no jti, so a token is known by the hash of its compact form. */
-export const tokenHash = (jwt: string): string => createHash('sha256').update(jwt).digest('base64url');
+export const tokenHash = (jwt: string): string => hash('sha256', jwt, 'base64url');
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -334,13 +334,13 @@ t.test(
     const client = await connectAs(t, 'fault-01');
     await client.publishAsync('s/us', '100', { qos: 1 });
     const { measurements } = server.app.services;
-    const create = measurements.create;
+    const createOf = measurements.createOf;
     // A fault of the store (a full disk), not a refusal: the whole message must not count.
-    measurements.create = () => {
+    measurements.createOf = () => {
       throw new Error('disk I/O error');
     };
     t.teardown(() => {
-      measurements.create = create;
+      measurements.createOf = createOf;
     });
     const pubacks: number[] = [];
     client.on('packetreceive', (packet) => {
@@ -350,7 +350,7 @@ t.test(
     client.publish('s/us', '400,c8y_Before,stored with the fault\n200,c8y_T,T,1', { qos: 1 });
     await gone;
     t.same(pubacks, [], 'no PUBACK came before the connection closed');
-    measurements.create = create;
+    measurements.createOf = createOf;
     const id = await idOf('fault-01');
     const events = await rest<{ events: unknown[] }>(`/event/events?source=${id}`);
     t.same(events.events, [], 'the event before the failing line was rolled back with it');

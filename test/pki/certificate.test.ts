@@ -18,6 +18,8 @@ import { describeExtensions } from '../../src/pki/extension-description.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { decodeName } from '../../src/pki/x500-name.js';
 import { x509 } from '../../src/pki/x509.js';
+import { buildChain, KeyPool } from '../helpers/chain-builder.js';
+import { simpleChain } from '../helpers/chain-spec.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { rsaPem } from '../helpers/keys.js';
 import { DAY, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
@@ -572,4 +574,76 @@ t.test('a CRL signed with an RSA key, and a serial of odd hex length', async (t)
     parsed.entries.map((e) => e.serialNumber),
     ['0abc'],
   );
+});
+
+t.test(
+  'a certificate read from a larger buffer keeps its own bytes, and its parts as OpenSSL reads them',
+  async (t) => {
+    const ca = await rootCa(now);
+    const { certificate: issued } = await issueCertificate({
+      issuer: ca,
+      subject: [{ CN: ['compact-1'] }, { O: ['Acme'] }],
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + DAY),
+      keyUsage: x509.KeyUsageFlags.digitalSignature,
+    });
+    // A header's certificates are views into one buffer (Buffer's pool for small ones): a cached
+    // certificate must not keep the rest of it.
+    const padded = Buffer.concat([Buffer.alloc(100, 7), issued.der, Buffer.alloc(200, 9)]);
+    const view = padded.subarray(100, 100 + issued.der.length);
+    const certificate = Certificate.fromDer(view);
+    t.not(certificate.der.buffer, padded.buffer, 'the bytes are copied');
+    t.equal(certificate.der.buffer.byteLength, issued.der.length, 'into a buffer of their own size');
+    t.ok(certificate.der.equals(issued.der));
+    const whole = Certificate.fromDer(issued.der);
+    t.equal(whole.der, issued.der, 'a buffer of its own is kept as it is');
+    t.equal(certificate.sha256, createHash('sha256').update(issued.der).digest('hex'));
+    t.equal(certificate.fingerprint, createHash('sha1').update(issued.der).digest('hex'));
+    t.equal(
+      Certificate.fromDer(issued.der, 'given').sha256,
+      'given',
+      "the caller's SHA-256 (the cache's key) is taken as it is",
+    );
+
+    // The parts read again from the offsets are the DER's, as OpenSSL and the pre-parse find them.
+    const [tbs, , signature] = children(issued.der, readElement(issued.der, 0));
+    t.ok(certificate.tbs.equals(issued.der.subarray(tbs!.start, tbs!.end)), 'tbsCertificate');
+    t.ok(certificate.signature.equals(issued.der.subarray(signature!.contentStart + 1, signature!.end)));
+    t.ok(
+      certificate.spki.equals(certificate.x509.publicKey.export({ type: 'spki', format: 'der' })),
+      'the public key as OpenSSL exports it',
+    );
+    t.equal(ca.certificate.signed(certificate), true, 'the signature verifies over the tbs read again');
+    t.equal(certificate.subjectKey, issued.subjectKey);
+    t.equal(certificate.issuerKey, ca.certificate.subjectKey, "the issuer's name is its issuer's subject");
+    t.equal(certificate.subject, 'O=Acme, CN=compact-1');
+    t.equal(certificate.subjectRfc2253, 'O=Acme,CN=compact-1');
+    t.equal(certificate.issuerRfc2253, ca.certificate.subjectRfc2253);
+    t.same(certificate.commonNames, ['compact-1']);
+    t.ok(
+      Object.isFrozen(certificate.commonNames),
+      'the CNs a cached certificate hands out cannot be changed',
+    );
+    t.same(
+      certificate.extensions.map((e) => e.oid),
+      whole.extensions.map((e) => e.oid),
+    );
+    t.same(
+      describeExtensions(certificate).map((e) => e.name),
+      describeExtensions(whole).map((e) => e.name),
+    );
+    t.ok(certificate.extensions.length >= 2, 'the extensions are read again from the DER');
+    t.equal(certificate.issuer, whole.issuer);
+    t.equal(certificate.issuer, ca.certificate.subject);
+  },
+);
+
+t.test('a version 1 certificate has no extensions to read again', async (t) => {
+  const keys = await KeyPool.generate(1, ['ec-p256']);
+  const chain = buildChain(simpleChain({ version: 1 }, {}), keys, now, 1);
+  const certificate = Certificate.fromDer(chain.leaf);
+  t.equal(certificate.version, 1);
+  t.same(certificate.extensions, []);
+  t.same(certificate.unprocessedCriticalExtensions, []);
+  t.same(certificate.commonNames, ['device-1']);
 });
