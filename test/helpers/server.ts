@@ -137,7 +137,7 @@ export async function startServer(t: Teardown, options: StartOptions = {}): Prom
     clock,
     store,
     // scrypt at its real cost is some 40 ms per seeded password and per first login, hundreds of
-    // times a run; test/tenants/passwords.test.ts holds the real cost to the rules.
+    // times a run; test/seed/seed.test.ts holds the real cost to the rules.
     passwordCost: CHEAP_SCRYPT,
     ...(seed ? { seed: { source: 'test seed', load: () => parseSeed(seed, 'test seed') } } : {}),
   });

@@ -16,6 +16,7 @@ import { encodeCrl } from '../../src/pki/crl-encoder.js';
 import { children, decodeOid, decodeTime, integerHex, readElement } from '../../src/pki/der.js';
 import { describeExtensions } from '../../src/pki/extension-description.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
+import { StringPool } from '../../src/pki/string-pool.js';
 import { decodeName } from '../../src/pki/x500-name.js';
 import { x509 } from '../../src/pki/x509.js';
 import { buildChain, KeyPool } from '../helpers/chain-builder.js';
@@ -646,4 +647,20 @@ t.test('a version 1 certificate has no extensions to read again', async (t) => {
   t.same(certificate.extensions, []);
   t.same(certificate.unprocessedCriticalExtensions, []);
   t.same(certificate.commonNames, ['device-1']);
+});
+
+// The pool behind the shared issuer names and OIDs of cached certificates.
+t.test('equal values come back as the first one; past its capacity the pool starts again', async (t) => {
+  const pool = new StringPool(3);
+  const first = ['CN=Fleet CA', 'O=Acme'].join(', ');
+  const again = ['CN=Fleet CA', 'O=Acme'].join(', ');
+  t.equal(pool.get(first), first);
+  t.equal(pool.get(again), first, 'the equal string held already');
+  t.equal(pool.size, 1);
+  pool.get('2.5.29.19');
+  pool.get('2.5.29.15');
+  t.equal(pool.size, 3);
+  t.equal(pool.get('2.5.29.37'), '2.5.29.37', 'a value past the capacity is kept');
+  t.equal(pool.size, 1, 'and the others forgotten, so the pool never holds more than its capacity');
+  t.equal(pool.get(again), again, 'a forgotten value is held anew');
 });
