@@ -50,7 +50,7 @@ const transformOptions = (file) => ({
 
 /*
  * Every test file is its own process and loads about 200 of the project's modules: transpiling
- * them again in each was a third of a test process's start (about 0.3 s of CPU, 89 times per
+ * them again in each was a third of a test process's start (about 0.3 s of CPU, once per test file in
  * `npm test`). The output is kept by the hash of the source, esbuild's version and options (with
  * the path, which the source map names), so an edit, a move, an upgrade or other options transpile
  * again; a cache that cannot be written is only slower. `rm -rf node_modules/.cache/test-loader`
