@@ -8,6 +8,7 @@ import { registerFaultInjection } from './http/fault-injection.js';
 import { registerJsonParsers } from './http/media-types.js';
 import { registerMultipart } from './http/multipart.js';
 import { type PeerCertificates, tlsPeerCertificates } from './http/peer-certificates.js';
+import { requestLogger } from './http/request-logger.js';
 import type { ResponseBodyPolicy } from './http/response-body.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { refuseRequestsWhileClosing } from './http/shutdown.js';
@@ -79,7 +80,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const { services, limits } = options;
   const door = options.door ?? 'mtls';
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger
+      ? { loggerInstance: options.logger, childLoggerFactory: requestLogger }
+      : { logger: false }),
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyLimit,

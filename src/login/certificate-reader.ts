@@ -17,9 +17,22 @@ export class UnreadableChain extends Error {
  */
 export class CertificateReader {
   readonly #cache: CertificateCache;
+  // A connection's handshake chain is one array for its life (tls/peer-chain.ts): its
+  // certificates are found again without digesting their bytes on every request (issue 19).
+  readonly #handshakes = new WeakMap<readonly Buffer[], Certificate[]>();
 
   constructor(cache: CertificateCache) {
     this.#cache = cache;
+  }
+
+  /** The certificates of a TLS handshake, leaf first: `chain(ders)`, once per array. */
+  handshake(ders: readonly Buffer[]): Certificate[] {
+    let chain = this.#handshakes.get(ders);
+    if (chain === undefined) {
+      chain = this.chain(ders);
+      this.#handshakes.set(ders, chain);
+    }
+    return chain;
   }
 
   /**

@@ -274,7 +274,7 @@ export class DeviceLogin {
   #read(attempt: LoginAttempt): PresentedChain {
     const { reader } = this.#deps.chains;
     try {
-      const tls = reader.chain(attempt.handshake);
+      const tls = reader.handshake(attempt.handshake);
       const forwarded = tls[0] !== undefined && this.#deps.trustedProxies.has(tls[0].fingerprint);
       // Without a proxy the forwarded chain may start with the TLS leaf or with its issuer.
       const header =

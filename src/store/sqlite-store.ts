@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { importRows } from './import-rows.js';
 import { MIGRATIONS } from './migrations.js';
+import { RowCache, writtenTable } from './row-cache.js';
 import { DEVICE_DATA_TABLES, SqliteDeviceData } from './sqlite-device-data.js';
 import type {
   CertificateAuthorityKeyRecord,
@@ -165,9 +166,16 @@ const TABLES = [
   'meta',
 ] as const;
 
+/** The tables read on every request's path, cached (`RowCache`); only this class writes them. */
+const CACHED_TABLES = ['tenants', 'options', 'feature_toggles', 'devices', 'tokens', 'revocations'] as const;
+
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  // This process is its database's only user, and every write of a cached table goes through
+  // `#run` or `clear`, which tell the cache first.
+  readonly #cache = new RowCache(CACHED_TABLES, 10_000);
+  readonly #writes = new Map<string, string | undefined>();
   readonly deviceData: SqliteDeviceData;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -207,7 +215,23 @@ export class SqliteStore implements Store {
   }
 
   #run(sql: string, ...params: unknown[]): number {
+    let table = this.#writes.get(sql);
+    if (table === undefined && !this.#writes.has(sql)) {
+      table = writtenTable(sql);
+      this.#writes.set(sql, table);
+    }
+    if (table === undefined) this.#cache.forgetAll();
+    else this.#cache.forget(table);
     return this.#stmt(sql).run(...params).changes;
+  }
+
+  /** A row of a cached table: kept unless read inside a transaction, which a rollback may undo. */
+  #cached<T extends object>(
+    table: (typeof CACHED_TABLES)[number],
+    key: string,
+    load: () => T | undefined,
+  ): T | undefined {
+    return this.#cache.read(table, key, load, !this.#db.inTransaction);
   }
 
   transaction<T>(fn: () => T): T {
@@ -231,13 +255,18 @@ export class SqliteStore implements Store {
   }
 
   getTenant(id: string): TenantRecord | undefined {
-    const row = this.#get('SELECT * FROM tenants WHERE id = ?', id);
-    return row && tenant(row);
+    return this.#cached('tenants', id, () => {
+      const row = this.#get('SELECT * FROM tenants WHERE id = ?', id);
+      return row && tenant(row);
+    });
   }
 
   getTenantByDomain(domain: string): TenantRecord | undefined {
-    const row = this.#get('SELECT * FROM tenants WHERE domain = ? COLLATE NOCASE', domain);
-    return row && tenant(row);
+    // Keyed apart from the ids: a domain may read like another tenant's id.
+    return this.#cached('tenants', `domain\0${domain}`, () => {
+      const row = this.#get('SELECT * FROM tenants WHERE domain = ? COLLATE NOCASE', domain);
+      return row && tenant(row);
+    });
   }
 
   insertTenant(t: TenantRecord): void {
@@ -270,13 +299,15 @@ export class SqliteStore implements Store {
   }
 
   getOption(tenantId: string, category: string, key: string): OptionRecord | undefined {
-    const row = this.#get(
-      'SELECT * FROM options WHERE tenant_id = ? AND category = ? AND key = ?',
-      tenantId,
-      category,
-      key,
-    );
-    return row && option(row);
+    return this.#cached('options', `${tenantId}\0${category}\0${key}`, () => {
+      const row = this.#get(
+        'SELECT * FROM options WHERE tenant_id = ? AND category = ? AND key = ?',
+        tenantId,
+        category,
+        key,
+      );
+      return row && option(row);
+    });
   }
 
   putOption(o: OptionRecord): void {
@@ -291,9 +322,11 @@ export class SqliteStore implements Store {
   }
 
   listFeatureToggles(tenantId: string): FeatureToggleRecord[] {
-    return this.#all('SELECT * FROM feature_toggles WHERE tenant_id = ? ORDER BY key', tenantId).map(
-      featureToggle,
-    );
+    return this.#cached('feature_toggles', tenantId, () =>
+      this.#all('SELECT * FROM feature_toggles WHERE tenant_id = ? ORDER BY key', tenantId).map(
+        featureToggle,
+      ),
+    )!;
   }
 
   putFeatureToggle(f: FeatureToggleRecord): void {
@@ -395,12 +428,14 @@ export class SqliteStore implements Store {
   }
 
   getDevice(tenantId: string, externalId: string): DeviceRecord | undefined {
-    const row = this.#get(
-      'SELECT * FROM devices WHERE tenant_id = ? AND external_id = ?',
-      tenantId,
-      externalId,
-    );
-    return row && device(row);
+    return this.#cached('devices', `${tenantId}\0${externalId}`, () => {
+      const row = this.#get(
+        'SELECT * FROM devices WHERE tenant_id = ? AND external_id = ?',
+        tenantId,
+        externalId,
+      );
+      return row && device(row);
+    });
   }
 
   listDevices(tenantId: string): DeviceRecord[] {
@@ -447,12 +482,14 @@ export class SqliteStore implements Store {
   }
 
   latestToken(tenantId: string, userName: string): TokenRecord | undefined {
-    const row = this.#get(
-      'SELECT * FROM tokens WHERE tenant_id = ? AND user_name = ? ORDER BY issued_at DESC, rowid DESC LIMIT 1',
-      tenantId,
-      userName,
-    );
-    return row && token(row);
+    return this.#cached('tokens', `latest\0${tenantId}\0${userName}`, () => {
+      const row = this.#get(
+        'SELECT * FROM tokens WHERE tenant_id = ? AND user_name = ? ORDER BY issued_at DESC, rowid DESC LIMIT 1',
+        tenantId,
+        userName,
+      );
+      return row && token(row);
+    });
   }
 
   listTokens(tenantId: string, limit: number): TokenRecord[] {
@@ -476,8 +513,10 @@ export class SqliteStore implements Store {
   }
 
   getRevocation(hash: string): RevocationRecord | undefined {
-    const row = this.#get('SELECT * FROM revocations WHERE hash = ?', hash);
-    return row && revocation(row);
+    return this.#cached('revocations', hash, () => {
+      const row = this.#get('SELECT * FROM revocations WHERE hash = ?', hash);
+      return row && revocation(row);
+    });
   }
 
   listRevocations(tenantId: string, limit: number): RevocationRecord[] {
@@ -681,6 +720,7 @@ export class SqliteStore implements Store {
   }
 
   clear(): void {
+    this.#cache.forgetAll();
     this.transaction(() => {
       for (const table of [...TABLES].reverse()) this.#db.exec(`DELETE FROM ${table}`);
     });

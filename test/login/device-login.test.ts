@@ -202,3 +202,24 @@ t.test('a fault is not a refusal: recorded as 500, then thrown to the door', asy
   await t.rejects(login.login({ door: 'rest', handshake: [der(dev)] }), /not open/);
   t.match(decisions.list({ limit: 1 })[0], { door: 'rest', outcome: 'refused', status: 500 });
 });
+
+t.test("a connection's handshake is read once, and every rule still runs on each login", async (t) => {
+  const server = await mock(t);
+  const { login, chains, trust } = server.app.services;
+  const dev = await device(root, now, 'login-kept-01');
+  const handshake = [der(dev)];
+  const read = chains.reader.handshake(handshake);
+  t.equal(chains.reader.handshake(handshake), read, 'the same array: the certificates read before');
+  t.not(chains.reader.handshake([der(dev)]), read, 'another array is read anew');
+  t.equal(chains.reader.handshake([der(dev)])[0], read[0], 'into the certificate its bytes name');
+
+  t.equal((await login.login({ door: 'rest', handshake })).ok, true);
+  trust.update('t100', root.certificate.fingerprint, { status: 'DISABLED' });
+  t.equal(
+    ruleOf(await login.login({ door: 'rest', handshake })),
+    'anchor-enabled',
+    'a disabled anchor refuses it',
+  );
+  trust.update('t100', root.certificate.fingerprint, { status: 'ENABLED' });
+  t.equal((await login.login({ door: 'rest', handshake })).ok, true, 'and lets it in again');
+});

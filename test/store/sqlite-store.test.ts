@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { writtenTable } from '../../src/store/row-cache.js';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
 
 t.test('a newer mock opens an older data directory', async (t) => {
@@ -88,4 +89,102 @@ t.test('expired tokens and revocations are pruned; a transaction is all or nothi
     }),
   );
   t.equal(store.getTenant('t2'), undefined, 'rolled back');
+});
+
+t.test('rows read on every request are kept in memory; no write or rollback leaves one stale', async (t) => {
+  const store = new SqliteStore();
+  t.teardown(() => store.close());
+  store.insertTenant({ id: 't1', domain: 'a.test', createdAt: 0 });
+  const device = {
+    tenantId: 't1',
+    externalId: 'd-1',
+    userName: 'device_d-1',
+    registration: 'seed' as const,
+    registeredAt: 1,
+    anchorFingerprint: null,
+    certificateFingerprint: null,
+    certificateSubject: null,
+  };
+  store.putDevice(device);
+
+  const first = store.getDevice('t1', 'd-1')!;
+  t.equal(store.getDevice('t1', 'd-1'), first, 'read again from memory');
+  t.throws(
+    () => {
+      (first as { userName: string }).userName = 'changed';
+    },
+    TypeError,
+    'a kept row cannot be changed by one caller for the next',
+  );
+  store.putDevice({ ...device, enabled: false });
+  t.equal(store.getDevice('t1', 'd-1')?.enabled, false, 'a write forgets the rows of its table');
+
+  t.throws(() =>
+    store.transaction(() => {
+      store.putDevice(device);
+      t.equal(store.getDevice('t1', 'd-1')?.enabled, undefined, 'the transaction sees its own write');
+      store.putDevice({ ...device, externalId: 'd-2' });
+      t.ok(store.getDevice('t1', 'd-2'), 'and its new row');
+      throw new Error('rolled back');
+    }),
+  );
+  t.equal(store.getDevice('t1', 'd-1')?.enabled, false, 'a rolled-back change is not remembered');
+  t.equal(store.getDevice('t1', 'd-2'), undefined, 'nor a row read inside the rolled-back transaction');
+
+  t.equal(store.getRevocation('h1'), undefined);
+  store.insertRevocation({
+    hash: 'h1',
+    tenantId: 't1',
+    userName: 'device_d-1',
+    revokedAt: 5,
+    expiresAtSeconds: 9,
+  });
+  t.equal(store.getRevocation('h1')?.revokedAt, 5, 'a remembered absence is forgotten by the insert');
+
+  t.equal(store.latestToken('t1', 'device_d-1'), undefined);
+  const token = { tenantId: 't1', userName: 'device_d-1', jwt: 'j', issuedAtSeconds: 1, expiresAtSeconds: 9 };
+  store.insertToken({ ...token, hash: 'a' });
+  t.equal(store.latestToken('t1', 'device_d-1')?.hash, 'a');
+  store.insertToken({ ...token, hash: 'b', issuedAtSeconds: 2 });
+  t.equal(store.latestToken('t1', 'device_d-1')?.hash, 'b');
+  store.pruneExpired(10);
+  t.equal(store.latestToken('t1', 'device_d-1'), undefined, 'pruned');
+
+  const option = { tenantId: 't1', category: 'c', key: 'k' };
+  t.equal(store.getOption('t1', 'c', 'k'), undefined);
+  store.putOption({ ...option, value: '1' });
+  t.equal(store.getOption('t1', 'c', 'k')?.value, '1');
+  store.deleteOption('t1', 'c', 'k');
+  t.equal(store.getOption('t1', 'c', 'k'), undefined);
+
+  t.same(store.listFeatureToggles('t1'), []);
+  store.putFeatureToggle({ tenantId: 't1', key: 'f', active: false });
+  t.same(store.listFeatureToggles('t1'), [{ tenantId: 't1', key: 'f', active: false }]);
+  t.throws(
+    () => {
+      (store.listFeatureToggles('t1')[0] as { active: boolean }).active = true;
+    },
+    TypeError,
+    'the rows of a kept list are frozen too',
+  );
+
+  t.equal(store.getTenantByDomain('A.test')?.id, 't1', "the domain's case does not matter, as in SQL");
+  store.clear();
+  t.equal(store.getTenant('t1'), undefined, 'clear forgets everything');
+  t.equal(store.getTenantByDomain('a.test'), undefined);
+  t.equal(store.getDevice('t1', 'd-1'), undefined);
+  store.importTables({ ...store.exportTables(), tenants: [{ id: 't1', domain: 'b.test', createdAt: 0 }] });
+  t.equal(store.getTenant('t1')?.domain, 'b.test', 'an import is seen');
+});
+
+t.test('the table a write names, for the cache to forget', async (t) => {
+  t.equal(writtenTable('INSERT INTO devices (a) VALUES (?)'), 'devices');
+  t.equal(writtenTable('\n  update   Tokens SET x = 1'), 'tokens');
+  t.equal(writtenTable('DELETE FROM revocations WHERE expires_at < ?'), 'revocations');
+  t.equal(writtenTable('SELECT * FROM devices'), undefined, 'not a write');
+  t.equal(
+    writtenTable('WITH x AS (SELECT 1) DELETE FROM devices'),
+    undefined,
+    'another form: the store forgets all',
+  );
 });
