@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--mqtt-measurement] [--on-disk] [--devices N] [--heap-snapshot] [--memory] [--then-b-c] [--server path/main.js]
+ * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--est] [--mqtt-measurement] [--on-disk] [--devices N] [--heap-snapshot] [--memory] [--then-b-c] [--server path/main.js]
  *
  * Drives the built server's token endpoint the way bench scenario (a) does (a new
  * device per request, through a trusted proxy connection) and reports the
@@ -7,7 +7,8 @@
  * server (node --cpu-prof) into the printed folder. With --reused every request
  * is the same device over its own TLS connection (scenario (b)); with --current-user
  * that device's token on GET /user/currentUser (scenario (c)); with --measurement that device
- * sending POST /measurement/measurements for its managed object (scenario (h)); with
+ * sending POST /measurement/measurements for its managed object (scenario (h)); with --est that
+ * device re-enrolling with a CSR of its own key at the tenant CA (simplereenroll, scenario (j)); with
  * --mqtt-measurement 16 devices on kept MQTT connections sending QoS 1 `200` lines (scenario (m)). --on-disk keeps
  * the store in a data directory (as the bench's mocks do) instead of --ephemeral. --devices sets
  * the fleet's size (12,000; the bench's (a) to (d) register about 20,000); --heap-snapshot writes
@@ -26,9 +27,12 @@ import {
   createDeviceCertificate,
   createRootCa,
   exportPrivateKeyPem,
+  importPrivateKeyPem,
 } from '../../src/pki/certificate-factory.js';
 import { formatChainHeader } from '../../src/pki/chain-header.js';
+import { createCsr } from '../../src/pki/csr.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
+import { x509 } from '../../src/pki/x509.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { mqttKeepAlive } from '../mqtt-load.js';
@@ -37,7 +41,8 @@ const seconds = Number(process.argv[2] ?? 5);
 const measurement = process.argv.includes('--measurement');
 const mqttMeasurement = process.argv.includes('--mqtt-measurement');
 const currentUser = process.argv.includes('--current-user');
-const withToken = currentUser || measurement;
+const est = process.argv.includes('--est');
+const withToken = currentUser || measurement || est;
 const reused = withToken || mqttMeasurement || process.argv.includes('--reused');
 const onDisk = process.argv.includes('--on-disk');
 const devicesAt = process.argv.indexOf('--devices');
@@ -72,6 +77,8 @@ writeFileSync(
         id: 't100',
         domain: 'localhost',
         trustedCertificates: [{ certInPemFormat: deviceCa.certPem, autoRegistrationEnabled: true }],
+        // For --est: the tenant administrator who creates the tenant CA.
+        users: [{ userName: 'admin', password: 'profile-password' }],
       },
     ],
   }),
@@ -196,6 +203,38 @@ let source = '';
 if (withToken) {
   bearer = await fetchToken(tls);
 }
+let csr = '';
+if (est) {
+  const { request } = await import('node:https');
+  // The tenant CA, as the bench's (j) makes it; then a CSR of the device's own key and subject.
+  await new Promise<void>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: 19999,
+        servername: 'localhost',
+        method: 'POST',
+        path: '/certificate-authority',
+        headers: {
+          authorization: `Basic ${Buffer.from('t100/admin:profile-password').toString('base64')}`,
+          accept: 'application/json',
+        },
+        ...tls,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 201 ? resolve() : reject(new Error(`/certificate-authority: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  const leaf = new x509.X509Certificate(fleet[0]!.certPem);
+  const keys = (await importPrivateKeyPem(fleet[0]!.keyPem)) as CryptoKeyPair;
+  csr = (await createCsr(leaf.subjectName, keys)).toString('base64');
+}
 if (measurement) {
   const { request } = await import('node:https');
   source = await new Promise<string>((resolve, reject) => {
@@ -244,28 +283,39 @@ const result = mqttMeasurement
       connections: 16,
       seconds,
       tls,
-      ...(measurement
+      ...(est
         ? {
-            url: 'https://localhost:19999/measurement/measurements',
+            url: 'https://localhost:19999/.well-known/est/simplereenroll',
             method: 'POST' as const,
             headers: {
               authorization: `Bearer ${bearer}`,
-              accept: 'application/json',
-              'content-type': 'application/json',
+              'content-type': 'application/pkcs10',
+              'content-transfer-encoding': 'base64',
             },
-            body: JSON.stringify({
-              source: { id: source },
-              time: new Date(now).toISOString(),
-              type: 'c8y_TemperatureMeasurement',
-              c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
-            }),
+            body: csr,
           }
-        : currentUser
+        : measurement
           ? {
-              url: 'https://localhost:19999/user/currentUser',
-              headers: { authorization: `Bearer ${bearer}` },
+              url: 'https://localhost:19999/measurement/measurements',
+              method: 'POST' as const,
+              headers: {
+                authorization: `Bearer ${bearer}`,
+                accept: 'application/json',
+                'content-type': 'application/json',
+              },
+              body: JSON.stringify({
+                source: { id: source },
+                time: new Date(now).toISOString(),
+                type: 'c8y_TemperatureMeasurement',
+                c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+              }),
             }
-          : { url: 'https://localhost:19999/devicecontrol/deviceAccessToken', ...tokenPost }),
+          : currentUser
+            ? {
+                url: 'https://localhost:19999/user/currentUser',
+                headers: { authorization: `Bearer ${bearer}` },
+              }
+            : { url: 'https://localhost:19999/devicecontrol/deviceAccessToken', ...tokenPost }),
       ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
     });
 const used = cpu() - before;

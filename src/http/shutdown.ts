@@ -13,10 +13,14 @@ export function refuseRequestsWhileClosing(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
+  // A callback hook: while the server runs, a request pays one check, not a promise (issue 19).
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
     request.log.info('refused: the server is shutting down');
-    return sendError(
+    sendError(
       reply,
       new C8yError(
         503,

@@ -1,4 +1,4 @@
-import { createPublicKey, hash, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { hash, type KeyObject, verify, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { isoDate } from '../clock.js';
 import {
@@ -12,6 +12,7 @@ import {
   readElement,
   TAG,
 } from './der.js';
+import { describeSpki, importSpki } from './public-key.js';
 import { StringPool } from './string-pool.js';
 import { canonicalName, commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
 
@@ -144,18 +145,6 @@ export const SIGNATURE_KEY_TYPES: Record<string, readonly string[]> = {
   '1.3.101.112': ['ed25519'],
   '1.3.101.113': ['ed448'],
 };
-
-const KEY_ALGORITHMS = {
-  rsa: '1.2.840.113549.1.1.1',
-  rsaPss: '1.2.840.113549.1.1.10',
-  ec: '1.2.840.10045.2.1',
-} as const;
-const CURVES: Record<string, string> = {
-  '1.2.840.10045.3.1.7': 'P-256',
-  '1.3.132.0.34': 'P-384',
-  '1.3.132.0.35': 'P-521',
-};
-const OTHER_KEYS: Record<string, string> = { '1.3.101.112': 'ED25519', '1.3.101.113': 'ED448' };
 
 /**
  * One X.509 certificate, parsed once, with the facts the platform and the chain
@@ -350,14 +339,14 @@ export class Certificate {
   }
 
   /**
-   * Built on first use: OpenSSL 3 takes about 200 µs to decode a key, and a
+   * Built on first use: a key takes OpenSSL 4 to 135 µs to import (`importSpki`), and a
    * leaf's key is never needed to check its chain. Throws CertificateFormatError
    * when OpenSSL cannot read it.
    */
   get publicKey(): KeyObject {
     if (!this.#publicKey) {
       try {
-        this.#publicKey = createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
+        this.#publicKey = importSpki(this.spki);
       } catch (error) {
         throw new CertificateFormatError(`unsupported or malformed public key (${(error as Error).message})`);
       }
@@ -450,33 +439,6 @@ export class Certificate {
   get pem(): string {
     const lines = this.base64.match(/.{1,64}/g) ?? [];
     return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-  }
-}
-
-/** "RSA 2048", "EC P-256", "ED25519" from a SubjectPublicKeyInfo. */
-function describeSpki(spki: Buffer): string {
-  try {
-    const [algorithm, key] = children(spki, readElement(spki, 0));
-    const [oid, parameters] = algorithm ? children(spki, algorithm) : [];
-    if (!oid || !key) return 'unknown';
-    const type = decodeOid(content(spki, oid));
-    if (type === KEY_ALGORITHMS.rsa || type === KEY_ALGORITHMS.rsaPss) {
-      const bits = content(spki, key).subarray(1); // skip the unused-bits octet
-      const [modulus] = children(bits, readElement(bits, 0));
-      if (!modulus) return 'RSA ?';
-      const value = content(bits, modulus);
-      let start = 0;
-      while (start < value.length - 1 && value[start] === 0) start++;
-      const top = value[start] ?? 0;
-      return `RSA ${(value.length - start - 1) * 8 + (top === 0 ? 0 : Math.floor(Math.log2(top)) + 1)}`;
-    }
-    if (type === KEY_ALGORITHMS.ec) {
-      const curve = parameters?.tag === TAG.OID ? decodeOid(content(spki, parameters)) : '?';
-      return `EC ${CURVES[curve] ?? curve}`;
-    }
-    return OTHER_KEYS[type] ?? type;
-  } catch {
-    return 'unknown';
   }
 }
 

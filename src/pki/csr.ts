@@ -1,5 +1,5 @@
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { describeKey, SIGNATURE_HASHES, SIGNATURE_KEY_TYPES } from './certificate.js';
+import { type KeyObject, verify } from 'node:crypto';
+import { SIGNATURE_HASHES, SIGNATURE_KEY_TYPES } from './certificate.js';
 import {
   children,
   content,
@@ -11,6 +11,7 @@ import {
   TAG,
 } from './der.js';
 import { decodeBase64, decodePemBlocks, PemError } from './pem.js';
+import { describeSpki, importSpki } from './public-key.js';
 import { commonNames, decodeName, type Name, platformName } from './x500-name.js';
 import { x509 } from './x509.js';
 
@@ -150,7 +151,7 @@ export async function readCsr(der: Buffer): Promise<CertificationRequest> {
     subject: platformName(name),
     commonNames: commonNames(name),
     spki,
-    keyDescription: describeKey(key),
+    keyDescription: describeSpki(spki),
     requestsCa,
   };
 }
@@ -179,7 +180,7 @@ function asksForCa(der: Buffer, attributes: DerElement): boolean {
 
 function publicKey(spki: Buffer): KeyObject {
   try {
-    return createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    return importSpki(spki);
   } catch (error) {
     throw new CsrFormatError(`unsupported or malformed public key (${(error as Error).message})`);
   }

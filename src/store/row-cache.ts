@@ -10,11 +10,17 @@ const MISSING = Symbol('missing');
  */
 export class RowCache {
   readonly #tables: Map<string, Map<string, unknown>>;
+  readonly #cascades: Readonly<Record<string, readonly string[]>>;
   readonly #max: number;
 
-  /** `max`: rows kept per table; a table that reaches it starts again empty. */
-  constructor(tables: readonly string[], max: number) {
-    this.#tables = new Map(tables.map((table) => [table, new Map()]));
+  /**
+   * `cascades`: each cached table, with the cached tables a delete of its rows reaches (their
+   * foreign keys' ON DELETE CASCADE), forgotten with it. `max`: rows kept per table; a table
+   * that reaches it starts again empty.
+   */
+  constructor(cascades: Readonly<Record<string, readonly string[]>>, max: number) {
+    this.#tables = new Map(Object.keys(cascades).map((table) => [table, new Map()]));
+    this.#cascades = cascades;
     this.#max = max;
   }
 
@@ -42,6 +48,7 @@ export class RowCache {
   /** Before a write to `table` runs. */
   forget(table: string): void {
     this.#tables.get(table)?.clear();
+    for (const reached of this.#cascades[table] ?? []) this.#tables.get(reached)!.clear();
   }
 
   /** Before a write whose tables are not known (several, or all). */

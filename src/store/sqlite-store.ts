@@ -166,8 +166,22 @@ const TABLES = [
   'meta',
 ] as const;
 
-/** The tables read on every request's path, cached (`RowCache`); only this class writes them. */
-const CACHED_TABLES = ['tenants', 'options', 'feature_toggles', 'devices', 'tokens', 'revocations'] as const;
+/**
+ * The tables read on every request's path, cached (`RowCache`; only this class writes them),
+ * each with the cached tables its deletes cascade into. test/store/sqlite-store.test.ts checks
+ * these against the schema's foreign keys.
+ */
+export const CACHED_TABLES = {
+  tenants: ['options', 'feature_toggles', 'trusted_certificates', 'certificate_authority_keys', 'devices'],
+  options: [],
+  feature_toggles: [],
+  trusted_certificates: ['certificate_authority_keys'],
+  certificate_authority_keys: [],
+  devices: [],
+  tokens: [],
+  revocations: [],
+} as const satisfies Record<string, readonly string[]>;
+type CachedTable = keyof typeof CACHED_TABLES;
 
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
@@ -226,11 +240,7 @@ export class SqliteStore implements Store {
   }
 
   /** A row of a cached table: kept unless read inside a transaction, which a rollback may undo. */
-  #cached<T extends object>(
-    table: (typeof CACHED_TABLES)[number],
-    key: string,
-    load: () => T | undefined,
-  ): T | undefined {
+  #cached<T extends object>(table: CachedTable, key: string, load: () => T | undefined): T | undefined {
     return this.#cache.read(table, key, load, !this.#db.inTransaction);
   }
 
@@ -362,8 +372,10 @@ export class SqliteStore implements Store {
   }
 
   getTrustedCertificate(fingerprint: string): TrustedCertificateRecord | undefined {
-    const row = this.#get('SELECT * FROM trusted_certificates WHERE fingerprint = ?', fingerprint);
-    return row && trusted(row);
+    return this.#cached('trusted_certificates', fingerprint, () => {
+      const row = this.#get('SELECT * FROM trusted_certificates WHERE fingerprint = ?', fingerprint);
+      return row && trusted(row);
+    });
   }
 
   insertTrustedCertificate(r: TrustedCertificateRecord): void {
@@ -563,11 +575,13 @@ export class SqliteStore implements Store {
   }
 
   listCertificateAuthorityKeys(tenantId?: string): CertificateAuthorityKeyRecord[] {
-    return (
-      tenantId === undefined
-        ? this.#all('SELECT * FROM certificate_authority_keys ORDER BY tenant_id')
-        : this.#all('SELECT * FROM certificate_authority_keys WHERE tenant_id = ?', tenantId)
-    ).map(authorityKey);
+    if (tenantId === undefined) {
+      return this.#all('SELECT * FROM certificate_authority_keys ORDER BY tenant_id').map(authorityKey);
+    }
+    // Every EST enrollment asks for its tenant's.
+    return this.#cached('certificate_authority_keys', tenantId, () =>
+      this.#all('SELECT * FROM certificate_authority_keys WHERE tenant_id = ?', tenantId).map(authorityKey),
+    )!;
   }
 
   getCertificateAuthorityKey(fingerprint: string): CertificateAuthorityKeyRecord | undefined {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, ECDH, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { encodeCrl } from '../../src/pki/crl-encoder.js';
 import { children, decodeOid, decodeTime, integerHex, readElement } from '../../src/pki/der.js';
 import { describeExtensions } from '../../src/pki/extension-description.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
+import { describeSpki, importSpki } from '../../src/pki/public-key.js';
 import { StringPool } from '../../src/pki/string-pool.js';
 import { decodeName } from '../../src/pki/x500-name.js';
 import { x509 } from '../../src/pki/x509.js';
@@ -482,6 +483,69 @@ t.test('keys as `certs inspect` describes them, Ed25519 included', async (t) => 
   t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey), 'EC P-521');
   t.equal(describeKey(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey), 'EC secp256k1');
   t.equal(describeKey(createPrivateKey(rsaPem(2048, 0))), 'RSA 2048');
+});
+
+t.test("a public key as OpenSSL's DER decoder reads it, whichever way it is imported", async (t) => {
+  const spkiOf = (type: 'rsa' | 'ec' | 'ed25519', options: object = {}) =>
+    generateKeyPairSync(type as 'rsa', options as { modulusLength: number }).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
+  const p256 = spkiOf('ec', { namedCurve: 'P-256' });
+  // The same point compressed: 02/03 and X, under the P-256 SPKI prefix with the shorter lengths.
+  const point = p256.subarray(-65);
+  const compressed = Buffer.concat([
+    Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+    ECDH.convertKey(point, 'prime256v1', undefined, undefined, 'compressed') as Buffer,
+  ]);
+  const offCurve = Buffer.from(p256);
+  offCurve[offCurve.length - 1]! ^= 1;
+  const rsa = spkiOf('rsa', { modulusLength: 2048 });
+  // The modulus with a superfluous leading zero (02 82 01 02 00 00 …): not DER, so OpenSSL decides.
+  const modulusAt = rsa.indexOf(Buffer.from('0282010100', 'hex'));
+  t.ok(modulusAt > 0, 'the test found the modulus');
+  const padded = Buffer.concat([
+    Buffer.from('30820123300d06092a864886f70d01010105000382011000', 'hex'),
+    Buffer.from('3082010b028201020000', 'hex'),
+    rsa.subarray(modulusAt + 5),
+  ]);
+  // The same bytes without the zero that keeps them positive (02 82 01 00 …): a negative modulus.
+  const negative = Buffer.concat([
+    Buffer.from('30820121300d06092a864886f70d01010105000382010e00', 'hex'),
+    Buffer.from('3082010902820100', 'hex'),
+    rsa.subarray(modulusAt + 5),
+  ]);
+  const cases: [string, Buffer, string][] = [
+    ['RSA 2048', rsa, 'RSA 2048'],
+    ['RSA 1024, exponent 3', spkiOf('rsa', { modulusLength: 1024, publicExponent: 3 }), 'RSA 1024'],
+    ['EC P-256', p256, 'EC P-256'],
+    ['EC P-384', spkiOf('ec', { namedCurve: 'P-384' }), 'EC P-384'],
+    ['EC P-521', spkiOf('ec', { namedCurve: 'P-521' }), 'EC P-521'],
+    ['EC secp256k1', spkiOf('ec', { namedCurve: 'secp256k1' }), 'EC secp256k1'],
+    ['Ed25519', spkiOf('ed25519'), 'ED25519'],
+    ['a compressed P-256 point', compressed, 'EC P-256'],
+    ['a point off its curve', offCurve, 'EC P-256'],
+    ['a byte after the key', Buffer.concat([p256, Buffer.from([0])]), 'EC P-256'],
+    ['a truncated key', rsa.subarray(0, 100), 'unknown'],
+    ['a modulus not minimally encoded', padded, 'RSA 2048'],
+    ['a negative modulus', negative, 'RSA 2048'],
+  ];
+  for (const [name, spki, described] of cases) {
+    let expected: unknown;
+    let actual: unknown;
+    try {
+      expected = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+    } catch {
+      expected = 'refused';
+    }
+    try {
+      actual = importSpki(spki).export({ format: 'jwk' });
+    } catch {
+      actual = 'refused';
+    }
+    t.same(actual, expected, `${name}: ${expected === 'refused' ? 'refused' : 'the same key'}`);
+    t.equal(describeSpki(spki), described, `${name}: described as ${described}`);
+  }
 });
 
 t.test('extensions as the dashboard and `certs inspect` describe them', async (t) => {

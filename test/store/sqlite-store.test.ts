@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { writtenTable } from '../../src/store/row-cache.js';
-import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
+import { CACHED_TABLES, DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
 
 t.test('a newer mock opens an older data directory', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'c8y-migrate-'));
@@ -186,5 +186,74 @@ t.test('the table a write names, for the cache to forget', async (t) => {
     writtenTable('WITH x AS (SELECT 1) DELETE FROM devices'),
     undefined,
     'another form: the store forgets all',
+  );
+});
+
+t.test("a cached table's rows are forgotten with those its deletes cascade from", async (t) => {
+  const db = new Database(':memory:');
+  t.teardown(() => db.close());
+  for (const migration of MIGRATIONS) db.exec(migration);
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+  ).map((r) => r.name);
+  // Parent → children its deletes cascade into, from the schema.
+  const edges = new Map<string, string[]>();
+  for (const table of tables) {
+    for (const key of db.pragma(`foreign_key_list(${table})`) as { table: string; on_delete: string }[]) {
+      if (key.on_delete === 'CASCADE') edges.set(key.table, [...(edges.get(key.table) ?? []), table]);
+    }
+  }
+  const reached = (table: string, seen = new Set<string>()): Set<string> => {
+    for (const child of edges.get(table) ?? []) {
+      if (!seen.has(child)) {
+        seen.add(child);
+        reached(child, seen);
+      }
+    }
+    return seen;
+  };
+  for (const [table, listed] of Object.entries(CACHED_TABLES)) {
+    t.ok(tables.includes(table), `${table} is a table`);
+    const cached = [...reached(table)].filter((child) => child in CACHED_TABLES).sort();
+    t.same(
+      [...listed].sort(),
+      cached,
+      `a delete in ${table} reaches the cached ${cached.join(', ') || 'none'}`,
+    );
+  }
+
+  const store = new SqliteStore();
+  t.teardown(() => store.close());
+  store.insertTenant({ id: 't1', domain: 'a.test', createdAt: 0 });
+  const record = {
+    fingerprint: 'ab',
+    tenantId: 't1',
+    name: 'CA',
+    status: 'ENABLED' as const,
+    autoRegistrationEnabled: false,
+    certDer: Buffer.from([1]),
+    proofOfPossessionValid: false,
+    proofOfPossessionCode: null,
+    proofOfPossessionCodeUsableUntil: null,
+    createdAt: 0,
+  };
+  store.insertTrustedCertificate(record);
+  store.insertCertificateAuthorityKey({
+    fingerprint: 'ab',
+    tenantId: 't1',
+    privateKeyPem: 'k',
+    createdAt: 0,
+  });
+  t.equal(store.listCertificateAuthorityKeys('t1').length, 1);
+  t.equal(store.listCertificateAuthorityKeys('t1'), store.listCertificateAuthorityKeys('t1'), 'kept');
+  t.equal(store.getTrustedCertificate('ab')?.status, 'ENABLED');
+  store.updateTrustedCertificate({ ...record, status: 'DISABLED' });
+  t.equal(store.getTrustedCertificate('ab')?.status, 'DISABLED', 'an update is seen');
+  store.deleteTrustedCertificate('ab');
+  t.equal(store.getTrustedCertificate('ab'), undefined);
+  t.same(
+    store.listCertificateAuthorityKeys('t1'),
+    [],
+    "the CA's key went with its certificate, in memory too",
   );
 });
