@@ -24,6 +24,7 @@ export interface LeafParams {
 }
 
 const ECDSA_WITH_SHA256 = tlv(DER_TAG.SEQUENCE, oid('1.2.840.10045.4.3.2'));
+const VERSION_3 = tlv(DER_TAG.CONTEXT_0, integer('02'));
 
 /**
  * A certificate as the platform's CA issues it [LIVE, B2 of the reference]:
@@ -34,7 +35,7 @@ const ECDSA_WITH_SHA256 = tlv(DER_TAG.SEQUENCE, oid('1.2.840.10045.4.3.2'));
 export async function signLeaf(params: LeafParams): Promise<Certificate> {
   const tbs = tlv(
     DER_TAG.SEQUENCE,
-    tlv(DER_TAG.CONTEXT_0, integer('02')), // version v3
+    VERSION_3,
     integer(serialHex(params.serial)),
     ECDSA_WITH_SHA256,
     Buffer.from(params.issuer.subjectKey, 'hex'), // the CA's subject exactly as encoded

@@ -18,17 +18,23 @@ const DATA = '1.2.840.113549.1.7.1';
 const arrayBuffer = (buffer: Uint8Array) =>
   buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
 
+// What every answer repeats, encoded once.
+const VERSION_1 = integer('01');
+const NONE = tlv(DER_TAG.SET);
+const ID_DATA_WITHOUT_CONTENT = tlv(DER_TAG.SEQUENCE, oid(DATA));
+const ID_SIGNED_DATA = oid(SIGNED_DATA);
+
 /** DER of a certs-only SignedData holding `certificates` (DER each), in order. */
 export function certsOnlyPkcs7(certificates: readonly Buffer[]): Buffer {
   const signedData = tlv(
     DER_TAG.SEQUENCE,
-    integer('01'),
-    tlv(DER_TAG.SET), // digestAlgorithms: none
-    tlv(DER_TAG.SEQUENCE, oid(DATA)), // encapContentInfo: id-data, no content
+    VERSION_1,
+    NONE, // digestAlgorithms
+    ID_DATA_WITHOUT_CONTENT, // encapContentInfo
     tlv(DER_TAG.CONTEXT_0, ...certificates),
-    tlv(DER_TAG.SET), // signerInfos: none
+    NONE, // signerInfos
   );
-  return tlv(DER_TAG.SEQUENCE, oid(SIGNED_DATA), tlv(DER_TAG.CONTEXT_0, signedData));
+  return tlv(DER_TAG.SEQUENCE, ID_SIGNED_DATA, tlv(DER_TAG.CONTEXT_0, signedData));
 }
 
 /** The certificates (DER, in order) of a certs-only PKCS#7, DER or BER with indefinite lengths. */

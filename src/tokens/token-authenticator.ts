@@ -18,6 +18,9 @@ export interface DeviceSession {
   hash: string;
 }
 
+/** The last 32 characters of a token: its signature's last 24 bytes, which no two tokens share by chance. */
+const verifiedKey = (jwt: string) => jwt.slice(-32);
+
 const refuse = (reason: string, rule: string) => new Unauthorized(UNAUTHORIZED.credentials, { reason, rule });
 
 /**
@@ -29,7 +32,12 @@ export class TokenAuthenticator {
   readonly #clock: Clock;
   readonly #keys: SigningKeys;
   readonly #trust: TrustRegistry;
-  readonly #verified = new LRUCache<string, { claims: DeviceTokenClaims; hash: string }>({ max: 20_000 });
+  // Keyed by the end of the token's signature, not the whole token: hashing its 800 characters
+  // cost more than the rest of the lookup (issue 19). An entry keeps its token, and only the same
+  // token finds it.
+  readonly #verified = new LRUCache<string, { jwt: string; claims: DeviceTokenClaims; hash: string }>({
+    max: 20_000,
+  });
 
   constructor(store: Store, clock: Clock, keys: SigningKeys, trust: TrustRegistry) {
     this.#store = store;
@@ -92,7 +100,7 @@ export class TokenAuthenticator {
   /** Ends a token: from now on it is refused, also after a restart. */
   revoke(session: DeviceSession): void {
     // A revoked token is refused before its signature matters: remembering it only costs memory.
-    this.#verified.delete(session.jwt);
+    this.#forget(session.jwt);
     this.#store.insertRevocation({
       hash: session.hash,
       tenantId: session.tenant.id,
@@ -104,7 +112,7 @@ export class TokenAuthenticator {
 
   /** Ends a stored token without its bearer (a trainer revoking it in the dashboard): as its logout would. */
   revokeStored(token: TokenRecord): void {
-    this.#verified.delete(token.jwt);
+    this.#forget(token.jwt);
     this.#store.insertRevocation({
       hash: token.hash,
       tenantId: token.tenantId,
@@ -124,9 +132,13 @@ export class TokenAuthenticator {
     this.#verified.clear();
   }
 
+  #forget(jwt: string): void {
+    if (this.#verified.get(verifiedKey(jwt))?.jwt === jwt) this.#verified.delete(verifiedKey(jwt));
+  }
+
   async #verifySignature(jwt: string): Promise<{ claims: DeviceTokenClaims; hash: string }> {
-    const cached = this.#verified.get(jwt);
-    if (cached) return cached;
+    const cached = this.#verified.get(verifiedKey(jwt));
+    if (cached?.jwt === jwt) return cached;
     let payload: Record<string, unknown>;
     try {
       // Time is checked by the caller on every use, so verification here ignores it.
@@ -148,8 +160,8 @@ export class TokenAuthenticator {
     ) {
       throw refuse('bearer token is signed by this mock but is not a device token', 'token-claims');
     }
-    const entry = { claims: payload as unknown as DeviceTokenClaims, hash: tokenHash(jwt) };
-    this.#verified.set(jwt, entry);
+    const entry = { jwt, claims: payload as unknown as DeviceTokenClaims, hash: tokenHash(jwt) };
+    this.#verified.set(verifiedKey(jwt), entry);
     return entry;
   }
 }

@@ -164,6 +164,26 @@ t.test('the DER writer: times and integers as RFC 5280 and DER want them', async
   t.equal(integer('80').toString('hex'), '02020080', 'a leading zero keeps it positive');
   t.equal(integer('0001').toString('hex'), '020101', 'no superfluous leading zero');
   t.equal(integer('0').toString('hex'), '020100');
+  // Definite lengths at each size's edges, read back by the DER reader: short, then 1 to 3 octets.
+  for (const [size, header] of [
+    [0, '0400'],
+    [127, '047f'],
+    [128, '048180'],
+    [255, '0481ff'],
+    [256, '04820100'],
+    [65_535, '0482ffff'],
+    [65_536, '0483010000'],
+  ] as const) {
+    const element = size === 0 ? tlv(0x04) : tlv(0x04, Buffer.alloc(size - 1, 7), Buffer.from([9]));
+    t.equal(element.subarray(0, header.length / 2).toString('hex'), header, `length ${size}`);
+    t.match(readElement(element, 0), { tag: 0x04, contentStart: header.length / 2, end: element.length });
+    t.equal(element.length, header.length / 2 + size);
+  }
+  t.equal(
+    tlv(0x30, Buffer.from([1]), Buffer.from([2, 3])).toString('hex'),
+    '3003010203',
+    'contents in order',
+  );
 });
 
 t.test('certs-only PKCS#7: read back, and by openssl', async (t) => {
