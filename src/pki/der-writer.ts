@@ -27,8 +27,8 @@ function lengthSize(n: number): number {
 
 /**
  * One element: tag, length, and the contents (each already DER) in order, written into one
- * buffer: an EST answer is some thirty elements, and two copies of each cost a tenth of its
- * main thread's time (issue 19).
+ * buffer: an EST answer is some thirty elements, and copying each twice (with a buffer for its
+ * tag and one for its length) took about 6 % of its main thread's time (issue 19).
  */
 export function tlv(tag: number, ...contents: Uint8Array[]): Buffer {
   let size = 0;
