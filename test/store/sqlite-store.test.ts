@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -256,4 +256,15 @@ t.test("a cached table's rows are forgotten with those its deletes cascade from"
     [],
     "the CA's key went with its certificate, in memory too",
   );
+});
+
+t.test('no other module of the store writes a cached table, so the cache hears of every write', async (t) => {
+  const dir = new URL('../../src/store/', import.meta.url);
+  const writes = /(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)/gi;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'sqlite-store.ts')) {
+    const source = readFileSync(new URL(file, dir), 'utf8');
+    const written = [...source.matchAll(writes)].map((m) => m[1]!.toLowerCase());
+    const cached = written.filter((table) => table in CACHED_TABLES);
+    t.same(cached, [], `${file} writes ${[...new Set(written)].join(', ') || 'nothing'}, no cached table`);
+  }
 });
