@@ -65,6 +65,13 @@ function showOnly(name) {
   }
 }
 
+// The data-key of the control focus last moved to: a user may move on while a redraw waits for
+// its data, and the redraw must put them back where they went, not where they were when it began.
+let focusKey;
+document.addEventListener('focusin', (event) => {
+  focusKey = event.target?.dataset?.key;
+});
+
 /**
  * Draws the current view again. Controls carry a data-key that survives the
  * redraw, so keyboard focus stays on the same control (or, when it is gone,
@@ -74,7 +81,6 @@ async function refreshView() {
   const name = currentView();
   const render = VIEWS[name];
   if (!session || !render) return;
-  const focusKey = document.activeElement?.dataset?.key;
   try {
     await render(document.querySelector(`#view-${name} .content`), context);
   } catch (error) {
