@@ -163,32 +163,39 @@ const threads = () => {
 };
 const threadsBefore = threads();
 const clientBefore = process.cpuUsage();
-/** A token for the device of `client`'s certificate. */
-async function fetchToken(client: typeof tls): Promise<string> {
+/** POSTs `body` to the server as `client`: the answer's body, or an error for another status than `expected`. */
+async function post(
+  path: string,
+  client: typeof tls,
+  headers: Record<string, string>,
+  expected: number,
+  body?: string,
+): Promise<string> {
   const { request } = await import('node:https');
   return new Promise<string>((resolve, reject) => {
     const req = request(
-      {
-        host: '127.0.0.1',
-        port: 19999,
-        servername: 'localhost',
-        method: 'POST',
-        path: '/devicecontrol/deviceAccessToken',
-        // Without Accept a POST is answered with an empty body.
-        headers: { accept: 'application/json' },
-        ...client,
-      },
+      { host: '127.0.0.1', port: 19999, servername: 'localhost', method: 'POST', path, headers, ...client },
       (res) => {
-        let body = '';
+        let text = '';
         res.on('data', (c: Buffer) => {
-          body += c.toString();
+          text += c.toString();
         });
-        res.on('end', () => resolve((JSON.parse(body) as { accessToken: string }).accessToken));
+        res.on('end', () =>
+          res.statusCode === expected
+            ? resolve(text)
+            : reject(new Error(`${path}: ${res.statusCode} ${text}`)),
+        );
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+/** A token for the device of `client`'s certificate. */
+async function fetchToken(client: typeof tls): Promise<string> {
+  // Without Accept a POST is answered with an empty body.
+  const answer = await post('/devicecontrol/deviceAccessToken', client, { accept: 'application/json' }, 200);
+  return (JSON.parse(answer) as { accessToken: string }).accessToken;
 }
 /** Asks the server (started with --memory) for its memory, which it writes to stderr. */
 async function memory(label: string): Promise<void> {
@@ -205,64 +212,29 @@ if (withToken) {
 }
 let csr = '';
 if (est) {
-  const { request } = await import('node:https');
   // The tenant CA, as the bench's (j) makes it; then a CSR of the device's own key and subject.
-  await new Promise<void>((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: 19999,
-        servername: 'localhost',
-        method: 'POST',
-        path: '/certificate-authority',
-        headers: {
-          authorization: `Basic ${Buffer.from('t100/admin:profile-password').toString('base64')}`,
-          accept: 'application/json',
-        },
-        ...tls,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 201 ? resolve() : reject(new Error(`/certificate-authority: ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  await post(
+    '/certificate-authority',
+    tls,
+    {
+      authorization: `Basic ${Buffer.from('t100/admin:profile-password').toString('base64')}`,
+      accept: 'application/json',
+    },
+    201,
+  );
   const leaf = new x509.X509Certificate(fleet[0]!.certPem);
   const keys = (await importPrivateKeyPem(fleet[0]!.keyPem)) as CryptoKeyPair;
   csr = (await createCsr(leaf.subjectName, keys)).toString('base64');
 }
 if (measurement) {
-  const { request } = await import('node:https');
-  source = await new Promise<string>((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: 19999,
-        servername: 'localhost',
-        method: 'POST',
-        path: '/inventory/managedObjects',
-        headers: {
-          authorization: `Bearer ${bearer}`,
-          accept: 'application/json',
-          'content-type': 'application/json',
-        },
-        ...tls,
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => {
-          body += c.toString();
-        });
-        res.on('end', () => resolve((JSON.parse(body) as { id: string }).id));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ name: 'profiled', c8y_IsDevice: {} }));
-  });
+  const answer = await post(
+    '/inventory/managedObjects',
+    tls,
+    { authorization: `Bearer ${bearer}`, accept: 'application/json', 'content-type': 'application/json' },
+    201,
+    JSON.stringify({ name: 'profiled', c8y_IsDevice: {} }),
+  );
+  source = (JSON.parse(answer) as { id: string }).id;
 }
 let i = 0;
 const before = cpu();

@@ -133,7 +133,8 @@ export class TokenAuthenticator {
   }
 
   #forget(jwt: string): void {
-    if (this.#verified.get(verifiedKey(jwt))?.jwt === jwt) this.#verified.delete(verifiedKey(jwt));
+    const key = verifiedKey(jwt);
+    if (this.#verified.get(key)?.jwt === jwt) this.#verified.delete(key);
   }
 
   async #verifySignature(jwt: string): Promise<{ claims: DeviceTokenClaims; hash: string }> {
