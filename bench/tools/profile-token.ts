@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--est] [--mqtt-measurement] [--on-disk] [--devices N] [--heap-snapshot] [--memory] [--then-b-c] [--server path/main.js]
+ * node --import tsx bench/tools/profile-token.ts [seconds] [--prof] [--reused] [--current-user] [--measurement] [--est] [--mqtt-measurement] [--mqtt-new-device] [--on-disk] [--devices N] [--heap-snapshot] [--memory] [--then-b-c] [--server path/main.js]
  *
  * Drives the built server's token endpoint the way bench scenario (a) does (a new
  * device per request, through a trusted proxy connection) and reports the
@@ -9,7 +9,8 @@
  * that device's token on GET /user/currentUser (scenario (c)); with --measurement that device
  * sending POST /measurement/measurements for its managed object (scenario (h)); with --est that
  * device re-enrolling with a CSR of its own key at the tenant CA (simplereenroll, scenario (j)); with
- * --mqtt-measurement 16 devices on kept MQTT connections sending QoS 1 `200` lines (scenario (m)). --on-disk keeps
+ * --mqtt-measurement 16 devices on kept MQTT connections sending QoS 1 `200` lines (scenario (m)); with
+ * --mqtt-new-device a new device per MQTT connection asking for its first token (scenario (k)). --on-disk keeps
  * the store in a data directory (as the bench's mocks do) instead of --ephemeral. --devices sets
  * the fleet's size (12,000; the bench's (a) to (d) register about 20,000); --heap-snapshot writes
  * the server's heap after the load into the printed folder (node --heapsnapshot-signal);
@@ -35,11 +36,13 @@ import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { x509 } from '../../src/pki/x509.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
-import { mqttKeepAlive } from '../mqtt-load.js';
+import { mqttKeepAlive, mqttNewDeviceEach } from '../mqtt-load.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const measurement = process.argv.includes('--measurement');
 const mqttMeasurement = process.argv.includes('--mqtt-measurement');
+const mqttNewDevice = process.argv.includes('--mqtt-new-device');
+const mqtt = mqttMeasurement || mqttNewDevice;
 const currentUser = process.argv.includes('--current-user');
 const est = process.argv.includes('--est');
 const withToken = currentUser || measurement || est;
@@ -96,9 +99,9 @@ const server = spawn(
     'serve',
     '--port',
     '19999',
-    // The MQTT door's default port may be another mock's: only --mqtt-measurement opens one.
+    // The MQTT door's default port may be another mock's: only the MQTT modes open one.
     '--mqtt-port',
-    mqttMeasurement ? '19883' : '0',
+    mqtt ? '19883' : '0',
     // Nor the API door's: 9443 may be taken too.
     '--api-port',
     '0',
@@ -239,60 +242,68 @@ if (measurement) {
 let i = 0;
 const before = cpu();
 const started = performance.now();
-const result = mqttMeasurement
-  ? await mqttKeepAlive({
+const mqttDevice = (d: (typeof fleet)[number]) => ({
+  cert: d.certPem,
+  key: d.keyPem,
+  clientId: Certificate.fromDer(decodeCertificateBlocks(d.certPem)[0]!).commonNames[0]!,
+});
+const result = mqttNewDevice
+  ? await mqttNewDeviceEach({
       target: { host: '127.0.0.1', port: 19883, ca: serverCa },
-      // Devices of their own, as the bench's (m): each connection one device, its client ID its CN.
-      devices: fleet.slice(-16).map((d) => ({
-        cert: d.certPem,
-        key: d.keyPem,
-        clientId: Certificate.fromDer(decodeCertificateBlocks(d.certPem)[0]!).commonNames[0]!,
-      })),
+      next: () => mqttDevice(fleet[i++ % fleet.length]!),
+      concurrency: 16,
       seconds,
-      work: { kind: 'publish', topic: 's/us', payload: '200,c8y_TemperatureMeasurement,T,21.5,C' },
     })
-  : await keepAlive({
-      connections: 16,
-      seconds,
-      tls,
-      ...(est
-        ? {
-            url: 'https://localhost:19999/.well-known/est/simplereenroll',
-            method: 'POST' as const,
-            headers: {
-              authorization: `Bearer ${bearer}`,
-              'content-type': 'application/pkcs10',
-              'content-transfer-encoding': 'base64',
-            },
-            body: csr,
-          }
-        : measurement
+  : mqttMeasurement
+    ? await mqttKeepAlive({
+        target: { host: '127.0.0.1', port: 19883, ca: serverCa },
+        // Devices of their own, as the bench's (m): each connection one device, its client ID its CN.
+        devices: fleet.slice(-16).map(mqttDevice),
+        seconds,
+        work: { kind: 'publish', topic: 's/us', payload: '200,c8y_TemperatureMeasurement,T,21.5,C' },
+      })
+    : await keepAlive({
+        connections: 16,
+        seconds,
+        tls,
+        ...(est
           ? {
-              url: 'https://localhost:19999/measurement/measurements',
+              url: 'https://localhost:19999/.well-known/est/simplereenroll',
               method: 'POST' as const,
               headers: {
                 authorization: `Bearer ${bearer}`,
-                accept: 'application/json',
-                'content-type': 'application/json',
+                'content-type': 'application/pkcs10',
+                'content-transfer-encoding': 'base64',
               },
-              body: JSON.stringify({
-                source: { id: source },
-                time: new Date(now).toISOString(),
-                type: 'c8y_TemperatureMeasurement',
-                c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
-              }),
+              body: csr,
             }
-          : currentUser
+          : measurement
             ? {
-                url: 'https://localhost:19999/user/currentUser',
-                headers: { authorization: `Bearer ${bearer}` },
+                url: 'https://localhost:19999/measurement/measurements',
+                method: 'POST' as const,
+                headers: {
+                  authorization: `Bearer ${bearer}`,
+                  accept: 'application/json',
+                  'content-type': 'application/json',
+                },
+                body: JSON.stringify({
+                  source: { id: source },
+                  time: new Date(now).toISOString(),
+                  type: 'c8y_TemperatureMeasurement',
+                  c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+                }),
               }
-            : { url: 'https://localhost:19999/devicecontrol/deviceAccessToken', ...tokenPost }),
-      ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
-    });
+            : currentUser
+              ? {
+                  url: 'https://localhost:19999/user/currentUser',
+                  headers: { authorization: `Bearer ${bearer}` },
+                }
+              : { url: 'https://localhost:19999/devicecontrol/deviceAccessToken', ...tokenPost }),
+        ...(reused ? {} : { perRequest: () => ({ 'x-ssl-cert-chain': headers[i++ % headers.length]! }) }),
+      });
 const used = cpu() - before;
 console.log(JSON.stringify(result));
-if (!reused && result.requests > fleet.length) {
+if ((!reused || mqttNewDevice) && result.requests > fleet.length) {
   console.log(
     `the fleet wrapped: ${result.requests - fleet.length} requests reused a token (use more --devices)`,
   );
