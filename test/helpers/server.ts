@@ -20,6 +20,7 @@ import { tlsContext } from '../../src/tls/tls-context.js';
 import { TEST_NOW, TestClock } from './clock.js';
 import { handshakeChain, injectedPeerCertificates, PEER_HEADER, peerHeaderValue } from './handshake.js';
 import { rsaPem } from './keys.js';
+import { httpsContext } from './tls-client.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -273,10 +274,12 @@ export function call(server: Endpoint, options: ClientOptions): Promise<ClientRe
         servername: 'localhost',
         method: options.method ?? 'GET',
         path: options.path,
-        ca: server.serverCa,
-        ...(options.cert ? { cert: options.cert } : {}),
-        ...(options.key ? { key: options.key } : {}),
-        ...(options.ciphers ? { ciphers: options.ciphers } : {}),
+        ...httpsContext({
+          ca: server.serverCa,
+          cert: options.cert,
+          key: options.key,
+          ciphers: options.ciphers,
+        }),
         headers: {
           ...(options.host ? { host: options.host } : { host: `localhost:${server.port}` }),
           ...options.headers,

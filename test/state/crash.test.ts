@@ -10,6 +10,7 @@ import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { ALWAYS, device, rootCa } from '../helpers/pki.js';
 import { type ServerProcess, startServerProcess } from '../helpers/process.js';
+import { httpsContext } from '../helpers/tls-client.js';
 import { basic, seedWith } from '../helpers/seeds.js';
 
 /*
@@ -69,9 +70,7 @@ function https(
         servername: 'localhost',
         method,
         path,
-        ca: server.serverCa,
-        cert: options.cert,
-        key: options.key,
+        ...httpsContext({ ca: server.serverCa, cert: options.cert, key: options.key }),
         headers: options.headers,
         agent: false,
       },
@@ -135,8 +134,11 @@ t.test('every acknowledged logout and upload survives SIGKILL', async (t) => {
     const target = acks() + more;
     while (acks() < target) await once(acknowledged, 'ack');
   };
+  // Settles when the server restarted after a kill: until then a worker would only meet refused connections.
+  let up: Promise<void> = Promise.resolve();
   const worker = async (op: () => Promise<void>) => {
     while (killing) {
+      await up;
       const before = acks();
       await op().catch(() => {}); // a request cut by the kill is simply not acknowledged
       if (acks() > before) acknowledged.emit('ack');
@@ -145,11 +147,16 @@ t.test('every acknowledged logout and upload survives SIGKILL', async (t) => {
   const killer = async () => {
     while (kills < KILLS) {
       await afterAcks(1 + Math.floor(Math.random() * MAX_ACKS_BETWEEN_KILLS));
+      let restarted = () => {};
+      up = new Promise((resolve) => {
+        restarted = resolve;
+      });
       const exited = new Promise((r) => server.child.once('exit', r));
       server.child.kill('SIGKILL');
       await exited;
       kills++;
       server = await startServer();
+      restarted();
     }
     // Some traffic against the last restart, then stop.
     await afterAcks(3);
