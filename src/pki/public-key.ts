@@ -35,9 +35,9 @@ export function describeSpki(spki: Buffer): string {
       if (!modulus) return 'RSA ?';
       const value = content(bits, modulus);
       let start = 0;
-      while (start < value.length - 1 && value[start] === 0) start++;
-      const top = value[start] ?? 0;
-      return `RSA ${(value.length - start - 1) * 8 + (top === 0 ? 0 : Math.floor(Math.log2(top)) + 1)}`;
+      while (start < value.length && value[start] === 0) start++;
+      if (start === value.length) return 'RSA 0';
+      return `RSA ${(value.length - start - 1) * 8 + Math.floor(Math.log2(value[start]!)) + 1}`;
     }
     if (type === KEY_ALGORITHMS.ec) {
       const curve = parameters?.tag === TAG.OID ? decodeOid(content(spki, parameters)) : '?';

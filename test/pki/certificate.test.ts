@@ -515,8 +515,56 @@ t.test("a public key as OpenSSL's DER decoder reads it, whichever way it is impo
     Buffer.from('3082010902820100', 'hex'),
     rsa.subarray(modulusAt + 5),
   ]);
+  // Every other form the JWK path must leave to OpenSSL, built from the RSA key's parts: SPKI ::=
+  // SEQUENCE { SEQUENCE { OID, parameters }, BIT STRING { unused bits, RSAPublicKey } }.
+  const [rsaAlgorithm, rsaKey] = children(rsa, readElement(rsa, 0));
+  const rsaOid = rsa.subarray(rsaAlgorithm!.contentStart, rsaAlgorithm!.contentStart + 11);
+  const rsaPublicKey = rsa.subarray(rsaKey!.contentStart + 1, rsaKey!.end);
+  const [modulus, exponent] = children(rsaPublicKey, readElement(rsaPublicKey, 0)).map((e) =>
+    rsaPublicKey.subarray(e.start, e.end),
+  );
+  const spki = (algorithm: Buffer[], key: Buffer, unusedBits = 0, outer = 0x30, keyTag = 0x03) =>
+    der(outer, der(0x30, ...algorithm), der(keyTag, Buffer.from([unusedBits]), key));
+  const nullParameters = hex('0500');
+  const rsaWith = (...parts: Buffer[]) => spki([rsaOid, nullParameters], der(0x30, ...parts));
+  const rsaPss = hex('06092a864886f70d01010a');
+  const ecOid = p256.subarray(4, 13);
   const cases: [string, Buffer, string][] = [
     ['RSA 2048', rsa, 'RSA 2048'],
+    ['RSA rebuilt from its parts', rsaWith(modulus!, exponent!), 'RSA 2048'],
+    ['RSA, unused bits in its BIT STRING', spki([rsaOid, nullParameters], rsaPublicKey, 1), 'RSA 2048'],
+    ['RSA without parameters', spki([rsaOid], rsaPublicKey), 'RSA 2048'],
+    ['RSA with an OID for parameters', spki([rsaOid, rsaPss], rsaPublicKey), 'RSA 2048'],
+    ['RSA with a NULL that has content', spki([rsaOid, hex('050100')], rsaPublicKey), 'RSA 2048'],
+    [
+      'RSA, an AlgorithmIdentifier of three',
+      spki([rsaOid, nullParameters, nullParameters], rsaPublicKey),
+      'RSA 2048',
+    ],
+    ['RSA-PSS', spki([rsaPss, hex('3000')], rsaPublicKey), 'RSA 2048'],
+    ['RSAPublicKey of three INTEGERs', rsaWith(modulus!, exponent!, exponent!), 'RSA 2048'],
+    ['RSAPublicKey with an OCTET STRING exponent', rsaWith(modulus!, der(0x04, hex('010001'))), 'RSA 2048'],
+    [
+      'RSAPublicKey with a byte after it',
+      spki([rsaOid, nullParameters], Buffer.concat([rsaPublicKey, hex('00')])),
+      'RSA 2048',
+    ],
+    ['RSAPublicKey as a SET', spki([rsaOid, nullParameters], der(0x31, modulus!, exponent!)), 'RSA 2048'],
+    ['an exponent of zero', rsaWith(modulus!, hex('020100')), 'RSA 2048'],
+    ['a modulus of zero', rsaWith(hex('020100'), exponent!), 'RSA 0'],
+    ['a modulus of no bytes', rsaWith(hex('0200'), exponent!), 'RSA 0'],
+    ['RSAPublicKey without a modulus', rsaWith(), 'RSA ?'],
+    ['an SPKI as a SET', spki([rsaOid, nullParameters], rsaPublicKey, 0, 0x31), 'RSA 2048'],
+    ['the key as an OCTET STRING', spki([rsaOid, nullParameters], rsaPublicKey, 0, 0x30, 0x04), 'RSA 2048'],
+    [
+      'an SPKI of three',
+      der(0x30, der(0x30, rsaOid, nullParameters), der(0x03, hex('00'), rsaPublicKey), hex('0500')),
+      'RSA 2048',
+    ],
+    ['an empty SPKI', der(0x30), 'unknown'],
+    ['an SPKI without its key', der(0x30, der(0x30, rsaOid, nullParameters)), 'unknown'],
+    ['EC with explicit (non-OID) parameters', spki([ecOid, hex('3000')], point), 'EC ?'],
+    ['EC on an unknown curve', spki([ecOid, hex('06052b81040027')], point), 'EC 1.3.132.0.39'],
     ['RSA 1024, exponent 3', spkiOf('rsa', { modulusLength: 1024, publicExponent: 3 }), 'RSA 1024'],
     ['EC P-256', p256, 'EC P-256'],
     ['EC P-384', spkiOf('ec', { namedCurve: 'P-384' }), 'EC P-384'],
