@@ -10,8 +10,8 @@ import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { ALWAYS, device, rootCa } from '../helpers/pki.js';
 import { type ServerProcess, startServerProcess } from '../helpers/process.js';
-import { httpsContext } from '../helpers/tls-client.js';
 import { basic, seedWith } from '../helpers/seeds.js';
+import { httpsContext } from '../helpers/tls-client.js';
 
 /*
  * Changes that got a success answer survive SIGKILL at random moments: a loop
