@@ -132,7 +132,7 @@ const Tables = Type.Object(
   { additionalProperties: false },
 );
 
-const Snapshot = Type.Object(
+export const Snapshot = Type.Object(
   {
     format: Type.Literal(SNAPSHOT_FORMAT),
     schemaVersion: Type.Integer(),
