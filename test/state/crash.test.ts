@@ -90,6 +90,8 @@ function https(
 
 t.test('every acknowledged logout and upload survives SIGKILL', async (t) => {
   let server = await startServer();
+  // A failing test leaves no server behind (the last one started is the only one alive).
+  t.teardown(() => server.child.kill('SIGKILL'));
   const acked = { revoked: new Set<string>(), uploaded: new Set<string>() };
   let nextDevice = 0;
   let nextUpload = 0;
@@ -145,22 +147,29 @@ t.test('every acknowledged logout and upload survives SIGKILL', async (t) => {
     }
   };
   const killer = async () => {
-    while (kills < KILLS) {
-      await afterAcks(1 + Math.floor(Math.random() * MAX_ACKS_BETWEEN_KILLS));
-      let restarted = () => {};
-      up = new Promise((resolve) => {
-        restarted = resolve;
-      });
-      const exited = new Promise((r) => server.child.once('exit', r));
-      server.child.kill('SIGKILL');
-      await exited;
-      kills++;
-      server = await startServer();
-      restarted();
+    try {
+      while (kills < KILLS) {
+        await afterAcks(1 + Math.floor(Math.random() * MAX_ACKS_BETWEEN_KILLS));
+        let restarted = () => {};
+        up = new Promise((resolve) => {
+          restarted = resolve;
+        });
+        try {
+          const exited = new Promise((r) => server.child.once('exit', r));
+          server.child.kill('SIGKILL');
+          await exited;
+          kills++;
+          server = await startServer();
+        } finally {
+          restarted();
+        }
+      }
+      // Some traffic against the last restart, then stop.
+      await afterAcks(3);
+    } finally {
+      // Also when a restart failed: the workers stop, and the test fails with the restart's error.
+      killing = false;
     }
-    // Some traffic against the last restart, then stop.
-    await afterAcks(3);
-    killing = false;
   };
   await Promise.all([worker(logoutOnce), worker(logoutOnce), worker(uploadOnce), killer()]);
   const last = new Promise((r) => server.child.once('exit', r));
