@@ -1,6 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import type { Endpoint } from './server.js';
+import { clientContext } from './tls-client.js';
 
 export interface RawResponse {
   /** Everything the server sent before the connection closed. */
@@ -53,9 +54,7 @@ export function rawExchange(server: Endpoint, options: RawOptions): Promise<RawR
         host: '127.0.0.1',
         port: server.port,
         servername: 'localhost',
-        ca: server.serverCa,
-        ...(options.cert ? { cert: options.cert } : {}),
-        ...(options.key ? { key: options.key } : {}),
+        secureContext: clientContext({ ca: server.serverCa, cert: options.cert, key: options.key }),
       },
       () => options.send(socket),
     );
