@@ -164,8 +164,13 @@ t.test('every acknowledged logout and upload survives SIGKILL', async (t) => {
           restarted();
         }
       }
-      // Some traffic against the last restart, then stop.
+      // Some traffic against the last restart, with at least one change of each kind (the random
+      // kills can leave one kind unacknowledged), then stop; a kind that never succeeds fails below.
       await afterAcks(3);
+      const limit = acks() + 50;
+      while ((acked.revoked.size === 0 || acked.uploaded.size === 0) && acks() < limit) {
+        await once(acknowledged, 'ack');
+      }
     } finally {
       // Also when a restart failed: the workers stop, and the test fails with the restart's error.
       killing = false;
