@@ -7,8 +7,8 @@ type Write = (...args: unknown[]) => void;
  * Fastify's `childLoggerFactory`: `request.log` makes pino's child (the request's id bound, and
  * run through the redaction of every bound value) only when the request writes its first line.
  * Most requests write none below `info`, and the child cost about 3 µs of a Bearer request's
- * 60 (issue 19). A route's own log level or serializers get the child at once, as before. For a
- * pino logger (`app.ts` sets it only with one).
+ * 60 (issue 19). A route's own log level or serializers get the child at once, as before. It
+ * expects a pino logger: `app.ts` sets it only when given one.
  */
 export function requestLogger(
   this: unknown,
