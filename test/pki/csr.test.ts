@@ -5,6 +5,7 @@ import { Certificate } from '../../src/pki/certificate.js';
 import { generateKeyPair } from '../../src/pki/certificate-factory.js';
 import { CsrFormatError, createCsr, decodeCsrBody, readCsr } from '../../src/pki/csr.js';
 import { readElement } from '../../src/pki/der.js';
+import { importSpki } from '../../src/pki/public-key.js';
 import { bitString, DER_TAG, integer, oid, time, tlv } from '../../src/pki/der-writer.js';
 import { base64Lines, certsOnlyPkcs7, readCertsOnlyPkcs7 } from '../../src/pki/pkcs7.js';
 import { runTool, tempDir } from '../helpers/cli.js';
@@ -31,6 +32,17 @@ async function openssl(...args: string[]) {
   return result;
 }
 const file = (name: string) => readFileSync(join(dir, name));
+// The P-256 point with x = 5, and the same point with p added to its x (still 32 bytes).
+const X_5 = Buffer.alloc(32, 0);
+X_5[31] = 5;
+const UNREDUCED_X = Buffer.from('ffffffff00000001000000000000000000000001000000000000000000000004', 'hex');
+const Y_OF_5 = Buffer.from('459243b9aa581806fe913bce99817ade11ca503c64d9a3c533415c083248fbcc', 'hex');
+const p256Spki = (x: Buffer, y: Buffer) => Buffer.concat([EC_SPKI.subarray(0, EC_SPKI.length - 64), x, y]);
+
+t.test('an EC key must lie on its curve with its coordinates reduced', async (t) => {
+  t.equal(importSpki(p256Spki(X_5, Y_OF_5)).asymmetricKeyType, 'ec', 'x = 5 is on P-256');
+  t.throws(() => importSpki(p256Spki(UNREDUCED_X, Y_OF_5)), 'the same point with x + p is refused');
+});
 
 t.test('requests made by openssl: subject, key, CA:TRUE', async (t) => {
   await openssl(
@@ -273,6 +285,12 @@ t.test('hostile requests: the precise reason, where openssl refuses them too', a
     [
       'a P-256 point off the curve',
       request({ spki: offCurve }),
+      /^unsupported or malformed public key \(.+\)$/,
+      /decode error/,
+    ],
+    [
+      'a P-256 point on the curve only once its x is reduced modulo p',
+      request({ spki: p256Spki(UNREDUCED_X, Y_OF_5) }),
       /^unsupported or malformed public key \(.+\)$/,
       /decode error/,
     ],
