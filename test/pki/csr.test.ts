@@ -5,9 +5,9 @@ import { Certificate } from '../../src/pki/certificate.js';
 import { generateKeyPair } from '../../src/pki/certificate-factory.js';
 import { CsrFormatError, createCsr, decodeCsrBody, readCsr } from '../../src/pki/csr.js';
 import { readElement } from '../../src/pki/der.js';
-import { importSpki } from '../../src/pki/public-key.js';
 import { bitString, DER_TAG, integer, oid, time, tlv } from '../../src/pki/der-writer.js';
 import { base64Lines, certsOnlyPkcs7, readCertsOnlyPkcs7 } from '../../src/pki/pkcs7.js';
+import { importSpki } from '../../src/pki/public-key.js';
 import { runTool, tempDir } from '../helpers/cli.js';
 import {
   BASIC_CONSTRAINTS,
