@@ -1,4 +1,8 @@
-/** node --import tsx bench/tools/profile-floor.ts [seconds]: the floor server's CPU per request, for comparison with profile-token. */
+/**
+ * node --import tsx bench/tools/profile-floor.ts [seconds] [--peer]: a baseline server's CPU per
+ * request, by thread, and the load generator's, for comparison with profile-token: the floor (f),
+ * or with --peer oauth2-mock-server's RS256 `POST /token` driven as the bench's row (e) drives it.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +15,10 @@ import {
 } from '../../src/pki/certificate-factory.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
+import { perRequestLines, threadCpu } from './thread-cpu.js';
 
 const seconds = Number(process.argv[2] ?? 5);
+const peer = process.argv.includes('--peer');
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-floor-'));
 const serverCa = await createRootCa({
@@ -32,28 +38,55 @@ writeFileSync(join(dir, 'cert.pem'), cert.certificate.pem);
 const fleet = await devices(await ca('bench-device-ca', { type: 'ec' }, now), 'fleet', 12_000, now, () => {});
 const server = spawn(
   process.execPath,
-  ['--import', 'tsx', 'bench/servers/floor-fastify.ts', join(dir, 'key.pem'), join(dir, 'cert.pem'), '19998'],
+  [
+    '--import',
+    'tsx',
+    peer ? 'bench/servers/oauth2-mock-server.ts' : 'bench/servers/floor-fastify.ts',
+    join(dir, 'key.pem'),
+    join(dir, 'cert.pem'),
+    '19998',
+  ],
   {
     cwd: new URL('../..', import.meta.url).pathname,
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
 await new Promise<void>((resolve) => server.stdout.on('data', () => resolve()));
+const tls = { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa.certificate.pem };
+// As bench/run.ts drives each.
+const load = (seconds: number) =>
+  peer
+    ? keepAlive({
+        url: 'https://localhost:19998/token',
+        connections: 16,
+        seconds,
+        tls,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from('bench-client:secret').toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials&scope=read',
+      })
+    : keepAlive({ url: 'https://localhost:19998/', connections: 16, seconds, tls });
+await load(2); // warm-up
 const cpu = () => {
   const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 const before = cpu();
+const threadsBefore = threadCpu(server.pid!);
+const clientBefore = process.cpuUsage();
 const started = performance.now();
-const result = await keepAlive({
-  url: 'https://localhost:19998/',
-  connections: 16,
-  seconds,
-  tls: { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa.certificate.pem },
-});
+const result = await load(seconds);
 const used = cpu() - before;
+const client = process.cpuUsage(clientBefore);
 console.log(JSON.stringify(result));
 console.log(
   `server: ${(used / ((performance.now() - started) / 1000)).toFixed(2)} cores, ${Math.round((used * 1e6) / result.requests)} µs CPU per request`,
 );
+console.log(
+  `load generator: ${Math.round((client.user + client.system) / result.requests)} µs CPU per request`,
+);
+for (const line of perRequestLines(threadCpu(server.pid!), threadsBefore, result.requests)) console.log(line);
 server.kill('SIGTERM');

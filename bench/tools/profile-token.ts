@@ -37,6 +37,7 @@ import { x509 } from '../../src/pki/x509.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { mqttKeepAlive, mqttNewDeviceEach } from '../mqtt-load.js';
+import { perRequestLines, threadCpu } from './thread-cpu.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const measurement = process.argv.includes('--measurement');
@@ -147,24 +148,7 @@ const cpu = () => {
   return user + system;
 };
 const ticksBefore = ticks();
-/** CPU seconds per thread name (main thread, libuv pool, V8 and others). */
-const threads = () => {
-  const byName = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${server.pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8');
-      // libuv's pool threads carry the process's name: tell the main thread by its id.
-      const name =
-        tid === String(server.pid)
-          ? 'main thread'
-          : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))} threads`;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {}
-  }
-  return byName;
-};
-const threadsBefore = threads();
+const threadsBefore = threadCpu(server.pid!);
 const clientBefore = process.cpuUsage();
 /** POSTs `body` to the server as `client`: the answer's body, or an error for another status than `expected`. */
 async function post(
@@ -316,10 +300,7 @@ const client = process.cpuUsage(clientBefore);
 console.log(
   `load generator: ${Math.round((client.user + client.system) / result.requests)} µs CPU per request`,
 );
-for (const [name, seconds] of threads()) {
-  const used = seconds - (threadsBefore.get(name) ?? 0);
-  if (used > 0) console.log(`  ${name}: ${Math.round((used * 1e6) / result.requests)} µs per request`);
-}
+for (const line of perRequestLines(threadCpu(server.pid!), threadsBefore, result.requests)) console.log(line);
 console.log(
   `server: ${Math.round(((ticksAfter.user - ticksBefore.user) * 1e6) / result.requests)} µs user, ${Math.round(((ticksAfter.system - ticksBefore.system) * 1e6) / result.requests)} µs system per request`,
 );
