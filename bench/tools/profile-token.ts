@@ -16,7 +16,8 @@
  * the server's heap after the load into the printed folder (node --heapsnapshot-signal);
  * --server runs another build (dist/main.js; e.g. the code before a change, built elsewhere);
  * --memory prints the server's memory (RSS, V8's heap, buffers) after the load, and --then-b-c
- * also after (b) and (c) run on the same server for as long, as the bench's mock sees them.
+ * also after (b) and (c) run on the same server for as long, as the bench's mock sees them, with
+ * the server's CPU per request of each.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -309,9 +310,12 @@ if (memoryAfter) {
   // What the bench's mock does next: (b) and (c) on the same server, at their higher rates.
   const own = { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa };
   const tokenUrl = 'https://localhost:19999/devicecontrol/deviceAccessToken';
+  const bBefore = threadCpu(server.pid!);
   const b = await keepAlive({ connections: 16, seconds, tls: own, url: tokenUrl, ...tokenPost });
+  for (const line of perRequestLines(threadCpu(server.pid!), bBefore, b.requests)) console.log(`(b)${line}`);
   await memory(`after (b), ${Math.round(b.rps)}/s`);
   const token = await fetchToken(own);
+  const cBefore = threadCpu(server.pid!);
   const c = await keepAlive({
     connections: 16,
     seconds,
@@ -319,6 +323,7 @@ if (memoryAfter) {
     url: 'https://localhost:19999/user/currentUser',
     headers: { authorization: `Bearer ${token}` },
   });
+  for (const line of perRequestLines(threadCpu(server.pid!), cBefore, c.requests)) console.log(`(c)${line}`);
   await memory(`after (c), ${Math.round(c.rps)}/s`);
 }
 const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
