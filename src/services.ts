@@ -227,6 +227,7 @@ export async function createServices({
     issuedCertificates,
     enrollment: new Enrollment({
       store,
+      commit: groupCommit,
       clock,
       authorities,
       requests: enrollmentRequests,

@@ -7,6 +7,7 @@ import {
 } from '../decisions/decision-log.js';
 import type { DeviceObjects } from '../device-data/device-objects.js';
 import { BadRequest, C8yError, UnprocessableEntity } from '../errors.js';
+import type { GroupCommit } from '../group-commit.js';
 import type { Certificate } from '../pki/certificate.js';
 import { type CertificationRequest, CsrFormatError, decodeCsrBody, readCsr } from '../pki/csr.js';
 import { certsOnlyPkcs7 } from '../pki/pkcs7.js';
@@ -53,6 +54,8 @@ export interface Enrolled {
 
 export interface EnrollmentDeps {
   store: Store;
+  /** Where an issued certificate is recorded: with the other writes of its turn, one commit. */
+  commit: GroupCommit;
   clock: Clock;
   authorities: CertificateAuthorities;
   requests: EnrollmentRequests;
@@ -227,7 +230,7 @@ export class Enrollment {
     kind: 'enroll' | 'reenroll',
     onIssued: () => void,
   ): Promise<{ certificate: Certificate; signer: AuthoritySigner }> {
-    const { store, clock, issued, validityMs } = this.#deps;
+    const { commit, clock, issued, validityMs } = this.#deps;
     const now = clock.now();
     const notBefore = Math.floor(now / 1000) * 1000;
     const serial = issued.nextSerial(tenant.id, now);
@@ -239,7 +242,7 @@ export class Enrollment {
       notBefore,
       notAfter: notBefore + validityMs,
     });
-    store.transaction(() => {
+    await commit.run(() => {
       onIssued();
       issued.record({
         tenantId: tenant.id,
