@@ -23,7 +23,7 @@ COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -f dist/.tsbuildinfo && find dist -name '*.map' -delete \
- && chmod +x dist/main.js
+ && chmod +x dist/bin.cjs
 
 # --- runtime: production dependencies and the compiled code, as the unprivileged user node ---
 FROM node:24-bookworm-slim
@@ -38,7 +38,7 @@ ENV NODE_ENV=production \
 # /certs: development CA and server certificate (share it read-only with clients that must trust
 # the mock); /data: the embedded database; /pki: a place for files made with `certs` commands.
 RUN mkdir -p /certs /data /pki && chown 1000:1000 /certs /data /pki \
- && ln -s /app/dist/main.js /usr/local/bin/c8y-mtls-mock
+ && ln -s /app/dist/bin.cjs /usr/local/bin/c8y-mtls-mock
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -195,7 +195,7 @@ const tsx = ['--import', 'tsx'];
 /** The mock, built as users run it, with a data directory of its own in the bench's folder. */
 const ours = (seed: string, dataDir: string) =>
   start([
-    'dist/main.js',
+    'dist/bin.cjs',
     'serve',
     '--port',
     '$PORT',

@@ -1,5 +1,5 @@
 /**
- * Load and fault test of the built server (dist/main.js), run by `npm run test:stress`.
+ * Load and fault test of the built server (dist/bin.cjs), run by `npm run test:stress`.
  *
  *   node --import tsx scripts/stress.ts [--devices 500] [--seconds 60] [--kills 3]
  *
@@ -144,7 +144,7 @@ function startServer(): Promise<Server> {
     process.execPath,
     [
       `--max-old-space-size=${OLD_SPACE_MB}`,
-      'dist/main.js',
+      'dist/bin.cjs',
       'serve',
       ...['--port', String(port), '--host', '127.0.0.1', '--certs-dir', join(dir, 'certs')],
       ...['--mqtt-port', String(mqttPort)],

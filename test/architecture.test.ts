@@ -31,7 +31,7 @@ const HTTP_SIDE = ['http/', 'routes/', 'ui/', 'auth/', 'server/', 'app.ts', 'mai
 /** Doors of their own besides HTTP: they talk to the domain services, never through the HTTP side. */
 const OTHER_DOORS = ['mqtt/'];
 /** The entry: the only files that read the environment or argv, or listen. */
-const ENTRY = ['main.ts', 'healthcheck.ts', 'server/'];
+const ENTRY = ['bin.cts', 'main.ts', 'healthcheck.ts', 'server/'];
 
 type Tree = Map<string, string>;
 
@@ -153,7 +153,7 @@ function cycles(tree: Tree, imports: Import[]): string[][] {
 function readTree(dir: string): Tree {
   const tree: Tree = new Map();
   for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    if (entry.endsWith('.ts'))
+    if (/\.c?ts$/.test(entry))
       tree.set(relative(dir, join(dir, entry)), readFileSync(join(dir, entry), 'utf8'));
   }
   return tree;

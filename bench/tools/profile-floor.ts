@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   commonName,
@@ -81,6 +81,10 @@ const server = spawn(
   {
     cwd: new URL('../..', import.meta.url).pathname,
     stdio: ['ignore', 'pipe', 'inherit'],
+    // The lean server's pool as src/bin.cts sizes the mock's; the peer and the floor as shipped.
+    env: lean
+      ? { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(4, Math.max(2, availableParallelism()))) }
+      : process.env,
   },
 );
 await new Promise<void>((resolve) => server.stdout.on('data', () => resolve()));

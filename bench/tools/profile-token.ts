@@ -14,7 +14,7 @@
  * the store in a data directory (as the bench's mocks do) instead of --ephemeral. --devices sets
  * the fleet's size (12,000; the bench's (a) to (d) register about 20,000); --heap-snapshot writes
  * the server's heap after the load into the printed folder (node --heapsnapshot-signal);
- * --server runs another build (dist/main.js; e.g. the code before a change, built elsewhere);
+ * --server runs another build (its dist/bin.cjs; e.g. the code before a change, built elsewhere);
  * --memory prints the server's memory (RSS, V8's heap, buffers) after the load, and --then-b-c
  * also after (b) and (c) run on the same server for as long, as the bench's mock sees them, with
  * the server's CPU per request of each.
@@ -55,7 +55,7 @@ const fleetSize = devicesAt > 0 ? Number(process.argv[devicesAt + 1]) : 12_000;
 const heapSnapshot = process.argv.includes('--heap-snapshot');
 // Another build of the server, for the code before a change side by side with it.
 const serverAt = process.argv.indexOf('--server');
-const serverMain = serverAt > 0 ? process.argv[serverAt + 1]! : 'dist/main.js';
+const serverMain = serverAt > 0 ? process.argv[serverAt + 1]! : 'dist/bin.cjs';
 const memoryAfter = process.argv.includes('--then-b-c');
 const memoryReport = memoryAfter || process.argv.includes('--memory');
 const now = Date.now();

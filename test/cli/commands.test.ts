@@ -11,9 +11,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 };
 
 t.test('one executable: the bin is the built entry, npm start builds and serves', async (t) => {
-  t.same(pkg.bin, { 'c8y-mtls-mock': 'dist/main.js' });
+  t.same(pkg.bin, { 'c8y-mtls-mock': 'dist/bin.cjs' });
   t.equal(pkg.scripts.prestart, 'npm run build');
-  t.equal(pkg.scripts.start, 'node dist/main.js serve');
+  t.equal(pkg.scripts.start, 'node dist/bin.cjs serve');
   const version = await cli('--version');
   assertSuccess(t, version);
   t.equal(version.stdout, `${pkg.version}\n`);

@@ -22,8 +22,10 @@ function newestSourceIsBuilt(dir: string): boolean {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (!newestSourceIsBuilt(path)) return false;
-    } else if (entry.name.endsWith('.ts')) {
-      const built = join(DIST, relative(SRC, path)).replace(/\.ts$/, '.js');
+    } else if (/\.c?ts$/.test(entry.name)) {
+      const built = join(DIST, relative(SRC, path))
+        .replace(/\.ts$/, '.js')
+        .replace(/\.cts$/, '.cjs');
       try {
         if (statSync(built).mtimeMs < statSync(path).mtimeMs) return false;
       } catch {
@@ -35,13 +37,13 @@ function newestSourceIsBuilt(dir: string): boolean {
 }
 
 /**
- * How the tests start the CLI as a process, as a user would: `node dist/main.js` (the `bin`)
+ * How the tests start the CLI as a process, as a user would: `node dist/bin.cjs` (the `bin`)
  * when the build is up to date with src/ (as after `npm ci`), otherwise the TypeScript entry
  * through tsx, so a test never runs stale code.
  */
 export const CLI: readonly string[] = newestSourceIsBuilt(SRC)
-  ? [join(DIST, 'main.js')]
-  : ['--import', import.meta.resolve('tsx'), join(SRC, 'main.ts')];
+  ? [join(DIST, 'bin.cjs')]
+  : ['--import', import.meta.resolve('tsx'), join(SRC, 'bin.cts')];
 
 export interface CliResult {
   code: number | null;
