@@ -10,21 +10,23 @@
  * per connection); X-Ssl-Cert-Chain read (PEM, DER, the certificate parsed whole); the leaf's
  * issuer is the trusted certificate, its validity, its key usages, its serial not revoked, its
  * ECDSA signature checked on the pool; a new device registered; an RS256 token with the
- * platform's claims signed on the pool; device and token written in one transaction per turn of
- * the event loop (WAL, synchronous NORMAL, as the mock's store) before the answer.
+ * platform's claims signed on the pool (the mock's own signRs256, tokenHash and xsrfToken); device
+ * and token written in one transaction per turn of the event loop (WAL, synchronous NORMAL, as
+ * the mock's store) before the answer.
  *
  * node --import tsx bench/servers/lean-token.ts key.pem cert.pem port anchor.pem proxy.pem data-dir
  */
-import { generateKeyPairSync, hash, randomBytes, sign } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { Certificate } from '../../src/pki/certificate.js';
 import { parseChainHeader } from '../../src/pki/chain-header.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
+import { tokenHash, xsrfToken } from '../../src/tokens/token-hash.js';
+import { DEVICE_TOKEN_CONFIG, type DeviceTokenClaims, signRs256 } from '../../src/tokens/token-issuer.js';
 
 const [keyFile, certFile, port, anchorFile, proxyFile, dataDir] = process.argv.slice(2) as [
   string,
@@ -38,9 +40,17 @@ const readPem = (file: string) =>
   Certificate.fromDer(decodeCertificateBlocks(readFileSync(file, 'utf8'))[0]!);
 const anchor = readPem(anchorFile);
 const proxy = readPem(proxyFile).der;
-const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const signOffThread = promisify(sign);
-const HEADER = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url');
+// Signed as the mock signs (its own signRs256, on libuv's pool), with a key of the same kind.
+const { privateKey: signingKey } = await webcrypto.subtle.generateKey(
+  {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
+  true,
+  ['sign', 'verify'],
+);
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 const db = new Database(join(dataDir, 'lean.db'));
@@ -106,24 +116,23 @@ const server = createServer(
     const isNew = !knownDevices.has(user);
     if (isNew) knownDevices.add(user);
     const iat = Math.floor(now / 1000);
-    const claims = {
+    const claims: DeviceTokenClaims = {
       jti: null,
       iss: 'localhost',
       aud: 'localhost',
       sub: user,
-      tci: 'device_token_config',
+      tci: DEVICE_TOKEN_CONFIG,
       iat,
       nbf: iat,
       exp: iat + 3600,
       tfa: false,
       ten: 't100',
-      xsrfToken: randomBytes(15).toString('base64url'),
+      xsrfToken: xsrfToken(),
     };
-    const input = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    const jwt = `${input}.${(await signOffThread('sha256', Buffer.from(input), signingKey)).toString('base64url')}`;
+    const jwt = await signRs256(claims, signingKey);
     await commit(() => {
       if (isNew) insertDevice.run(user, now);
-      insertToken.run(hash('sha256', jwt, 'base64url'), user, jwt, iat, claims.exp);
+      insertToken.run(tokenHash(jwt), user, jwt, iat, claims.exp);
     });
     const body = JSON.stringify({ accessToken: jwt });
     res

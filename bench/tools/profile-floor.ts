@@ -7,7 +7,7 @@
  * writes a CPU profile of the server (node --cpu-prof) into the printed folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,7 +20,7 @@ import {
 import { formatChainHeader } from '../../src/pki/chain-header.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
-import { perRequestLines, threadCpu } from './thread-cpu.js';
+import { perRequestLines, processCpu, threadCpu } from './thread-cpu.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const peer = process.argv.includes('--peer');
@@ -123,8 +123,8 @@ const load = (seconds: number) =>
       : keepAlive({ url: 'https://localhost:19998/', connections: 16, seconds, tls });
 await load(2); // warm-up
 const cpu = () => {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const { user, system } = processCpu(server.pid!);
+  return user + system;
 };
 const before = cpu();
 const threadsBefore = threadCpu(server.pid!);

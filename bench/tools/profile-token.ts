@@ -38,7 +38,7 @@ import { x509 } from '../../src/pki/x509.js';
 import { ca, devices } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { mqttKeepAlive, mqttNewDeviceEach } from '../mqtt-load.js';
-import { perRequestLines, threadCpu } from './thread-cpu.js';
+import { perRequestLines, processCpu, threadCpu } from './thread-cpu.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const measurement = process.argv.includes('--measurement');
@@ -140,10 +140,7 @@ const serverCa = readFileSync(join(dir, 'certs', 'dev-ca.pem'), 'utf8');
 const tls = reused
   ? { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: serverCa }
   : { cert: proxy.certificate.pem, key: await exportPrivateKeyPem(proxy.keys.privateKey), ca: serverCa };
-const ticks = () => {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-};
+const ticks = () => processCpu(server.pid!);
 const cpu = () => {
   const { user, system } = ticks();
   return user + system;

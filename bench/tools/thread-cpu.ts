@@ -1,5 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** CPU seconds a process has used, user and system, its ended threads' included. */
+export function processCpu(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
 /**
  * CPU seconds a process has used, per thread name: "main thread", and the others by the name
  * the kernel knows them by ("node threads" for libuv's pool and V8's helpers). Read from

@@ -193,7 +193,7 @@ export class SqliteStore implements Store {
   // One wrapper for every transaction: better-sqlite3's `transaction(fn)` builds four functions
   // and their properties on each call, which the group commit paid once per request (issue 19).
   // The wrapper decides at each call whether it begins a transaction or nests a savepoint.
-  readonly #inTransaction: (work: () => unknown) => unknown;
+  readonly #runInTransaction: (work: () => unknown) => unknown;
   readonly deviceData: SqliteDeviceData;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -208,7 +208,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
-    this.#inTransaction = this.#db.transaction((work: () => unknown) => work());
+    this.#runInTransaction = this.#db.transaction((work: () => unknown) => work());
     this.deviceData = new SqliteDeviceData(this.#db);
   }
 
@@ -250,7 +250,7 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#inTransaction(fn) as T;
+    return this.#runInTransaction(fn) as T;
   }
 
   getMeta(key: string): string | undefined {
