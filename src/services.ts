@@ -124,9 +124,9 @@ export async function createServices({
   const options = new TenantOptions(store, config.lifespanBelowMinimum);
   const features = new FeatureToggles(store);
   const trust = new TrustedCertificates(store, clock);
-  const devices = new Devices(store, clock);
   const crl = new RevocationLists(store, clock, crlKey);
   const groupCommit = new GroupCommit((work) => store.transaction(work));
+  const devices = new Devices(store, clock, groupCommit);
   const issuer = new TokenIssuer(store, clock, keys, groupCommit);
   const authenticator = new TokenAuthenticator(store, clock, keys, trust);
   const decisions = new DecisionLog(clock, config.decisionLogSize);
@@ -201,6 +201,7 @@ export async function createServices({
         store,
         clock,
         seeder,
+        devices,
         trust,
         keys,
         crlKey,

@@ -60,7 +60,13 @@ export type ChainAuthentication =
   | (LoginRefusal & { decision: DecisionDraft });
 
 export type Authentication =
-  | { ok: true; session: LoginSession; decision: DecisionDraft }
+  | {
+      ok: true;
+      session: LoginSession;
+      decision: DecisionDraft;
+      /** Settles once the device this login registered is committed (at once for a known one). */
+      stored: Promise<void>;
+    }
   | (LoginRefusal & { decision: DecisionDraft });
 
 export type LoginVerdict =
@@ -115,7 +121,10 @@ export class DeviceLogin {
     }
   }
 
-  /** Checks the certificates and resolves the device; nothing is recorded (the door decides when). */
+  /**
+   * Checks the certificates and resolves the device; nothing is recorded (the door decides when).
+   * A door lets the device in once `stored` settles.
+   */
   authenticate(attempt: LoginAttempt): Authentication {
     return this.#authenticate(attempt);
   }
@@ -148,7 +157,7 @@ export class DeviceLogin {
           reason: `the client ID names device ${JSON.stringify(attempt.claimedId)}, but the certificate's CN is ${JSON.stringify(cn ?? '')}`,
         });
       }
-      const { device, registered } = this.#deps.devices.resolve(verdict.leaf, verdict.anchor);
+      const { device, registered, stored } = this.#deps.devices.resolve(verdict.leaf, verdict.anchor);
       decision.externalId = device.externalId;
       if (device.enabled === false) {
         throw new Unauthorized(UNAUTHORIZED.disabled, {
@@ -165,7 +174,7 @@ export class DeviceLogin {
         leaf: verdict.leaf,
         anchor: verdict.anchor,
       };
-      return { ok: true, session, decision };
+      return { ok: true, session, decision, stored };
     } catch (error) {
       if (!(error instanceof C8yError)) throw error;
       return { ...refusal(error), decision: refused(decision, error) };
@@ -200,6 +209,8 @@ export class DeviceLogin {
       const authentication = this.#authenticate(attempt, presented);
       decision = authentication.decision;
       if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };
+      // No token for a device that is not stored.
+      await authentication.stored;
       const token = await this.issueToken(authentication.session);
       const outcome = token.reused ? 'reused' : 'issued';
       const { record } = token;

@@ -92,12 +92,12 @@ export class ConnectRules {
   }
 
   /** The device login with the handshake's chain; username and password, if any, are not read. */
-  #certificate(
+  async #certificate(
     request: ConnectRequest,
     deviceId: string,
     base: DecisionDraft,
     refuse: (rc: number, rule: string, reason: string, status?: number) => ConnectVerdict,
-  ): ConnectVerdict {
+  ): Promise<ConnectVerdict> {
     const authentication = this.#deps.login.authenticate({
       door: 'mqtt',
       handshake: request.handshake,
@@ -117,6 +117,8 @@ export class ConnectRules {
       return { ...refused, decision: { ...decision, ...pick(refused.decision) } };
     }
     const { session } = authentication;
+    // CONNACK 0 only once a device registered by this CONNECT is committed.
+    await authentication.stored;
     return {
       ok: true,
       identity: {

@@ -206,7 +206,8 @@ export class Seeder {
           await hashPassword(user.password, this.#deps.passwordCost),
         );
     }
-    const { store, trust } = this.#deps;
+    const { store, trust, devices } = this.#deps;
+    const putBack = options.replace ? devices.setAsideUnwritten() : undefined;
     try {
       store.transaction(() => {
         if (options.replace) {
@@ -221,6 +222,9 @@ export class Seeder {
         });
         store.setMeta(SEEDED_META_KEY, source);
       });
+    } catch (error) {
+      putBack?.();
+      throw error;
     } finally {
       // The trusted certificates' index saw writes that may have been rolled back.
       trust.reload();

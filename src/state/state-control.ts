@@ -5,6 +5,7 @@ import { UnprocessableEntity } from '../errors.js';
 import type { Seed, Seeder } from '../seed/seed.js';
 import { ImportRowError, type Store } from '../store/store.js';
 import type { CrlSigningKey } from '../tenants/crl-signing-key.js';
+import type { Devices } from '../tenants/devices.js';
 import type { TrustedCertificates } from '../tenants/trusted-certificates.js';
 import type { SigningKeys } from '../tokens/signing-key.js';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.js';
@@ -23,6 +24,8 @@ export interface StateControlDeps {
   store: Store;
   clock: Clock;
   seeder: Seeder;
+  /** Its registrations still waiting for the group commit belong to the state an import replaces. */
+  devices: Devices;
   /** What is derived from the store and must be rebuilt when the store is replaced. */
   trust: TrustedCertificates;
   keys: SigningKeys;
@@ -103,9 +106,11 @@ export class StateControl {
     const certificateAuthorityKeys = store
       .listCertificateAuthorityKeys()
       .filter((key) => imported.has(`${key.tenantId} ${key.fingerprint}`));
+    const putBack = this.#deps.devices.setAsideUnwritten();
     try {
       store.importTables(tables, { certificateAuthorityKeys });
     } catch (error) {
+      putBack();
       // Constraint violations (a duplicate key) leave the old state in place.
       throw new UnprocessableEntity('state/Unprocessable Entity', `Invalid state: ${refusedRow(error)}`);
     }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { UnprocessableEntity } from '../errors.js';
+import type { GroupCommit } from '../group-commit.js';
 import type { Certificate } from '../pki/certificate.js';
 import type { Anchor } from '../pki/trust-index.js';
 import type { DeviceRecord, Registration, Store } from '../store/store.js';
@@ -40,16 +41,38 @@ export function externalIdProblem(commonNames: readonly string[]): string | unde
   return undefined;
 }
 
+/** A device a login resolved; `stored` settles once a registration made by it is committed. */
+export interface ResolvedDevice {
+  device: DeviceRecord;
+  registered: boolean;
+  stored: Promise<void>;
+}
+
+const STORED: Promise<void> = Promise.resolve();
+const keyOf = (tenantId: string, externalId: string) => `${tenantId}\0${externalId}`;
+
 /** Devices known to a tenant, and the registration rule of the token endpoint. */
 export class Devices {
   readonly #store: Store;
   readonly #clock: Clock;
+  readonly #commit: GroupCommit;
   readonly #autoRegistered = new Set<(device: DeviceRecord) => void>();
   readonly #disabled = new Set<(device: DeviceRecord) => void>();
+  /**
+   * Devices a login registered whose write waits for the group commit, by key, each as its
+   * latest record: a write to one in between (disabling it) is made at once and also kept here,
+   * so the group's write cannot undo it. Reads through this class see them.
+   */
+  readonly #unwritten = new Map<string, DeviceRecord>();
 
-  constructor(store: Store, clock: Clock) {
+  /**
+   * `commit`: a login's registration is written with the other writes of its turn of the event
+   * loop (its own commit was a twentieth of a new device's token on the main thread, issue 19).
+   */
+  constructor(store: Store, clock: Clock, commit: GroupCommit) {
     this.#store = store;
     this.#clock = clock;
+    this.#commit = commit;
   }
 
   /** Hears each device registered by its first token request; returns the unsubscribe function. */
@@ -66,27 +89,46 @@ export class Devices {
 
   /** Enables or disables a device's user (the platform's user API); undefined for an unknown device. */
   setEnabled(tenantId: string, externalId: string, enabled: boolean): DeviceRecord | undefined {
-    const existing = this.#store.getDevice(tenantId, externalId);
+    const existing = this.get(tenantId, externalId);
     if (!existing) return undefined;
     if ((existing.enabled !== false) === enabled) return existing;
     const { enabled: _, ...rest } = existing;
     const updated: DeviceRecord = enabled ? rest : { ...rest, enabled: false };
-    this.#store.putDevice(updated);
+    this.#put(updated);
     if (!enabled) for (const listener of this.#disabled) listener(updated);
     return updated;
   }
 
   list(tenantId: string): DeviceRecord[] {
-    return this.#store.listDevices(tenantId);
+    const stored = this.#store.listDevices(tenantId);
+    const unwritten = [...this.#unwritten.values()].filter((device) => device.tenantId === tenantId);
+    if (unwritten.length === 0) return stored;
+    const known = new Set(stored.map((device) => device.externalId));
+    return [...stored, ...unwritten.filter((device) => !known.has(device.externalId))].sort((a, b) =>
+      a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0,
+    );
   }
 
   get(tenantId: string, externalId: string): DeviceRecord | undefined {
-    return this.#store.getDevice(tenantId, externalId);
+    return this.#unwritten.get(keyOf(tenantId, externalId)) ?? this.#store.getDevice(tenantId, externalId);
+  }
+
+  /**
+   * Sets aside the registrations still waiting for the group commit while the state they were
+   * made in is replaced (reset, import): they belong to it, and their writes then do nothing.
+   * Returns what puts them back, for a replacement that failed.
+   */
+  setAsideUnwritten(): () => void {
+    const setAside = new Map(this.#unwritten);
+    this.#unwritten.clear();
+    return () => {
+      for (const [key, device] of setAside) if (!this.#unwritten.has(key)) this.#unwritten.set(key, device);
+    };
   }
 
   /** Registers a device in advance (seed file or bulk registration); an existing one is kept. */
   register(tenantId: string, externalId: string, registration: Registration): DeviceRecord {
-    const existing = this.#store.getDevice(tenantId, externalId);
+    const existing = this.get(tenantId, externalId);
     if (existing) return existing;
     const device: DeviceRecord = {
       tenantId,
@@ -98,7 +140,7 @@ export class Devices {
       certificateFingerprint: null,
       certificateSubject: null,
     };
-    this.#store.putDevice(device);
+    this.#put(device);
     return device;
   }
 
@@ -106,7 +148,7 @@ export class Devices {
    * The device a verified leaf certificate stands for: known already, or
    * registered now when its anchor has auto-registration on; otherwise refused.
    */
-  resolve(leaf: Certificate, anchor: Anchor): { device: DeviceRecord; registered: boolean } {
+  resolve(leaf: Certificate, anchor: Anchor): ResolvedDevice {
     const problem = externalIdProblem(leaf.commonNames);
     if (problem) {
       throw new UnprocessableEntity('Invalid Data', 'Cannot process certificate data.', {
@@ -115,7 +157,7 @@ export class Devices {
       });
     }
     const externalId = leaf.commonNames[0]!;
-    const existing = this.#store.getDevice(anchor.tenantId, externalId);
+    const existing = this.get(anchor.tenantId, externalId);
     if (existing) {
       // Written only when the device shows another certificate or anchor, not on every request.
       if (
@@ -128,10 +170,10 @@ export class Devices {
           certificateFingerprint: leaf.fingerprint,
           certificateSubject: leaf.subject,
         };
-        this.#store.putDevice(updated);
-        return { device: updated, registered: false };
+        this.#put(updated);
+        return { device: updated, registered: false, stored: STORED };
       }
-      return { device: existing, registered: false };
+      return { device: existing, registered: false, stored: STORED };
     }
     if (!anchor.autoRegistrationEnabled) {
       throw new UnprocessableEntity(
@@ -153,8 +195,25 @@ export class Devices {
       certificateFingerprint: leaf.fingerprint,
       certificateSubject: leaf.subject,
     };
-    this.#store.putDevice(device);
+    const key = keyOf(device.tenantId, externalId);
+    this.#unwritten.set(key, device);
+    const stored = this.#commit.run(() => {
+      const latest = this.#unwritten.get(key);
+      // Gone: the state was replaced in between, and the registration with it.
+      if (latest === undefined) return;
+      this.#unwritten.delete(key);
+      this.#store.putDevice(latest);
+    });
+    // Awaited by the login's door; a login refused after this point still gets its device stored.
+    stored.catch(() => {});
     for (const listener of this.#autoRegistered) listener(device);
-    return { device, registered: true };
+    return { device, registered: true, stored };
+  }
+
+  /** Writes now, and keeps an unwritten registration of the device at this record. */
+  #put(device: DeviceRecord): void {
+    this.#store.putDevice(device);
+    const key = keyOf(device.tenantId, device.externalId);
+    if (this.#unwritten.has(key)) this.#unwritten.set(key, device);
   }
 }

@@ -203,6 +203,25 @@ t.test('a fault is not a refusal: recorded as 500, then thrown to the door', asy
   t.match(decisions.list({ limit: 1 })[0], { door: 'rest', outcome: 'refused', status: 500 });
 });
 
+t.test(
+  'a registration the store cannot write fails the login: no token for a device not stored',
+  async (t) => {
+    const server = await mock(t);
+    const { login, decisions } = server.app.services;
+    const dev = await device(root, now, 'login-unstored-01');
+    server.store.putDevice = () => {
+      throw new Error('disk I/O error');
+    };
+    await t.rejects(login.login({ door: 'rest', handshake: [der(dev)] }), /disk I\/O error/);
+    t.match(decisions.list({ limit: 1 })[0], { outcome: 'refused', status: 500 });
+    t.equal(
+      server.store.latestToken('t100', 'device_login-unstored-01'),
+      undefined,
+      'no token stored either',
+    );
+  },
+);
+
 t.test("a connection's handshake is read once, and every rule still runs on each login", async (t) => {
   const server = await mock(t);
   const { login, chains, trust } = server.app.services;
@@ -222,4 +241,108 @@ t.test("a connection's handshake is read once, and every rule still runs on each
   );
   trust.update('t100', root.certificate.fingerprint, { status: 'ENABLED' });
   t.equal((await login.login({ door: 'rest', handshake })).ok, true, 'and lets it in again');
+});
+
+t.test(
+  'a registration is committed with the group: seen at once, stored before the device is let in',
+  async (t) => {
+    const server = await mock(t);
+    const { login, devices, state } = server.app.services;
+    const authenticate = async (name: string) => {
+      const dev = await device(root, now, name);
+      const authentication = login.authenticate({
+        door: 'mqtt',
+        handshake: [der(dev)],
+        handshakeIssuers: true,
+      });
+      if (!authentication.ok) throw authentication.error;
+      return authentication;
+    };
+
+    const first = await authenticate('login-group-01');
+    t.equal(first.session.registered, true);
+    t.equal(
+      server.store.getDevice('t100', 'login-group-01'),
+      undefined,
+      'not written before the group commits',
+    );
+    t.equal(devices.get('t100', 'login-group-01'), first.session.device, 'but the devices see it');
+    t.same(
+      devices.list('t100').map((d) => d.externalId),
+      ['login-group-01'],
+      'and list it',
+    );
+    t.equal(
+      login.authenticate({ door: 'mqtt', handshake: [der(await device(root, now, 'login-group-01'))] }).ok,
+      true,
+    );
+    await first.stored;
+    t.match(server.store.getDevice('t100', 'login-group-01'), { registration: 'auto', enabled: undefined });
+
+    // Disabled before the group's write: the write keeps it disabled.
+    const second = await authenticate('login-group-02');
+    devices.setEnabled('t100', 'login-group-02', false);
+    await second.stored;
+    t.equal(server.store.getDevice('t100', 'login-group-02')?.enabled, false, 'stored disabled');
+    t.equal(
+      ruleOf(
+        await login.login({ door: 'rest', handshake: [der(await device(root, now, 'login-group-02'))] }),
+      ),
+      'user-enabled',
+      'and refused',
+    );
+
+    // An import replaces the state the registration was made in; one that fails keeps it.
+    t.equal(
+      (await login.login({ door: 'rest', handshake: [der(await device(root, now, 'login-group-00'))] })).ok,
+      true,
+    );
+    const snapshot = state.export();
+    const refused = await authenticate('login-group-03');
+    const tokens = snapshot.tables.tokens ?? [];
+    await t.rejects(
+      state.import({ ...snapshot, tables: { ...snapshot.tables, tokens: [...tokens, ...tokens] } }),
+      /another record has the same value/,
+    );
+    await refused.stored;
+    t.ok(
+      server.store.getDevice('t100', 'login-group-03'),
+      'a failed import leaves the registration to be written',
+    );
+    const replaced = await authenticate('login-group-04');
+    await state.import(snapshot);
+    await replaced.stored;
+    t.equal(
+      server.store.getDevice('t100', 'login-group-04'),
+      undefined,
+      'gone with the state it was made in',
+    );
+    t.equal(devices.get('t100', 'login-group-04'), undefined);
+  },
+);
+
+t.test('the state a reset replaces takes its unwritten registrations with it', async (t) => {
+  const server = await mock(t);
+  const { login, devices, seeder } = server.app.services;
+  const [one, two] = [await device(root, now, 'login-reset-01'), await device(root, now, 'login-reset-02')];
+  // Both in one turn of the event loop: neither is written when the reset starts.
+  const [gone, seeded] = [one, two].map((dev) => {
+    const authentication = login.authenticate({ door: 'mqtt', handshake: [der(dev)] });
+    if (!authentication.ok) throw authentication.error;
+    return authentication;
+  });
+  // No users: nothing to hash, so the seed is written before the group commits.
+  await seeder.apply(
+    { tenants: [{ id: 't100', domain: 't100.example.test', devices: [{ externalId: 'login-reset-02' }] }] },
+    'reset',
+    { replace: true },
+  );
+  await Promise.all([gone!.stored, seeded!.stored]);
+  t.equal(server.store.getDevice('t100', 'login-reset-01'), undefined);
+  t.equal(devices.get('t100', 'login-reset-01'), undefined);
+  t.equal(
+    server.store.getDevice('t100', 'login-reset-02')?.registration,
+    'seed',
+    'the seed registered it anew',
+  );
 });

@@ -237,6 +237,32 @@ t.test('a CN mismatch registers nothing, even with auto-registration on', async 
   t.equal(server.app.services.devices.get('t100', 'never-registered'), undefined);
 });
 
+t.test('CONNACK 0 waits for the registration to be stored: a failed write is CONNACK 3', async (t) => {
+  const fresh = await device(root, now, 'mqtt-unstored-01');
+  const { store } = server;
+  const putDevice = store.putDevice;
+  store.putDevice = () => {
+    throw new Error('disk I/O error');
+  };
+  t.teardown(() => {
+    store.putDevice = putDevice;
+  });
+  const failure = await refusedConnect(server, {
+    cert: fresh.certPem,
+    key: fresh.keyPem,
+    clientId: 'mqtt-unstored-01',
+  });
+  t.equal(failure.returnCode, 3, 'server unavailable');
+  store.putDevice = putDevice;
+  const client = await connectDevice(t, server, {
+    cert: fresh.certPem,
+    key: fresh.keyPem,
+    clientId: 'mqtt-unstored-01',
+  });
+  t.ok(client.connected, 'and once the store writes again, it connects');
+  t.ok(store.getDevice('t100', 'mqtt-unstored-01'));
+});
+
 t.test('an untrusted certificate ends the connection at the TLS handshake: no CONNACK', async (t) => {
   const strangerDevice = await device(stranger, now, 'stranger-01');
   const failure = await refusedConnect(server, {
