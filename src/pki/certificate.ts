@@ -220,11 +220,11 @@ export class Certificate {
     this.subjectCanonical = canonicalName(structure.subjectName);
     // Every login names its certificates (the decision, the device): made while the names are at hand.
     this.subject = platformName(structure.subjectName);
-    this.issuer = interned(platformName(structure.issuerName));
+    this.issuer = structure.issuer.platform;
     const names = commonNames(structure.subjectName);
     this.commonNames = names.length === 0 ? NONE : Object.freeze(names);
     // A fleet's certificates share their issuer: one string for all of them.
-    this.issuerCanonical = interned(canonicalName(structure.issuerName));
+    this.issuerCanonical = structure.issuer.canonical;
     let basic: Extension | undefined;
     let usage: Extension | undefined;
     let purposes: Extension | undefined;
@@ -463,7 +463,7 @@ interface Structure {
   notBefore: number;
   notAfter: number;
   subjectName: Name;
-  issuerName: Name;
+  issuer: IssuerForms;
   extensions: Extension[];
   at: Offsets;
 }
@@ -496,6 +496,28 @@ function ownCopy(der: Buffer): Buffer {
 /** A fleet's issuer names and OIDs, one string each for all its certificates. */
 const shared = new StringPool(4_096);
 const interned = (value: string): string => shared.get(value);
+
+/** An issuer name as the platform renders it and as RFC 5280 7.1 compares it. */
+interface IssuerForms {
+  platform: string;
+  canonical: string;
+}
+
+/** By the name's DER bytes: the certificates of a fleet decode their issuer's name once. */
+const knownIssuers = new Map<string, IssuerForms>();
+const KNOWN_ISSUERS = 4_096;
+
+function issuerForms(der: Buffer, name: ReturnType<typeof readElement>): IssuerForms {
+  const key = der.toString('latin1', name.start, name.end);
+  let forms = knownIssuers.get(key);
+  if (forms === undefined) {
+    const decoded = decodeName(der, name);
+    forms = { platform: interned(platformName(decoded)), canonical: interned(canonicalName(decoded)) };
+    if (knownIssuers.size >= KNOWN_ISSUERS) knownIssuers.clear();
+    knownIssuers.set(key, forms);
+  }
+  return forms;
+}
 
 /** The extensions in the [3] element at `at` (their form and uniqueness were checked by readStructure). */
 function readExtensions(der: Buffer, at: number): Extension[] {
@@ -580,7 +602,7 @@ function readStructure(der: Buffer): Structure {
       notBefore: decodeTime(der, notBefore),
       notAfter: decodeTime(der, notAfter),
       subjectName: decodeName(der, subject),
-      issuerName: decodeName(der, issuer),
+      issuer: issuerForms(der, issuer),
       extensions,
       at: {
         tbs: tbs.start,

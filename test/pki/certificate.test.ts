@@ -24,7 +24,7 @@ import { buildChain, KeyPool } from '../helpers/chain-builder.js';
 import { simpleChain } from '../helpers/chain-spec.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { rsaPem } from '../helpers/keys.js';
-import { DAY, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
+import { DAY, device, intermediateCa, rootCa, validAround } from '../helpers/pki.js';
 
 const now = TEST_NOW;
 
@@ -415,6 +415,34 @@ t.test('a tbsCertificate without all its fields, or of an unknown version, is re
     t.throws(() => Certificate.fromDer(bytes), new CertificateFormatError(message), name);
   }
 });
+
+t.test(
+  "an issuer's name is decoded once per issuer: the same forms, and a malformed one still refused",
+  async (t) => {
+    const ca = await rootCa(now, 'Issuer Forms CA');
+    const [first, second] = [
+      await device(ca, now, 'issuer-forms-01'),
+      await device(ca, now, 'issuer-forms-02'),
+    ];
+    const [a, b] = [first, second].map((d) => Certificate.fromDer(Buffer.from(d.credential.certificate.der)));
+    t.equal(a!.issuer, ca.certificate.subject, 'the platform form of the issuer');
+    t.ok(a!.namesIssuer(ca.certificate) && b!.namesIssuer(ca.certificate), 'both name their issuer');
+    t.equal(a!.issuer, b!.issuer);
+    // The issuer field of a certificate whose issuer is known, with one byte of its name changed:
+    // a SEQUENCE where a relative name's SET belongs.
+    const bytes = Buffer.from(second.credential.certificate.der);
+    const outer = children(bytes, readElement(bytes, 0));
+    const fields = children(bytes, outer[0]!);
+    const issuer = fields[fields[0]!.tag === 0xa0 ? 3 : 2]!;
+    const rdn = children(bytes, issuer)[0]!;
+    bytes[rdn.start] = 0x30;
+    t.throws(
+      () => Certificate.fromDer(bytes),
+      new CertificateFormatError('malformed DER (a relative name is not a SET)'),
+      'a malformed issuer name is a format error',
+    );
+  },
+);
 
 t.test('object identifiers and names in every encoding the platform may meet', async (t) => {
   t.throws(() => decodeOid(Buffer.alloc(0)), { message: 'empty object identifier' });
