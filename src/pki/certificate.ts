@@ -5,13 +5,14 @@ import {
   children,
   content,
   DerError,
-  decodeOid,
   decodeTime,
   expectElement,
   integerHex,
   readElement,
+  readOid,
   TAG,
 } from './der.js';
+import { Memo } from './memo.js';
 import { describeSpki, importSpki } from './public-key.js';
 import { StringPool } from './string-pool.js';
 import { canonicalName, commonNames, decodeName, type Name, platformName, rfc2253Name } from './x500-name.js';
@@ -504,20 +505,14 @@ interface IssuerForms {
 }
 
 /** By the name's DER bytes: the certificates of a fleet decode their issuer's name once. */
-const knownIssuers = new Map<string, IssuerForms>();
-const KNOWN_ISSUERS = 4_096;
+const knownIssuers = new Memo(4_096, (bytes): IssuerForms => {
+  const der = Buffer.from(bytes, 'latin1');
+  const name = decodeName(der, readElement(der, 0));
+  return { platform: interned(platformName(name)), canonical: interned(canonicalName(name)) };
+});
 
-function issuerForms(der: Buffer, name: ReturnType<typeof readElement>): IssuerForms {
-  const key = der.toString('latin1', name.start, name.end);
-  let forms = knownIssuers.get(key);
-  if (forms === undefined) {
-    const decoded = decodeName(der, name);
-    forms = { platform: interned(platformName(decoded)), canonical: interned(canonicalName(decoded)) };
-    if (knownIssuers.size >= KNOWN_ISSUERS) knownIssuers.clear();
-    knownIssuers.set(key, forms);
-  }
-  return forms;
-}
+const issuerForms = (der: Buffer, name: ReturnType<typeof readElement>): IssuerForms =>
+  knownIssuers.get(der.toString('latin1', name.start, name.end));
 
 /** The extensions in the [3] element at `at` (their form and uniqueness were checked by readStructure). */
 function readExtensions(der: Buffer, at: number): Extension[] {
@@ -598,7 +593,7 @@ function readStructure(der: Buffer): Structure {
     return {
       version,
       serialHex: integerHex(content(der, serial)),
-      signatureOid: decodeOid(content(der, oid)),
+      signatureOid: readOid(der, oid),
       notBefore: decodeTime(der, notBefore),
       notAfter: decodeTime(der, notAfter),
       subjectName: decodeName(der, subject),
@@ -629,7 +624,7 @@ function readExtension(der: Buffer, entry: ReturnType<typeof readElement>): Exte
   const critical = second?.tag === TAG.BOOLEAN ? der[second.contentStart] !== 0 : false;
   const value = second?.tag === TAG.BOOLEAN ? third : second;
   if (!value || value.tag !== TAG.OCTET_STRING) throw new CertificateFormatError('extension without a value');
-  return { oid: decodeOid(content(der, oid)), critical, value: content(der, value) };
+  return { oid: readOid(der, oid), critical, value: content(der, value) };
 }
 
 function readBasicConstraints(value: Buffer): { ca: boolean; pathLen: number | undefined } {
@@ -649,7 +644,7 @@ function readOidSequence(value: Buffer): string[] {
   if (sequence.end !== value.length) throw new DerError('trailing bytes');
   const oids = children(value, sequence).map((element) => {
     if (element.tag !== TAG.OID) throw new DerError('an entry is not an OBJECT IDENTIFIER');
-    return decodeOid(content(value, element));
+    return readOid(value, element);
   });
   if (oids.length === 0) throw new DerError('no entry');
   return oids;
@@ -669,7 +664,7 @@ function readPolicies(value: Buffer): string[] {
     if (information.tag !== TAG.SEQUENCE) throw new DerError('a policy is not a SEQUENCE');
     const [identifier, qualifiers, extra] = children(value, information);
     if (identifier?.tag !== TAG.OID || extra) throw new DerError('malformed PolicyInformation');
-    const policy = decodeOid(content(value, identifier));
+    const policy = readOid(value, identifier);
     if (qualifiers) {
       if (qualifiers.tag !== TAG.SEQUENCE || children(value, qualifiers).length === 0)
         throw new DerError('malformed policyQualifiers');

@@ -5,9 +5,9 @@ import {
   content,
   type DerElement,
   DerError,
-  decodeOid,
   expectElement,
   integerHex,
+  readOid,
   TAG,
 } from './der.js';
 import { decodeBase64, decodePemBlocks, PemError } from './pem.js';
@@ -106,7 +106,7 @@ export async function readCsr(der: Buffer): Promise<CertificationRequest> {
     attributes = attributeSet?.tag === 0xa0 ? attributeSet : undefined;
     const [algorithmOid] = children(der, algorithm);
     if (algorithmOid?.tag !== TAG.OID) throw new DerError('no signature algorithm');
-    signatureOid = decodeOid(content(der, algorithmOid));
+    signatureOid = readOid(der, algorithmOid);
     if (bits.end - bits.contentStart < 2 || der[bits.contentStart] !== 0)
       throw new DerError('malformed signature');
     signature = der.subarray(bits.contentStart + 1, bits.end);
@@ -161,14 +161,14 @@ function asksForCa(der: Buffer, attributes: DerElement): boolean {
   for (const attribute of children(der, attributes)) {
     const [type, values] = children(der, attribute);
     if (type?.tag !== TAG.OID || values?.tag !== 0x31) continue;
-    if (decodeOid(content(der, type)) !== EXTENSION_REQUEST) continue;
+    if (readOid(der, type) !== EXTENSION_REQUEST) continue;
     for (const extensions of children(der, values)) {
       for (const extension of children(der, extensions)) {
         const parts = children(der, extension);
         const [id] = parts;
         const value = parts.at(-1);
         if (id?.tag !== TAG.OID || value?.tag !== TAG.OCTET_STRING) continue;
-        if (decodeOid(content(der, id)) !== BASIC_CONSTRAINTS) continue;
+        if (readOid(der, id) !== BASIC_CONSTRAINTS) continue;
         const constraints = expectElement(der, value.contentStart, TAG.SEQUENCE, value.end);
         const [flag] = children(der, constraints);
         if (flag?.tag === TAG.BOOLEAN && der[flag.contentStart] !== 0) return true;

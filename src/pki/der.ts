@@ -7,6 +7,8 @@
  * endpoint (see docs/performance.md). Everything here is bounds-checked and
  * refuses non-DER input; the fuzz tests in test/pki feed it mutated certificates.
  */
+import { Memo } from './memo.js';
+
 export class DerError extends Error {
   override name = 'DerError';
 }
@@ -97,30 +99,49 @@ export function decodeOid(bytes: Uint8Array): string {
   return arcs.join('.');
 }
 
-/** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ), as RFC 5280 restricts them. */
+/** Decoded object identifiers by their content bytes: a certificate names a dozen, nearly all well known. */
+const knownOids = new Memo(4_096, (bytes) => decodeOid(Buffer.from(bytes, 'latin1')));
+
+/**
+ * The object identifier `element` holds (its tag is the caller's to check): `decodeOid` of its
+ * content, made once per distinct identifier; one that does not decode is refused every time.
+ */
+export function readOid(buf: Buffer, element: DerElement): string {
+  return knownOids.get(buf.toString('latin1', element.contentStart, element.end));
+}
+
+/**
+ * UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ), as RFC 5280 restricts them. Read
+ * digit by digit: every certificate read has two, and a regular expression over a string of
+ * each was a tenth of reading a new device's certificate (issue 19).
+ */
 export function decodeTime(buf: Buffer, element: DerElement): number {
-  const text = buf.toString('latin1', element.contentStart, element.end);
-  const match =
-    element.tag === TAG.UTC_TIME
-      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
-      : element.tag === TAG.GENERALIZED_TIME
-        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
-        : null;
-  if (!match) throw new DerError(`invalid time ${JSON.stringify(text)}`);
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const year = element.tag === TAG.UTC_TIME ? (y >= 50 ? 1900 + y : 2000 + y) : y;
+  const { tag, contentStart: start, end } = element;
+  const invalid = () =>
+    new DerError(`invalid time ${JSON.stringify(buf.toString('latin1', element.contentStart, element.end))}`);
+  const yearDigits = tag === TAG.UTC_TIME ? 2 : tag === TAG.GENERALIZED_TIME ? 4 : 0;
+  if (yearDigits === 0 || end - start !== yearDigits + 11 || buf[end - 1] !== 0x5a) throw invalid();
+  let at = start;
+  const digits = (count: number): number => {
+    let value = 0;
+    for (const stop = at + count; at < stop; at++) {
+      const digit = (buf[at] as number) - 0x30;
+      if (digit < 0 || digit > 9) throw invalid();
+      value = value * 10 + digit;
+    }
+    return value;
+  };
+  const y = digits(yearDigits);
+  const mo = digits(2);
+  const d = digits(2);
+  const h = digits(2);
+  const mi = digits(2);
+  const s = digits(2);
+  const year = yearDigits === 2 ? (y >= 50 ? 1900 + y : 2000 + y) : y;
   const ms = Date.UTC(year, mo - 1, d, h, mi, s);
   const check = new Date(ms);
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
-    throw new DerError(`invalid time ${JSON.stringify(text)}`);
+    throw invalid();
   }
   return ms;
 }
@@ -129,8 +150,8 @@ export function decodeTime(buf: Buffer, element: DerElement): number {
 export function integerHex(bytes: Uint8Array): string {
   let i = 0;
   while (i < bytes.length - 1 && bytes[i] === 0) i++;
-  const hex = Buffer.from(bytes.subarray(i))
-    .toString('hex')
-    .replace(/^0+(?=.)/, '');
-  return hex === '' ? '0' : hex;
+  const hex = Buffer.from(bytes.buffer, bytes.byteOffset + i, bytes.length - i).toString('hex');
+  if (hex === '') return '0';
+  // The first byte left is not zero (unless it is the only one): at most one zero digit leads.
+  return hex.length > 1 && hex[0] === '0' ? hex.slice(1) : hex;
 }

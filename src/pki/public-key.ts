@@ -1,5 +1,5 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { children, content, decodeOid, readElement, TAG } from './der.js';
+import { children, content, readElement, readOid, TAG } from './der.js';
 
 const KEY_ALGORITHMS = {
   rsa: '1.2.840.113549.1.1.1',
@@ -28,7 +28,7 @@ export function describeSpki(spki: Buffer): string {
     const [algorithm, key] = children(spki, readElement(spki, 0));
     const [oid, parameters] = algorithm ? children(spki, algorithm) : [];
     if (!oid || !key) return 'unknown';
-    const type = decodeOid(content(spki, oid));
+    const type = readOid(spki, oid);
     if (type === KEY_ALGORITHMS.rsa || type === KEY_ALGORITHMS.rsaPss) {
       const bits = content(spki, key).subarray(1); // skip the unused-bits octet
       const [modulus] = children(bits, readElement(bits, 0));
@@ -40,7 +40,7 @@ export function describeSpki(spki: Buffer): string {
       return `RSA ${(value.length - start - 1) * 8 + Math.floor(Math.log2(value[start]!)) + 1}`;
     }
     if (type === KEY_ALGORITHMS.ec) {
-      const curve = parameters?.tag === TAG.OID ? decodeOid(content(spki, parameters)) : '?';
+      const curve = parameters?.tag === TAG.OID ? readOid(spki, parameters) : '?';
       return `EC ${CURVES[curve]?.name ?? OTHER_CURVES[curve] ?? curve}`;
     }
     return OTHER_KEYS[type] ?? type;
@@ -77,13 +77,13 @@ function canonicalJwk(spki: Buffer): JsonWebKey | undefined {
     if (oid?.tag !== TAG.OID || !parameters || rest.length > 0) return undefined;
     const bits = content(spki, key);
     if (bits[0] !== 0) return undefined; // unused bits
-    const type = decodeOid(content(spki, oid));
+    const type = readOid(spki, oid);
     if (type === KEY_ALGORITHMS.rsa) {
       if (parameters.tag !== NULL || parameters.end - parameters.contentStart !== 0) return undefined;
       return rsaJwk(bits.subarray(1));
     }
     if (type === KEY_ALGORITHMS.ec && parameters.tag === TAG.OID) {
-      const curve = CURVES[decodeOid(content(spki, parameters))];
+      const curve = CURVES[readOid(spki, parameters)];
       const point = bits.subarray(1);
       if (!curve || point.length !== 1 + 2 * curve.bytes || point[0] !== UNCOMPRESSED_POINT) return undefined;
       return {

@@ -1,4 +1,4 @@
-import { children, content, type DerElement, DerError, decodeOid, TAG } from './der.js';
+import { children, content, type DerElement, DerError, readOid, TAG } from './der.js';
 
 /** Short names of the attribute types that appear in certificate subjects (OpenSSL's). */
 const ATTRIBUTE_NAMES: Record<string, string> = {
@@ -82,7 +82,7 @@ export function decodeName(der: Buffer, name: DerElement): Name {
       const [type, value] = children(der, pair);
       if (!type || type.tag !== TAG.OID || !value) throw new DerError('malformed attribute in a name');
       return {
-        oid: decodeOid(content(der, type)),
+        oid: readOid(der, type),
         value: decodeString(value.tag, content(der, value)),
         tag: value.tag,
       };
@@ -128,17 +128,21 @@ export function canonicalName(name: Name): string {
 }
 
 export function commonNames(name: Name): string[] {
-  return name
-    .flat()
-    .filter((a) => a.oid === COMMON_NAME)
-    .map((a) => a.value);
+  const values: string[] = [];
+  for (const rdn of name) for (const a of rdn) if (a.oid === COMMON_NAME) values.push(a.value);
+  return values;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
+/** Whatever escapeValue changes: most values (a device's CN, an organisation) have none of it. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
+const ESCAPED = /[\\,+"<>;=\u0000-\u001f\u007f]|^[ #]| $/;
+
 /** RFC 4514 escaping: special characters with a backslash, control characters as \XX. */
 function escapeValue(value: string): string {
+  if (!ESCAPED.test(value)) return value;
   return value
     .replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)
     .replace(/^[ #]/, (c) => `\\${c}`)
@@ -146,8 +150,11 @@ function escapeValue(value: string): string {
     .replace(CONTROL, (c) => `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
+const formatAttribute = (a: Attribute): string =>
+  `${ATTRIBUTE_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`;
+
 function formatRdn(rdn: Attribute[]): string {
-  return rdn.map((a) => `${ATTRIBUTE_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`).join('+');
+  return rdn.length === 1 ? formatAttribute(rdn[0]!) : rdn.map(formatAttribute).join('+');
 }
 
 /** The platform's form (Java's X500Principal): last relative name first, joined by ", ". */

@@ -13,8 +13,9 @@ import {
   type JsonName,
 } from '../../src/pki/certificate-factory.js';
 import { encodeCrl } from '../../src/pki/crl-encoder.js';
-import { children, decodeOid, decodeTime, integerHex, readElement } from '../../src/pki/der.js';
+import { children, decodeOid, decodeTime, integerHex, readElement, readOid } from '../../src/pki/der.js';
 import { describeExtensions } from '../../src/pki/extension-description.js';
+import { Memo } from '../../src/pki/memo.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { describeSpki, importSpki } from '../../src/pki/public-key.js';
 import { StringPool } from '../../src/pki/string-pool.js';
@@ -448,7 +449,29 @@ t.test('object identifiers and names in every encoding the platform may meet', a
   t.throws(() => decodeOid(Buffer.alloc(0)), { message: 'empty object identifier' });
   t.throws(() => decodeOid(hex('2a80')), { message: 'non-minimal object identifier arc' });
   t.throws(() => decodeOid(hex('2affffffffffffffffff7f')), { message: 'object identifier arc too large' });
+  // readOid: decodeOid once per distinct identifier; one that does not decode, every time.
+  const oidElement = (content: string) => {
+    const element = der(0x06, hex(content));
+    return readOid(element, readElement(element, 0));
+  };
+  t.equal(oidElement('2a864886f70d01010b'), '1.2.840.113549.1.1.11');
+  t.equal(oidElement('2a864886f70d01010b'), '1.2.840.113549.1.1.11', 'known');
+  t.equal(oidElement('551d13'), '2.5.29.19');
+  for (const attempt of ['first', 'second']) {
+    t.throws(() => oidElement('2a80'), { message: 'non-minimal object identifier arc' }, attempt);
+  }
   t.equal(integerHex(hex('00')), '0', 'a zero serial number reads as 0');
+  for (const [bytes, expected] of [
+    ['', '0'],
+    ['0000', '0'],
+    ['0f', 'f'],
+    ['000f', 'f'],
+    ['0100', '100'],
+    ['10', '10'],
+    ['ff00', 'ff00'],
+  ]) {
+    t.equal(integerHex(hex(bytes!)), expected, `${bytes || 'no bytes'} reads as ${expected}`);
+  }
   t.equal(
     integerHex(hex('0000ff')),
     'ff',
@@ -476,6 +499,10 @@ t.test('object identifiers and names in every encoding the platform may meet', a
     [0x17, '2606011200Z'], // without seconds: RFC 5280 requires them
     [0x18, '20260601120000.5Z'], // fractions: RFC 5280 forbids them
     [0x02, '20260601120000Z'], // not a time type at all
+    [0x18, '2026060112000aZ'], // a letter among the digits
+    [0x17, '26060112000+Z'],
+    [0x17, '260601120000z'], // a lower-case z
+    [0x18, '20260601120000Z0'], // past the Z
   ] as const) {
     t.throws(
       () => time(tag, text),
@@ -804,3 +831,26 @@ t.test('equal values come back as the first one; past its capacity the pool star
   t.equal(pool.size, 1, 'and the others forgotten, so the pool never holds more than its capacity');
   t.equal(pool.get(again), again, 'a forgotten value is held anew');
 });
+
+t.test(
+  'a memo makes each value once, forgets all past its capacity, and keeps nothing that threw',
+  async (t) => {
+    const made: string[] = [];
+    const memo = new Memo(2, (key) => {
+      if (key === 'bad') throw new Error(`cannot make ${key}`);
+      made.push(key);
+      return { key };
+    });
+    const a = memo.get('a');
+    t.equal(memo.get('a'), a, 'kept');
+    memo.get('b');
+    t.same(made, ['a', 'b']);
+    t.equal(memo.size, 2);
+    memo.get('c');
+    t.equal(memo.size, 1, 'past the capacity the others are forgotten');
+    t.not(memo.get('a'), a, 'and made anew');
+    t.same(made, ['a', 'b', 'c', 'a']);
+    for (const attempt of ['first', 'second']) t.throws(() => memo.get('bad'), /cannot make bad/, attempt);
+    t.equal(memo.size, 2, 'nothing kept for what threw');
+  },
+);

@@ -68,6 +68,7 @@ t.test('refused with a reason that says what is wrong', async (t) => {
 
 t.test('base64 is decoded strictly', async (t) => {
   t.same(decodeBase64('aGVs bG8='), Buffer.from('hello'));
+  t.same(decodeBase64('QR=='), Buffer.from('A'), 'unused bits set: base64 all the same, as before');
   t.throws(() => decodeBase64('aGVsbG8'), /truncated base64/);
   t.throws(() => decodeBase64('aGVs$G8='), /invalid base64/);
   t.throws(() => decodeBase64(''), /empty base64/);
