@@ -64,6 +64,8 @@ export class Devices {
    * so the group's write cannot undo it. Reads through this class see them.
    */
   readonly #unwritten = new Map<string, DeviceRecord>();
+  /** The group's write of each registration until it settles: another login of the device waits for it too. */
+  readonly #writes = new Map<string, Promise<void>>();
 
   /**
    * `commit`: a login's registration is written with the other writes of its turn of the event
@@ -157,8 +159,10 @@ export class Devices {
       });
     }
     const externalId = leaf.commonNames[0]!;
+    const key = keyOf(anchor.tenantId, externalId);
     const existing = this.get(anchor.tenantId, externalId);
     if (existing) {
+      const stored = this.#writes.get(key) ?? STORED;
       // Written only when the device shows another certificate or anchor, not on every request.
       if (
         existing.anchorFingerprint !== anchor.certificate.fingerprint ||
@@ -171,9 +175,9 @@ export class Devices {
           certificateSubject: leaf.subject,
         };
         this.#put(updated);
-        return { device: updated, registered: false, stored: STORED };
+        return { device: updated, registered: false, stored };
       }
-      return { device: existing, registered: false, stored: STORED };
+      return { device: existing, registered: false, stored };
     }
     if (!anchor.autoRegistrationEnabled) {
       throw new UnprocessableEntity(
@@ -195,7 +199,6 @@ export class Devices {
       certificateFingerprint: leaf.fingerprint,
       certificateSubject: leaf.subject,
     };
-    const key = keyOf(device.tenantId, externalId);
     this.#unwritten.set(key, device);
     const stored = this.#commit.run(() => {
       const latest = this.#unwritten.get(key);
@@ -204,8 +207,13 @@ export class Devices {
       this.#unwritten.delete(key);
       this.#store.putDevice(latest);
     });
+    this.#writes.set(key, stored);
     // Awaited by the login's door; a login refused after this point still gets its device stored.
-    stored.catch(() => {});
+    stored
+      .catch(() => {})
+      .finally(() => {
+        if (this.#writes.get(key) === stored) this.#writes.delete(key);
+      });
     for (const listener of this.#autoRegistered) listener(device);
     return { device, registered: true, stored };
   }

@@ -219,6 +219,16 @@ t.test(
       undefined,
       'no token stored either',
     );
+    // Two CONNECTs of one new device in one turn: the second waits for the first one's write.
+    const both = [0, 1].map(() => login.authenticate({ door: 'mqtt', handshake: [der(dev)] }));
+    t.same(
+      both.map((a) => a.ok && a.session.registered),
+      [true, false],
+    );
+    for (const [i, authentication] of both.entries()) {
+      if (!authentication.ok) throw authentication.error;
+      await t.rejects(authentication.stored, /disk I\/O error/, `login ${i + 1}`);
+    }
   },
 );
 
