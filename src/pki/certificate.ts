@@ -505,7 +505,7 @@ interface IssuerForms {
 }
 
 /** By the name's DER bytes: the certificates of a fleet decode their issuer's name once. */
-const knownIssuers = new Memo(4_096, (bytes): IssuerForms => {
+const knownIssuers = new Memo(4_096, 1_024, (bytes): IssuerForms => {
   const der = Buffer.from(bytes, 'latin1');
   const name = decodeName(der, readElement(der, 0));
   return { platform: interned(platformName(name)), canonical: interned(canonicalName(name)) };

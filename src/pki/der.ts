@@ -100,7 +100,7 @@ export function decodeOid(bytes: Uint8Array): string {
 }
 
 /** Decoded object identifiers by their content bytes: a certificate names a dozen, nearly all well known. */
-const knownOids = new Memo(4_096, (bytes) => decodeOid(Buffer.from(bytes, 'latin1')));
+const knownOids = new Memo(4_096, 64, (bytes) => decodeOid(Buffer.from(bytes, 'latin1')));
 
 /**
  * The object identifier `element` holds (its tag is the caller's to check): `decodeOid` of its

@@ -836,7 +836,7 @@ t.test(
   'a memo makes each value once, forgets all past its capacity, and keeps nothing that threw',
   async (t) => {
     const made: string[] = [];
-    const memo = new Memo(2, (key) => {
+    const memo = new Memo(2, 8, (key) => {
       if (key === 'bad') throw new Error(`cannot make ${key}`);
       made.push(key);
       return { key };
@@ -852,5 +852,9 @@ t.test(
     t.same(made, ['a', 'b', 'c', 'a']);
     for (const attempt of ['first', 'second']) t.throws(() => memo.get('bad'), /cannot make bad/, attempt);
     t.equal(memo.size, 2, 'nothing kept for what threw');
+    const long = memo.get('longer than eight');
+    t.same(long, { key: 'longer than eight' });
+    t.not(memo.get('longer than eight'), long, 'a key past the longest kept is made every time');
+    t.equal(memo.size, 2, 'and never kept');
   },
 );
