@@ -183,10 +183,16 @@ export class DeviceLogin {
 
   /** The device's token: its current one before half its lifetime, else a new one. */
   issueToken(session: LoginSession): Promise<IssuedToken> {
+    return this.#issueToken(session, false);
+  }
+
+  /** `newDevice`: registered by this very login, so it has no current token (see TokenIssuer). */
+  #issueToken(session: LoginSession, newDevice: boolean): Promise<IssuedToken> {
     const { tenant, device } = session;
     return this.#deps.issuer.issue(
       { tenantId: tenant.id, domain: tenant.domain, userName: device.userName },
       this.#deps.options.lifespanSeconds(tenant.id),
+      newDevice,
     );
   }
 
@@ -211,7 +217,8 @@ export class DeviceLogin {
       if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };
       // No token for a device that is not stored.
       await authentication.stored;
-      const token = await this.issueToken(authentication.session);
+      const { session } = authentication;
+      const token = await this.#issueToken(session, session.registered);
       const outcome = token.reused ? 'reused' : 'issued';
       const { record } = token;
       const recorded = decisions.record({

@@ -119,6 +119,13 @@ export class ChainVerifier {
 
   /** What could not be checked ahead (undefined, or an error) is left to verify, which decides alone. */
   async #remember(checks: { key: string; ok: Promise<boolean | undefined> }[]): Promise<void> {
+    if (checks.length === 1) {
+      // A new device under one issuer, nearly every time: one promise, without allSettled's array.
+      const { key, ok } = checks[0]!;
+      const result = await ok.catch(() => undefined);
+      if (result !== undefined) this.#signatures.set(key, result);
+      return;
+    }
     const results = await Promise.allSettled(checks.map((check) => check.ok));
     for (const [i, result] of results.entries()) {
       if (result.status === 'fulfilled' && result.value !== undefined) {

@@ -57,11 +57,15 @@ export class TokenIssuer {
     this.#commit = commit;
   }
 
-  issue(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {
+  /**
+   * `newDevice`: the device was registered by the login asking, so it has no token of its own to
+   * get back and the store is not asked for one (a concurrent request of it still shares this one).
+   */
+  issue(subject: TokenSubject, lifetimeSeconds: number, newDevice = false): Promise<IssuedToken> {
     const deviceKey = `${subject.tenantId}\0${subject.userName}`;
     const pending = this.#inFlight.get(deviceKey);
     if (pending) return pending.then((issued) => ({ ...issued, reused: true }));
-    const latest = this.#store.latestToken(subject.tenantId, subject.userName);
+    const latest = newDevice ? undefined : this.#store.latestToken(subject.tenantId, subject.userName);
     if (latest && this.#reusable(latest)) return Promise.resolve({ record: latest, reused: true });
     const signing = this.#sign(subject, lifetimeSeconds).finally(() => this.#inFlight.delete(deviceKey));
     this.#inFlight.set(deviceKey, signing);

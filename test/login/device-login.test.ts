@@ -70,6 +70,31 @@ t.test('login: a new device is registered, gets a token, and asking again gets i
   t.equal(decisions.list().length, 2, 'one decision per login');
 });
 
+t.test('a device registered by this login gets a new token: the store is not asked for one', async (t) => {
+  const server = await mock(t);
+  const { login } = server.app.services;
+  const dev = await device(root, now, 'login-fresh-01');
+  // A token of the same user name left from an earlier state (its device row gone): not handed back.
+  const left = {
+    hash: 'left-over-token-hash',
+    tenantId: 't100',
+    userName: 'device_login-fresh-01',
+    jwt: 'eyJhbGciOiJSUzI1NiJ9.e30.left-over',
+    issuedAtSeconds: now / 1000,
+    expiresAtSeconds: now / 1000 + 3600,
+  };
+  server.store.insertToken(left);
+  const first = await login.login({ door: 'rest', handshake: [der(dev)] });
+  if (!first.ok) throw first.error;
+  t.equal(first.session.registered, true);
+  t.equal(first.outcome, 'issued');
+  t.not(first.token.record.jwt, left.jwt);
+  const again = await login.login({ door: 'rest', handshake: [der(dev)] });
+  if (!again.ok) throw again.error;
+  t.equal(again.outcome, 'reused', 'the known device gets its current token back');
+  t.equal(again.token.record.jwt, first.token.record.jwt);
+});
+
 t.test(
   'issuers only in the handshake: a door without a header takes them, the REST door by default not',
   async (t) => {
