@@ -64,8 +64,8 @@ export type Authentication =
       ok: true;
       session: LoginSession;
       decision: DecisionDraft;
-      /** Settles once the device this login registered is committed (at once for a known one). */
-      stored: Promise<void>;
+      /** Settles once the device's registration is committed; undefined when it is stored already. */
+      stored: Promise<void> | undefined;
     }
   | (LoginRefusal & { decision: DecisionDraft });
 
@@ -123,7 +123,7 @@ export class DeviceLogin {
 
   /**
    * Checks the certificates and resolves the device; nothing is recorded (the door decides when).
-   * A door lets the device in once `stored` settles.
+   * A door lets the device in once `stored`, if any, settles.
    */
   authenticate(attempt: LoginAttempt): Authentication {
     return this.#authenticate(attempt);
@@ -216,7 +216,7 @@ export class DeviceLogin {
       decision = authentication.decision;
       if (!authentication.ok) return { ...authentication, decision: decisions.record(decision) };
       // No token for a device that is not stored.
-      await authentication.stored;
+      if (authentication.stored) await authentication.stored;
       const { session } = authentication;
       const token = await this.#issueToken(session, session.registered);
       const outcome = token.reused ? 'reused' : 'issued';

@@ -118,7 +118,7 @@ export class ConnectRules {
     }
     const { session } = authentication;
     // CONNACK 0 only once a device registered by this CONNECT is committed.
-    await authentication.stored;
+    if (authentication.stored) await authentication.stored;
     return {
       ok: true,
       identity: {

@@ -41,14 +41,17 @@ export function externalIdProblem(commonNames: readonly string[]): string | unde
   return undefined;
 }
 
-/** A device a login resolved; `stored` settles once a registration made by it is committed. */
+/** A device a login resolved. */
 export interface ResolvedDevice {
   device: DeviceRecord;
   registered: boolean;
-  stored: Promise<void>;
+  /**
+   * Settles once its registration, by this login or another one of the turn, is committed;
+   * undefined when the device is stored already (no promise, no turn of the microtask queue).
+   */
+  stored: Promise<void> | undefined;
 }
 
-const STORED: Promise<void> = Promise.resolve();
 const keyOf = (tenantId: string, externalId: string) => `${tenantId}\0${externalId}`;
 
 /** Devices known to a tenant, and the registration rule of the token endpoint. */
@@ -160,9 +163,9 @@ export class Devices {
     }
     const externalId = leaf.commonNames[0]!;
     const key = keyOf(anchor.tenantId, externalId);
-    const existing = this.get(anchor.tenantId, externalId);
+    const existing = this.#unwritten.get(key) ?? this.#store.getDevice(anchor.tenantId, externalId);
     if (existing) {
-      const stored = this.#writes.get(key) ?? STORED;
+      const stored = this.#writes.get(key);
       // Written only when the device shows another certificate or anchor, not on every request.
       if (
         existing.anchorFingerprint !== anchor.certificate.fingerprint ||
