@@ -100,15 +100,28 @@ export interface DecisionFilter {
   limit?: number | undefined;
 }
 
+type Checks = StepSummary['checks'];
+
+/** What a decision says of a chain: the part a device's logins repeat word for word. */
+interface Description {
+  leaf: CertificateSummary;
+  anchor: Decision['anchor'];
+  steps: StepSummary[] | undefined;
+  chainChecks: Checks | undefined;
+}
+
 /**
  * The latest authentication decisions, newest first, in a bounded ring kept in
  * memory (they are a view of what happened, not state), with live subscribers.
+ * What it hands out is read-only: decisions may share their description.
  */
 export class DecisionLog {
   readonly #clock: Clock;
   readonly #capacity: number;
   readonly #ring: Decision[] = [];
   readonly #listeners = new Set<(decision: Decision) => void>();
+  /** The latest description of each leaf certificate in the ring, by its fingerprint. */
+  readonly #described = new Map<string, Description>();
   #next = 1;
 
   constructor(clock: Clock, capacity: number) {
@@ -118,6 +131,7 @@ export class DecisionLog {
 
   record(entry: DecisionDraft): Decision {
     const decision: Decision = { id: this.#next++, time: this.#clock.now(), ...entry };
+    this.#share(decision);
     this.#ring.push(decision);
     if (this.#ring.length > this.#capacity) this.#ring.shift();
     for (const listener of this.#listeners) listener(decision);
@@ -144,5 +158,72 @@ export class DecisionLog {
 
   clear(): void {
     this.#ring.length = 0;
+    this.#described.clear();
   }
+
+  /**
+   * A device that logs in again is described in the same words: the chain's summaries and
+   * checks, rebuilt by every login. The log keeps one copy, shared by the decisions that repeat
+   * it, so that a decision keeps in memory only what is its own. The copies were most of what a
+   * reused token's login left for the garbage collector (issue 19).
+   */
+  #share(decision: Decision): void {
+    const { leaf } = decision;
+    if (leaf === undefined) return;
+    const previous = this.#described.get(leaf.fingerprint);
+    if (previous !== undefined) {
+      if (sameSummary(previous.leaf, leaf)) decision.leaf = previous.leaf;
+      if (sameAnchor(previous.anchor, decision.anchor)) decision.anchor = previous.anchor;
+      if (sameSteps(previous.steps, decision.steps)) decision.steps = previous.steps;
+      if (sameChecks(previous.chainChecks, decision.chainChecks)) decision.chainChecks = previous.chainChecks;
+      this.#described.delete(leaf.fingerprint);
+    } else if (this.#described.size >= this.#capacity) {
+      // The least recently described leaf: by now its decisions have mostly left the ring.
+      this.#described.delete(this.#described.keys().next().value!);
+    }
+    const { anchor, steps, chainChecks } = decision;
+    this.#described.set(leaf.fingerprint, { leaf: decision.leaf!, anchor, steps, chainChecks });
+  }
+}
+
+function sameSummary(a: CertificateSummary, b: CertificateSummary): boolean {
+  return (
+    a === b ||
+    (a.fingerprint === b.fingerprint &&
+      a.subject === b.subject &&
+      a.issuer === b.issuer &&
+      a.serialHex === b.serialHex &&
+      a.notBefore === b.notBefore &&
+      a.notAfter === b.notAfter)
+  );
+}
+
+function sameAnchor(a: Decision['anchor'], b: Decision['anchor']): boolean {
+  return (
+    a === b || (a !== undefined && b !== undefined && a.name === b.name && a.fingerprint === b.fingerprint)
+  );
+}
+
+function sameChecks(a: Checks | undefined, b: Checks | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.rule !== y.rule || x.ok !== y.ok || x.message !== y.message) return false;
+  }
+  return true;
+}
+
+function sameSteps(a: StepSummary[] | undefined, b: StepSummary[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.role !== y.role || !sameSummary(x.certificate, y.certificate) || !sameChecks(x.checks, y.checks)) {
+      return false;
+    }
+  }
+  return true;
 }

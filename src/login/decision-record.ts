@@ -4,7 +4,8 @@ import type { ChainVerdict, PresentedChain } from '../pki/chain-verifier.js';
 /** What the chain check found, in the decision's words: the leaf, tenant, anchor and every check. */
 export function describeChain(draft: DecisionDraft, verdict: ChainVerdict, presented: PresentedChain): void {
   const leaf = verdict.leaf ?? verdict.steps[0]?.certificate ?? presented.tls[0] ?? presented.header[0];
-  draft.leaf = leaf && certificateSummary(leaf);
+  const leafSummary = leaf && certificateSummary(leaf);
+  draft.leaf = leafSummary;
   draft.externalId = leaf?.commonNames[0];
   draft.tenantId = verdict.anchor?.tenantId;
   draft.anchor = verdict.anchor && {
@@ -14,7 +15,7 @@ export function describeChain(draft: DecisionDraft, verdict: ChainVerdict, prese
   draft.steps = verdict.steps.map(
     (step): StepSummary => ({
       role: step.role,
-      certificate: certificateSummary(step.certificate),
+      certificate: step.certificate === leaf ? leafSummary! : certificateSummary(step.certificate),
       checks: step.checks,
     }),
   );

@@ -1,0 +1,118 @@
+import t from 'tap';
+import { type DecisionDraft, DecisionLog } from '../../src/decisions/decision-log.js';
+import { TestClock } from '../helpers/clock.js';
+
+/*
+ * A device's logins describe the same chain in the same words: the log keeps one copy of the
+ * description, shared by the decisions that repeat it (issue 19), and a decision reads exactly as
+ * it was recorded whatever it shares.
+ */
+const leaf = (fingerprint = 'aa11', notAfter = 2_000_000_000_000) => ({
+  subject: 'CN=device-1',
+  issuer: 'CN=Fleet CA',
+  serialHex: '01',
+  fingerprint,
+  notBefore: 1_000_000_000_000,
+  notAfter,
+});
+
+/** A login's decision as the login builds it: every summary and check a new object. */
+function login(
+  options: { fingerprint?: string; anchorEnabled?: boolean; notAfter?: number; algorithm?: string } = {},
+): DecisionDraft {
+  const summary = leaf(options.fingerprint, options.notAfter);
+  return {
+    door: 'rest',
+    outcome: 'reused',
+    status: 200,
+    tenantId: 't100',
+    externalId: 'device-1',
+    leaf: { ...summary },
+    anchor: { name: 'Fleet CA', fingerprint: 'ff00' },
+    steps: [
+      {
+        role: 'leaf',
+        certificate: { ...summary },
+        checks: [
+          { rule: 'not-expired', ok: true, message: `valid until ${summary.notAfter}` },
+          {
+            rule: 'signature',
+            ok: true,
+            message: `signature verifies with the key of 'CN=Fleet CA' (${options.algorithm ?? 'SHA256withECDSA'})`,
+          },
+        ],
+      },
+      {
+        role: 'anchor',
+        certificate: { ...leaf('ff00'), subject: 'CN=Fleet CA' },
+        checks: [{ rule: 'issuer-is-ca', ok: true, message: 'basicConstraints CA:true' }],
+      },
+    ],
+    chainChecks: [
+      {
+        rule: 'anchor-enabled',
+        ok: options.anchorEnabled ?? true,
+        message: `trusted certificate 'Fleet CA' is ${options.anchorEnabled === false ? 'DISABLED' : 'ENABLED'}`,
+      },
+    ],
+    token: { hash: `h${Math.random()}`, issuedAt: 1, expiresAt: 2 },
+  };
+}
+
+const strip = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+
+t.test('a repeated description is kept once, and every decision still reads as recorded', async (t) => {
+  const log = new DecisionLog(new TestClock(0), 10);
+  const drafts = [login(), login(), login()];
+  const recorded = drafts.map((draft) => log.record(draft));
+  const [first, second, third] = recorded;
+  t.equal(second!.steps, first!.steps, 'the steps are the first decision’s');
+  t.equal(third!.steps, first!.steps);
+  t.equal(second!.chainChecks, first!.chainChecks);
+  t.equal(second!.leaf, first!.leaf);
+  t.equal(second!.anchor, first!.anchor);
+  t.not(second!.token, first!.token, 'what is its own stays its own');
+  for (const [i, decision] of log.list().reverse().entries()) {
+    t.same(
+      strip(decision),
+      strip({ id: i + 1, time: 0, ...drafts[i] }),
+      `decision ${i + 1} reads as recorded`,
+    );
+  }
+});
+
+t.test('a description that differs in any word is kept as it is', async (t) => {
+  const log = new DecisionLog(new TestClock(0), 10);
+  const first = log.record(login());
+  const disabled = log.record(login({ anchorEnabled: false }));
+  t.not(disabled.chainChecks, first.chainChecks, 'a check that failed this time');
+  t.equal(disabled.steps, first.steps, 'the steps did not change');
+  t.equal(disabled.chainChecks![0]!.ok, false);
+  const reworded = log.record(login({ algorithm: 'SHA384withECDSA' }));
+  t.not(reworded.steps, first.steps, 'a check that passed in other words');
+  t.match(reworded.steps![0]!.checks[1]!.message, /SHA384withECDSA/);
+  const renewed = log.record(login({ notAfter: 2_100_000_000_000 }));
+  t.not(renewed.leaf, first.leaf, 'a summary with another date');
+  t.not(renewed.steps, first.steps);
+  t.match(renewed.steps![0]!.checks[0]!.message, /2100000000000/);
+  const other = log.record(login({ fingerprint: 'bb22' }));
+  t.not(other.leaf, first.leaf, 'another certificate');
+  t.equal(other.leaf!.fingerprint, 'bb22');
+  // After a change the new words are the ones shared.
+  const again = log.record(login({ notAfter: 2_100_000_000_000 }));
+  t.equal(again.steps, renewed.steps);
+});
+
+t.test('what it remembers to share is bounded by the ring, and cleared with it', async (t) => {
+  const log = new DecisionLog(new TestClock(0), 2);
+  const first = log.record(login({ fingerprint: 'a' }));
+  log.record(login({ fingerprint: 'b' }));
+  log.record(login({ fingerprint: 'c' }));
+  const later = log.record(login({ fingerprint: 'a' }));
+  t.not(later.steps, first.steps, "the first leaf's description was forgotten with its decisions");
+  t.same(strip(later.steps), strip(first.steps));
+  const kept = log.record(login({ fingerprint: 'a' }));
+  t.equal(kept.steps, later.steps);
+  log.clear();
+  t.not(log.record(login({ fingerprint: 'a' })).steps, kept.steps, 'a cleared log starts again');
+});
