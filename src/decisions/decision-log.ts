@@ -171,18 +171,23 @@ export class DecisionLog {
     const { leaf } = decision;
     if (leaf === undefined) return;
     const previous = this.#described.get(leaf.fingerprint);
-    if (previous !== undefined) {
-      if (sameSummary(previous.leaf, leaf)) decision.leaf = previous.leaf;
-      if (sameAnchor(previous.anchor, decision.anchor)) decision.anchor = previous.anchor;
-      if (sameSteps(previous.steps, decision.steps)) decision.steps = previous.steps;
-      if (sameChecks(previous.chainChecks, decision.chainChecks)) decision.chainChecks = previous.chainChecks;
-      this.#described.delete(leaf.fingerprint);
-    } else if (this.#described.size >= this.#capacity) {
-      // The least recently described leaf: by now its decisions have mostly left the ring.
-      this.#described.delete(this.#described.keys().next().value!);
+    if (previous === undefined) {
+      // The first described of those kept: by now its decisions have mostly left the ring.
+      if (this.#described.size >= this.#capacity)
+        this.#described.delete(this.#described.keys().next().value!);
+      const { anchor, steps, chainChecks } = decision;
+      this.#described.set(leaf.fingerprint, { leaf, anchor, steps, chainChecks });
+      return;
     }
-    const { anchor, steps, chainChecks } = decision;
-    this.#described.set(leaf.fingerprint, { leaf: decision.leaf!, anchor, steps, chainChecks });
+    // Where the words differ, the new ones are kept for the next decision to share.
+    if (sameSummary(previous.leaf, leaf)) decision.leaf = previous.leaf;
+    else previous.leaf = leaf;
+    if (sameAnchor(previous.anchor, decision.anchor)) decision.anchor = previous.anchor;
+    else previous.anchor = decision.anchor;
+    if (sameSteps(previous.steps, decision.steps)) decision.steps = previous.steps;
+    else previous.steps = decision.steps;
+    if (sameChecks(previous.chainChecks, decision.chainChecks)) decision.chainChecks = previous.chainChecks;
+    else previous.chainChecks = decision.chainChecks;
   }
 }
 
