@@ -118,7 +118,9 @@ interface Description {
 export class DecisionLog {
   readonly #clock: Clock;
   readonly #capacity: number;
+  // Filled to capacity, then each new decision takes the oldest's place (no shift of 1,000 entries).
   readonly #ring: Decision[] = [];
+  #oldest = 0;
   readonly #listeners = new Set<(decision: Decision) => void>();
   /** The latest description of each leaf certificate in the ring, by its fingerprint. */
   readonly #described = new Map<string, Description>();
@@ -132,8 +134,12 @@ export class DecisionLog {
   record(entry: DecisionDraft): Decision {
     const decision: Decision = { id: this.#next++, time: this.#clock.now(), ...entry };
     this.#share(decision);
-    this.#ring.push(decision);
-    if (this.#ring.length > this.#capacity) this.#ring.shift();
+    if (this.#ring.length < this.#capacity) {
+      this.#ring.push(decision);
+    } else {
+      this.#ring[this.#oldest] = decision;
+      this.#oldest = (this.#oldest + 1) % this.#capacity;
+    }
     for (const listener of this.#listeners) listener(decision);
     return decision;
   }
@@ -141,8 +147,9 @@ export class DecisionLog {
   list(filter: DecisionFilter = {}): Decision[] {
     const out: Decision[] = [];
     const limit = filter.limit ?? this.#capacity;
-    for (let i = this.#ring.length - 1; i >= 0 && out.length < limit; i--) {
-      const d = this.#ring[i]!;
+    const length = this.#ring.length;
+    for (let back = 1; back <= length && out.length < limit; back++) {
+      const d = this.#ring[(this.#oldest + length - back) % length]!;
       if (filter.tenantId !== undefined && d.tenantId !== filter.tenantId) continue;
       if (filter.externalId !== undefined && d.externalId !== filter.externalId) continue;
       if (filter.outcome !== undefined && d.outcome !== filter.outcome) continue;
@@ -158,6 +165,7 @@ export class DecisionLog {
 
   clear(): void {
     this.#ring.length = 0;
+    this.#oldest = 0;
     this.#described.clear();
   }
 

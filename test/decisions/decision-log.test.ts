@@ -116,3 +116,37 @@ t.test('what it remembers to share is bounded by the ring, and cleared with it',
   log.clear();
   t.not(log.record(login({ fingerprint: 'a' })).steps, kept.steps, 'a cleared log starts again');
 });
+
+t.test('the ring keeps the newest decisions, newest first, past its capacity', async (t) => {
+  const clock = new TestClock(0);
+  const log = new DecisionLog(clock, 3);
+  const ids = () => log.list().map((d) => d.id);
+  const record = (outcome: 'issued' | 'refused') => {
+    clock.set(clock.now() + 1);
+    return log.record({ door: 'rest', outcome, status: outcome === 'issued' ? 200 : 401 });
+  };
+  record('issued');
+  record('refused');
+  t.same(ids(), [2, 1], 'before it is full');
+  for (let i = 0; i < 5; i++) record(i % 2 === 0 ? 'issued' : 'refused');
+  t.same(ids(), [7, 6, 5], 'the three newest, newest first');
+  t.same(
+    log.list().map((d) => d.time),
+    [7, 6, 5],
+  );
+  t.same(
+    log.list({ outcome: 'refused' }).map((d) => d.id),
+    [6],
+  );
+  t.same(
+    log.list({ limit: 2 }).map((d) => d.id),
+    [7, 6],
+  );
+  record('issued');
+  t.same(ids(), [8, 7, 6], 'and on');
+  log.clear();
+  t.same(ids(), []);
+  record('issued');
+  record('issued');
+  t.same(ids(), [10, 9], 'filled again after a clear');
+});
