@@ -122,7 +122,7 @@ export class DecisionLog {
   readonly #ring: Decision[] = [];
   #oldest = 0;
   readonly #listeners = new Set<(decision: Decision) => void>();
-  /** The latest description of each leaf certificate in the ring, by its fingerprint. */
+  /** The latest description of each leaf certificate, by its fingerprint: as many leaves as the ring holds decisions. */
   readonly #described = new Map<string, Description>();
   #next = 1;
 
@@ -180,7 +180,7 @@ export class DecisionLog {
     if (leaf === undefined) return;
     const previous = this.#described.get(leaf.fingerprint);
     if (previous === undefined) {
-      // The first described of those kept: by now its decisions have mostly left the ring.
+      // The longest kept goes: a device still logging in is kept again at its next decision.
       if (this.#described.size >= this.#capacity)
         this.#described.delete(this.#described.keys().next().value!);
       const { anchor, steps, chainChecks } = decision;

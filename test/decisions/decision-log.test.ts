@@ -18,7 +18,13 @@ const leaf = (fingerprint = 'aa11', notAfter = 2_000_000_000_000) => ({
 
 /** A login's decision as the login builds it: every summary and check a new object. */
 function login(
-  options: { fingerprint?: string; anchorEnabled?: boolean; notAfter?: number; algorithm?: string } = {},
+  options: {
+    fingerprint?: string;
+    anchorEnabled?: boolean;
+    anchorName?: string;
+    notAfter?: number;
+    algorithm?: string;
+  } = {},
 ): DecisionDraft {
   const summary = leaf(options.fingerprint, options.notAfter);
   return {
@@ -28,7 +34,7 @@ function login(
     tenantId: 't100',
     externalId: 'device-1',
     leaf: { ...summary },
-    anchor: { name: 'Fleet CA', fingerprint: 'ff00' },
+    anchor: { name: options.anchorName ?? 'Fleet CA', fingerprint: 'ff00' },
     steps: [
       {
         role: 'leaf',
@@ -88,6 +94,9 @@ t.test('a description that differs in any word is kept as it is', async (t) => {
   t.not(disabled.chainChecks, first.chainChecks, 'a check that failed this time');
   t.equal(disabled.steps, first.steps, 'the steps did not change');
   t.equal(disabled.chainChecks![0]!.ok, false);
+  const renamed = log.record(login({ anchorName: 'Fleet CA 2026' }));
+  t.not(renamed.anchor, first.anchor, 'an anchor with another name');
+  t.equal(renamed.anchor!.name, 'Fleet CA 2026');
   const reworded = log.record(login({ algorithm: 'SHA384withECDSA' }));
   t.not(reworded.steps, first.steps, 'a check that passed in other words');
   t.match(reworded.steps![0]!.checks[1]!.message, /SHA384withECDSA/);
