@@ -1,5 +1,9 @@
 import t from 'tap';
-import { type DecisionDraft, DecisionLog } from '../../src/decisions/decision-log.js';
+import {
+  type CertificateSummary,
+  type DecisionDraft,
+  DecisionLog,
+} from '../../src/decisions/decision-log.js';
 import { TestClock } from '../helpers/clock.js';
 
 /*
@@ -7,7 +11,7 @@ import { TestClock } from '../helpers/clock.js';
  * description, shared by the decisions that repeat it (issue 19), and a decision reads exactly as
  * it was recorded whatever it shares.
  */
-const leaf = (fingerprint = 'aa11', notAfter = 2_000_000_000_000) => ({
+const leaf = (fingerprint = 'aa11', notAfter = 2_000_000_000_000): CertificateSummary => ({
   subject: 'CN=device-1',
   issuer: 'CN=Fleet CA',
   serialHex: '01',
@@ -110,6 +114,42 @@ t.test('a description that differs in any word is kept as it is', async (t) => {
   // After a change the new words are the ones shared.
   const again = log.record(login({ notAfter: 2_100_000_000_000 }));
   t.equal(again.steps, renewed.steps);
+});
+
+/** The same value, changed: another string, number or truth value. */
+const changed = (value: unknown): unknown =>
+  typeof value === 'string' ? `${value}x` : typeof value === 'number' ? value + 1 : !value;
+
+t.test('every field of what is shared is compared: a change in any one is kept as it is', async (t) => {
+  // The comparison is written out field by field for speed (issue 19); a field added to these
+  // types must be compared too, or two descriptions that differ in it would be shared.
+  const parts: [string, (draft: DecisionDraft) => Record<string, unknown>, (d: DecisionDraft) => unknown][] =
+    [
+      ['leaf summary', (d) => d.leaf as unknown as Record<string, unknown>, (d) => d.leaf],
+      ['anchor', (d) => d.anchor!, (d) => d.anchor],
+      ['step', (d) => d.steps![1] as unknown as Record<string, unknown>, (d) => d.steps],
+      [
+        'step certificate summary',
+        (d) => d.steps![1]!.certificate as unknown as Record<string, unknown>,
+        (d) => d.steps,
+      ],
+      ['step check', (d) => d.steps![0]!.checks[1]!, (d) => d.steps],
+      ['chain check', (d) => d.chainChecks![0]!, (d) => d.chainChecks],
+    ];
+  for (const [name, part, shared] of parts) {
+    for (const field of Object.keys(part(login()))) {
+      if (name === 'leaf summary' && field === 'fingerprint') continue; // another leaf altogether
+      if (name === 'step' && field !== 'role') continue; // its summary and checks: the rows below
+      const log = new DecisionLog(new TestClock(0), 10);
+      const first = log.record(login());
+      const draft = login();
+      const target = part(draft);
+      target[field] = changed(target[field]);
+      const second = log.record(draft);
+      t.not(shared(second), shared(first), `${name}: ${field}`);
+      t.same(strip(shared(second)), strip(shared(draft)), `${name}: ${field} reads as recorded`);
+    }
+  }
 });
 
 t.test('what it remembers to share is bounded by the ring, and cleared with it', async (t) => {
