@@ -8,6 +8,14 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 export const toSeconds = (ms: number): number => Math.floor(ms / 1000);
 
+/** The instants from `from` (included) to `until` (excluded), in milliseconds since the epoch. */
+export interface Span {
+  from: number;
+  until: number;
+}
+
+export const within = (span: Span, now: number): boolean => span.from <= now && now < span.until;
+
 /** Cumulocity prints dates with milliseconds and a Z suffix: 2023-06-17T13:47:33.000Z. */
 export const isoDate = (ms: number): string => new Date(ms).toISOString();
 

@@ -194,6 +194,8 @@ export async function createServices({
       issuer,
       decisions,
       trustedProxies: config.trustedProxies,
+      clock,
+      stateVersion: () => store.writes,
     }),
     seeder,
     state: new StateControl(

@@ -1,13 +1,15 @@
+import { type Clock, type Span, within } from '../clock.js';
 import type { Decision, DecisionDraft, DecisionLog, Door } from '../decisions/decision-log.js';
 import { BadRequest, C8yError, UNAUTHORIZED, Unauthorized } from '../errors.js';
 import type { Certificate } from '../pki/certificate.js';
-import type { PresentedChain } from '../pki/chain-verifier.js';
+import { datesPass, type PresentedChain } from '../pki/chain-verifier.js';
 import type { Anchor } from '../pki/trust-index.js';
 import type { DeviceRecord, Devices } from '../tenants/devices.js';
 import { DEVICE_ACCESS_TOKEN_FEATURE, type FeatureToggles } from '../tenants/feature-toggles.js';
 import type { TenantOptions } from '../tenants/tenant-options.js';
 import type { TenantRecord, Tenants } from '../tenants/tenants.js';
 import type { IssuedToken, TokenIssuer } from '../tokens/token-issuer.js';
+import { reuseSpan } from '../tokens/token-state.js';
 import { UnreadableChain } from './certificate-reader.js';
 import type { ChainCheck } from './chain-check.js';
 import { describeChain } from './decision-record.js';
@@ -66,6 +68,8 @@ export type Authentication =
       decision: DecisionDraft;
       /** Settles once the device's registration is committed; undefined when it is stored already. */
       stored: Promise<void> | undefined;
+      /** When the chain's dates pass: the same state gives the same verdict at any instant of it. */
+      datesPass: Span;
     }
   | (LoginRefusal & { decision: DecisionDraft });
 
@@ -89,6 +93,26 @@ export interface DeviceLoginDeps {
   decisions: DecisionLog;
   /** SHA-1 fingerprints of TLS-terminating proxies: their forwarded chain names the device, leaf included. */
   trustedProxies: ReadonlySet<string>;
+  clock: Clock;
+  /**
+   * A number that changes with every write of the state a login reads (the store's count of
+   * writes): a login remembered for a connection holds only while it is unchanged.
+   */
+  stateVersion: () => number;
+}
+
+/**
+ * A connection's last login that handed back its device's token, and what it read: the state at
+ * `stateVersion` (anchors, lists, options, devices, tokens), the attempt, and the instants at which
+ * the chain's dates and the token's reuse pass.
+ */
+interface Remembered {
+  attempt: LoginAttempt;
+  stateVersion: number;
+  span: Span;
+  session: LoginSession;
+  token: IssuedToken;
+  decision: DecisionDraft;
 }
 
 /**
@@ -101,6 +125,8 @@ export interface DeviceLoginDeps {
  */
 export class DeviceLogin {
   readonly #deps: DeviceLoginDeps;
+  /** By the connection's handshake certificates (read once per connection, see peerChain). */
+  readonly #remembered = new WeakMap<readonly Buffer[], Remembered>();
 
   constructor(deps: DeviceLoginDeps) {
     this.#deps = deps;
@@ -174,7 +200,7 @@ export class DeviceLogin {
         leaf: verdict.leaf,
         anchor: verdict.anchor,
       };
-      return { ok: true, session, decision, stored };
+      return { ok: true, session, decision, stored, datesPass: verdict.datesPass };
     } catch (error) {
       if (!(error instanceof C8yError)) throw error;
       return { ...refusal(error), decision: refused(decision, error) };
@@ -206,7 +232,11 @@ export class DeviceLogin {
 
   /** Authenticates and issues the token; the decision is recorded whatever happens. */
   async login(attempt: LoginAttempt): Promise<LoginVerdict> {
+    const again = this.#again(attempt);
+    if (again) return again;
     const { decisions } = this.#deps;
+    // Read before anything else: a write while this login awaits makes what it found stale.
+    const version = this.#deps.stateVersion();
     let decision = draft(attempt, 500);
     try {
       const presented = this.#readable(attempt);
@@ -227,7 +257,20 @@ export class DeviceLogin {
         status: 200,
         token: { hash: record.hash, issuedAt: record.issuedAtSeconds, expiresAt: record.expiresAtSeconds },
       });
-      return { ok: true, outcome, session: authentication.session, token, decision: recorded };
+      if (token.reused && !authentication.stored && attempt.handshake.length > 0) {
+        const { id: _, time: __, ...again } = recorded;
+        const reuse = reuseSpan(record);
+        const dates = authentication.datesPass;
+        this.#remembered.set(attempt.handshake, {
+          attempt,
+          stateVersion: version,
+          span: { from: Math.max(dates.from, reuse.from), until: Math.min(dates.until, reuse.until) },
+          session,
+          token,
+          decision: again,
+        });
+      }
+      return { ok: true, outcome, session, token, decision: recorded };
     } catch (error) {
       if (error instanceof C8yError)
         return { ...refusal(error), decision: decisions.record(refused(decision, error)) };
@@ -237,12 +280,36 @@ export class DeviceLogin {
     }
   }
 
+  /**
+   * The connection's last login again, when it handed back the token and nothing it read has
+   * changed: the same state (any write of any row forgets it: a logout, a disabled device or
+   * anchor, a CRL entry, an option, a reset), the same attempt, and now within the instants at
+   * which its chain's dates and its token's reuse pass. The decision is recorded as every login's
+   * is. A reused token's login was half of the request's time on the main thread, and gave the
+   * same answer word for word (issue 19).
+   */
+  #again(attempt: LoginAttempt): LoginVerdict | undefined {
+    const remembered = this.#remembered.get(attempt.handshake);
+    if (remembered === undefined) return undefined;
+    if (
+      remembered.stateVersion !== this.#deps.stateVersion() ||
+      !within(remembered.span, this.#deps.clock.now()) ||
+      !sameAttempt(remembered.attempt, attempt)
+    ) {
+      this.#remembered.delete(attempt.handshake);
+      return undefined;
+    }
+    const { session, token } = remembered;
+    const decision = this.#deps.decisions.record(remembered.decision);
+    return { ok: true, outcome: 'reused', session, token, decision };
+  }
+
   /** The chain's verdict, described in the decision; a failed rule is the platform's 401. */
   #chain(
     attempt: LoginAttempt,
     decision: DecisionDraft,
     whole = this.#read(attempt),
-  ): { leaf: Certificate; anchor: Anchor } {
+  ): { leaf: Certificate; anchor: Anchor; datesPass: Span } {
     // Node appends issuers from the server's CA list (trusted certificates) to the handshake's
     // chain: those are trusted directly, as on the platform; only what the device sent is left out.
     const presented =
@@ -270,7 +337,7 @@ export class DeviceLogin {
           : verdict.reason;
       throw new Unauthorized(UNAUTHORIZED.chain, { rule: verdict.rule, reason });
     }
-    return { leaf: verdict.leaf, anchor: verdict.anchor };
+    return { leaf: verdict.leaf, anchor: verdict.anchor, datesPass: datesPass(verdict.steps) };
   }
 
   /** Whether the issuers left out of the handshake would have reached a trusted certificate. */
@@ -327,6 +394,15 @@ const draft = ({ door, listener, remoteAddress }: LoginAttempt, status: number):
   status,
   remoteAddress,
 });
+
+/** Everything of two attempts on one connection but the handshake, which is theirs alike. */
+const sameAttempt = (a: LoginAttempt, b: LoginAttempt): boolean =>
+  a.door === b.door &&
+  a.listener === b.listener &&
+  a.forwardedChain === b.forwardedChain &&
+  a.handshakeIssuers === b.handshakeIssuers &&
+  a.remoteAddress === b.remoteAddress &&
+  a.claimedId === b.claimedId;
 
 const refusal = (error: C8yError): LoginRefusal => ({ ok: false, error, rule: error.rule });
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { isoDate } from '../clock.js';
+import { isoDate, type Span } from '../clock.js';
 import { type Certificate, EXTENSION_NAMES, KEY_PURPOSES, KEY_USAGES } from './certificate.js';
 import type { Anchor, TrustIndex } from './trust-index.js';
 
@@ -49,6 +49,21 @@ export interface ChainStep {
   role: 'leaf' | 'intermediate' | 'anchor';
   certificate: Certificate;
   checks: Check[];
+}
+
+/**
+ * When the dates of every step pass, the only checks of a verdict that read the time: the same
+ * chain, anchors and lists get the same verdict at any instant of it.
+ */
+export function datesPass(steps: readonly ChainStep[]): Span {
+  let from = Number.NEGATIVE_INFINITY;
+  let until = Number.POSITIVE_INFINITY;
+  for (const { certificate } of steps) {
+    from = Math.max(from, certificate.notBefore);
+    // Valid up to and including notAfter (see #checkCertificate).
+    until = Math.min(until, certificate.notAfter + 1);
+  }
+  return { from, until };
 }
 
 export interface ChainVerdict {

@@ -189,7 +189,9 @@ export class SqliteStore implements Store {
   // This process is its database's only user, and every write of a cached table goes through
   // `#run` or `clear`, which tell the cache first.
   readonly #cache = new RowCache(CACHED_TABLES, 10_000);
-  readonly #writes = new Map<string, string | undefined>();
+  /** The table each write statement names (undefined: several, or unknown). */
+  readonly #writtenTables = new Map<string, string | undefined>();
+  #writeCount = 0;
   // One wrapper for every transaction: better-sqlite3's `transaction(fn)` builds four functions
   // and their properties on each call, which the group commit paid once per request (issue 19).
   // The wrapper decides at each call whether it begins a transaction or nests a savepoint.
@@ -210,6 +212,10 @@ export class SqliteStore implements Store {
     migrate(this.#db);
     this.#runInTransaction = this.#db.transaction((work: () => unknown) => work());
     this.deviceData = new SqliteDeviceData(this.#db);
+  }
+
+  get writes(): number {
+    return this.#writeCount;
   }
 
   get schemaVersion(): number {
@@ -234,10 +240,11 @@ export class SqliteStore implements Store {
   }
 
   #run(sql: string, ...params: unknown[]): number {
-    let table = this.#writes.get(sql);
-    if (table === undefined && !this.#writes.has(sql)) {
+    this.#writeCount++;
+    let table = this.#writtenTables.get(sql);
+    if (table === undefined && !this.#writtenTables.has(sql)) {
       table = writtenTable(sql);
-      this.#writes.set(sql, table);
+      this.#writtenTables.set(sql, table);
     }
     if (table === undefined) this.#cache.forgetAll();
     else this.#cache.forget(table);
@@ -739,6 +746,7 @@ export class SqliteStore implements Store {
   }
 
   clear(): void {
+    this.#writeCount++;
     this.#cache.forgetAll();
     this.transaction(() => {
       for (const table of [...TABLES].reverse()) this.#db.exec(`DELETE FROM ${table}`);

@@ -197,6 +197,12 @@ export class ImportRowError extends Error {
 export interface Store {
   /** Runs `fn` atomically: all of its writes land, or none. */
   transaction<T>(fn: () => T): T;
+  /**
+   * How many writes this store has begun: each statement that may change a row outside
+   * `deviceData`, and each `clear`, counted before it runs, rolled back or not. Whatever was read
+   * from those tables still holds while the count is unchanged.
+   */
+  readonly writes: number;
   readonly schemaVersion: number;
 
   getMeta(key: string): string | undefined;

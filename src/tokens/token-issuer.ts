@@ -1,11 +1,11 @@
 import { KeyObject, sign, type webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
-import { type Clock, toSeconds } from '../clock.js';
+import { type Clock, toSeconds, within } from '../clock.js';
 import type { GroupCommit } from '../group-commit.js';
 import type { Store, TokenRecord } from '../store/store.js';
 import type { SigningKeys } from './signing-key.js';
 import { tokenHash, xsrfToken } from './token-hash.js';
-import { halfLifeAt } from './token-state.js';
+import { reuseSpan } from './token-state.js';
 
 /** `tci` of device tokens (user tokens carry a UUID there). */
 export const DEVICE_TOKEN_CONFIG = 'device_token_config';
@@ -73,13 +73,7 @@ export class TokenIssuer {
   }
 
   #reusable(token: TokenRecord): boolean {
-    const now = this.#clock.now();
-    // A token issued after now (the mock's clock was set back) is refused by its nbf: not handed back.
-    return (
-      token.issuedAtSeconds * 1000 <= now &&
-      now < halfLifeAt(token) * 1000 &&
-      !this.#store.getRevocation(token.hash)
-    );
+    return within(reuseSpan(token), this.#clock.now()) && !this.#store.getRevocation(token.hash);
   }
 
   async #sign(subject: TokenSubject, lifetimeSeconds: number): Promise<IssuedToken> {
