@@ -4,6 +4,7 @@ import { MEDIA } from '../http/media-types.js';
 import type { PeerCertificates } from '../http/peer-certificates.js';
 import { type ResponseBodyPolicy, sendWritten } from '../http/response-body.js';
 import type { DeviceLogin } from '../login/device-login.js';
+import type { TokenRecord } from '../tokens/tokens.js';
 
 export interface DeviceAccessTokenOptions {
   login: DeviceLogin;
@@ -14,6 +15,21 @@ export interface DeviceAccessTokenOptions {
   acceptHandshakeChain: boolean;
   responseBody: ResponseBodyPolicy;
 }
+
+/**
+ * The answer's body of each token, written once: a device asking again before half the lifetime
+ * gets the same token, and its JSON was a twentieth of the request (issue 19). The same bytes
+ * Fastify's serializer writes for the object.
+ */
+const answers = new WeakMap<TokenRecord, string>();
+const answerOf = (record: TokenRecord): string => {
+  let answer = answers.get(record);
+  if (answer === undefined) {
+    answer = JSON.stringify({ accessToken: record.jwt });
+    answers.set(record, answer);
+  }
+  return answer;
+};
 
 /** POST /devicecontrol/deviceAccessToken: the REST door of the device login. */
 export async function deviceAccessTokenRoutes(
@@ -52,7 +68,7 @@ export async function deviceAccessTokenRoutes(
       return sendWritten(request, reply, responseBody, {
         status: 200,
         type: MEDIA.json,
-        body: () => ({ accessToken: token.record.jwt }),
+        body: () => answerOf(token.record),
       });
     },
   );
