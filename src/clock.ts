@@ -1,6 +1,6 @@
 /** The only source of "now" in the application, so tests can move time. */
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /** Whole milliseconds since the Unix epoch (certificates' dates are whole milliseconds too). */
   now(): number;
 }
 
@@ -60,6 +60,7 @@ export class ControllableClock implements Clock {
     if (!Number.isFinite(offsetMs)) {
       throw new RangeError(`The clock's offset must be a finite number of milliseconds; got ${offsetMs}`);
     }
-    this.#offsetMs = offsetMs;
+    // Whole milliseconds, as every date the mock compares with now.
+    this.#offsetMs = Math.round(offsetMs);
   }
 }

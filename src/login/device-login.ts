@@ -294,7 +294,9 @@ export class DeviceLogin {
     if (
       remembered.stateVersion !== this.#deps.stateVersion() ||
       !within(remembered.span, this.#deps.clock.now()) ||
-      !sameAttempt(remembered.attempt, attempt)
+      !sameAttempt(remembered.attempt, attempt) ||
+      // Another login of the device is signing its next token (stored, and so counted, only once signed).
+      this.#deps.issuer.signing(remembered.session.tenant.id, remembered.session.device.userName)
     ) {
       this.#remembered.delete(attempt.handshake);
       return undefined;

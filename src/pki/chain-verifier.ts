@@ -60,7 +60,7 @@ export function datesPass(steps: readonly ChainStep[]): Span {
   let until = Number.POSITIVE_INFINITY;
   for (const { certificate } of steps) {
     from = Math.max(from, certificate.notBefore);
-    // Valid up to and including notAfter (see #checkCertificate).
+    // Valid up to and including notAfter (see #checkCertificate); the clock and the dates are whole milliseconds.
     until = Math.min(until, certificate.notAfter + 1);
   }
   return { from, until };

@@ -62,14 +62,19 @@ export class TokenIssuer {
    * get back and the store is not asked for one (a concurrent request of it still shares this one).
    */
   issue(subject: TokenSubject, lifetimeSeconds: number, newDevice = false): Promise<IssuedToken> {
-    const deviceKey = `${subject.tenantId}\0${subject.userName}`;
-    const pending = this.#inFlight.get(deviceKey);
+    const key = deviceKey(subject.tenantId, subject.userName);
+    const pending = this.#inFlight.get(key);
     if (pending) return pending.then((issued) => ({ ...issued, reused: true }));
     const latest = newDevice ? undefined : this.#store.latestToken(subject.tenantId, subject.userName);
     if (latest && this.#reusable(latest)) return Promise.resolve({ record: latest, reused: true });
-    const signing = this.#sign(subject, lifetimeSeconds).finally(() => this.#inFlight.delete(deviceKey));
-    this.#inFlight.set(deviceKey, signing);
+    const signing = this.#sign(subject, lifetimeSeconds).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, signing);
     return signing;
+  }
+
+  /** Whether a new token for the device is being signed: until it is stored, it is what the device gets. */
+  signing(tenantId: string, userName: string): boolean {
+    return this.#inFlight.has(deviceKey(tenantId, userName));
   }
 
   #reusable(token: TokenRecord): boolean {
@@ -105,6 +110,8 @@ export class TokenIssuer {
     return { record, reused: false };
   }
 }
+
+const deviceKey = (tenantId: string, userName: string) => `${tenantId}\0${userName}`;
 
 /** The protected header of every device token, encoded once. */
 const RS256_HEADER = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url');

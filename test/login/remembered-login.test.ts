@@ -244,6 +244,23 @@ t.test('time: remembered while the chain’s dates and the token’s reuse pass,
   });
 });
 
+t.test('a token being signed for the device on another connection: the login runs in full', async (t) => {
+  const { server, jwt, attempt, login } = await connected(t, 'remembered-signing');
+  const { clock } = server.app.services;
+  // Past half the lifetime another connection of the device starts signing its next token; then
+  // the clock is set back into the first token's window before that token is stored.
+  clock.set(now + HOUR / 2);
+  const other = login({ ...attempt, handshake: [...attempt.handshake] });
+  clock.set(now + 60_000);
+  const next = await login();
+  const signed = await other;
+  if (!next.ok || !signed.ok) throw new Error('refused');
+  t.equal(signed.outcome, 'issued');
+  t.not(signed.token.record.jwt, jwt);
+  t.equal(next.token.record.jwt, signed.token.record.jwt, 'the token being signed, as without the memory');
+  t.equal(next.decision.token?.hash, signed.token.record.hash);
+});
+
 t.test('only the same attempt on the connection is remembered', async (t) => {
   const { reads, attempt, login } = await connected(t, 'remembered-attempt');
   t.equal(
