@@ -282,3 +282,45 @@ t.test('a logged-out token is no longer remembered: memory follows live tokens, 
   t.equal(authenticator.remembered, 5, 'the 15 logged-out tokens are forgotten');
   await assertRefused(t, server, tokens[0]!);
 });
+
+const thrown = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
+
+t.test('a token verified before is checked without a promise, by the same checks', async (t) => {
+  const server = await startServer(t, { seed });
+  const { authenticator, devices } = server.app.services;
+  const token = await tokenOf(server, 'known-01');
+  t.equal(authenticator.authenticateKnown(token), undefined, 'not verified yet: the signature first');
+  const session = await authenticator.authenticate(token);
+  const known = authenticator.authenticateKnown(token);
+  t.same(known, session, 'then the same session at once');
+  t.equal(
+    authenticator.authenticateKnown(`${token.slice(0, -40)}${'A'.repeat(40)}`),
+    undefined,
+    'another signature is not known',
+  );
+  t.equal(authenticator.authenticateKnown(`x${token}`), undefined, 'nor another token with the same end');
+  devices.setEnabled('t100', 'known-01', false);
+  t.match(
+    thrown(() => authenticator.authenticateKnown(token)),
+    { rule: 'user-enabled' },
+    'a refusal is thrown',
+  );
+  t.match(
+    await authenticator.authenticate(token).catch((error: unknown) => error),
+    { rule: 'user-enabled' },
+    'as authenticate refuses it',
+  );
+  devices.setEnabled('t100', 'known-01', true);
+  server.clock.set(session.claims.exp * 1000);
+  t.match(
+    thrown(() => authenticator.authenticateKnown(token)),
+    { rule: 'token-expired' },
+  );
+});
