@@ -21,6 +21,13 @@ declare module 'fastify' {
 
 type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+interface KeptSession {
+  header: string;
+  host: string;
+  stateVersion: number;
+  session: DeviceSession;
+}
+
 /** The credentials of a request: the Authorization header, or the platform's `authorization` cookie. */
 function credentials(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -46,6 +53,14 @@ export function assertOwnTenant(principal: Principal | undefined, tenantId: stri
 export class RequestAuth {
   readonly #tenants: Tenants;
   readonly #authenticator: TokenAuthenticator;
+  /**
+   * By connection (its socket): the device session its last `Authorization: Bearer` header was,
+   * for the host it named, and the state it was checked in. The connection's next request with
+   * the same header and host is that session while `TokenAuthenticator.holds` it: no write to the
+   * state since, and now within the token's nbf and exp. Parsing the header and the token's
+   * checks were most of a Bearer request's own work (issue 19).
+   */
+  readonly #sessions = new WeakMap<object, KeptSession>();
 
   constructor({ tenants, authenticator }: { tenants: Tenants; authenticator: TokenAuthenticator }) {
     this.#tenants = tenants;
@@ -62,6 +77,28 @@ export class RequestAuth {
     _reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ): void => {
+    const header = request.headers.authorization;
+    const connection = request.raw.socket;
+    const kept = header === undefined ? undefined : this.#sessions.get(connection);
+    if (
+      kept !== undefined &&
+      kept.header === header &&
+      kept.host === request.host &&
+      this.#authenticator.holds(kept.session, kept.stateVersion)
+    ) {
+      request.principal = kept.session;
+      done();
+      return;
+    }
+    // Read before the checks: a write while they wait makes what they found stale.
+    const stateVersion = this.#authenticator.stateVersion;
+    const found = (principal: Principal) => {
+      request.principal = principal;
+      if (header !== undefined && principal.kind === 'device') {
+        this.#sessions.set(connection, { header, host: request.host, stateVersion, session: principal });
+      }
+      done();
+    };
     let principal: Principal | Promise<Principal>;
     try {
       principal = this.#resolve(request);
@@ -69,15 +106,8 @@ export class RequestAuth {
       done(error as Error);
       return;
     }
-    if (principal instanceof Promise) {
-      principal.then((resolved) => {
-        request.principal = resolved;
-        done();
-      }, done);
-      return;
-    }
-    request.principal = principal;
-    done();
+    if (principal instanceof Promise) principal.then(found, done);
+    else found(principal);
   };
 
   /** preHandler: a tenant administrator; a device token gets 403 as on the platform. */

@@ -1,6 +1,6 @@
 import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { type Clock, toSeconds } from '../clock.js';
+import { type Clock, toSeconds, within } from '../clock.js';
 import { UNAUTHORIZED, Unauthorized } from '../errors.js';
 import type { DeviceRecord, Store, TenantRecord, TokenRecord } from '../store/store.js';
 import { externalIdOf } from '../tenants/devices.js';
@@ -65,6 +65,23 @@ export class TokenAuthenticator {
   authenticateKnown(jwt: string, hostTenant?: TenantRecord): DeviceSession | undefined {
     const verified = this.#verified.get(verifiedKey(jwt));
     return verified?.jwt === jwt ? this.#check(verified, hostTenant) : undefined;
+  }
+
+  /** A number that changes with every write of the state a token's checks read (the store's writes). */
+  get stateVersion(): number {
+    return this.#store.writes;
+  }
+
+  /**
+   * Whether a session checked when the state was at `stateVersion` passes every check now as it
+   * did then: the state unchanged, and now within the token's nbf and exp (its only checks of time).
+   */
+  holds(session: DeviceSession, stateVersion: number): boolean {
+    const { nbf, exp } = session.claims;
+    return (
+      stateVersion === this.#store.writes &&
+      within({ from: nbf * 1000, until: exp * 1000 }, this.#clock.now())
+    );
   }
 
   /** Every check but the signature's: time, revocation, tenant and domain, device, anchor. */

@@ -1,12 +1,12 @@
 import t from 'tap';
 import type { LoginAttempt, LoginVerdict } from '../../src/login/device-login.js';
-import type { Store } from '../../src/store/store.js';
 import { DEVICE_ACCESS_TOKEN_FEATURE } from '../../src/tenants/feature-toggles.js';
 import { CRL_OFFLINE, LIFESPAN } from '../../src/tenants/tenant-options.js';
 import { TestClock } from '../helpers/clock.js';
 import { DAY, device, header, intermediateCa, rootCa, type TestDevice } from '../helpers/pki.js';
 import { adminSeed, type TenantSpec } from '../helpers/seeds.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { countStoreCalls } from '../helpers/store-reads.js';
 
 /*
  * A connection's reused login is remembered (issue 19): its next login on the same connection
@@ -28,21 +28,6 @@ function mock(
     clock: new TestClock(now),
     seed: adminSeed([{ id: 't100', trusted: [{ pem: root.certificate.pem, auto: true }], options }]),
   });
-}
-
-/** Counts the calls of every method of the store, so a test sees whether a login read it. */
-function countReads(store: Store): { count: number } {
-  const counter = { count: 0 };
-  const target = store as unknown as Record<string, unknown>;
-  for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(store))) {
-    const method = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(store), name)?.value;
-    if (typeof method !== 'function' || name === 'constructor') continue;
-    target[name] = (...args: unknown[]) => {
-      counter.count++;
-      return (method as (...a: unknown[]) => unknown).apply(store, args);
-    };
-  }
-  return counter;
 }
 
 interface Connection {
@@ -76,7 +61,7 @@ async function connected(
   const second = await login();
   if (!second.ok) throw second.error;
   if (first.outcome !== 'issued' || second.outcome !== 'reused') throw new Error('not issued, then reused');
-  return { server, dev, attempt, jwt: first.token.record.jwt, reads: countReads(server.store), login };
+  return { server, dev, attempt, jwt: first.token.record.jwt, reads: countStoreCalls(server.store), login };
 }
 
 const ruleOf = (verdict: LoginVerdict) => (verdict.ok ? verdict.outcome : verdict.rule);

@@ -1,10 +1,10 @@
-import { Agent, request } from 'node:https';
 import t from 'tap';
 import { UNAUTHORIZED } from '../../src/errors.js';
 import { admin, adminSeed, assertError } from '../helpers/admin.js';
 import { TestClock } from '../helpers/clock.js';
+import { keptConnection } from '../helpers/kept-connection.js';
 import { device, rootCa } from '../helpers/pki.js';
-import { type ClientResponse, startServer } from '../helpers/server.js';
+import { startServer } from '../helpers/server.js';
 
 /*
  * A device keeps its TLS connection and asks for its token again and again: the mock remembers
@@ -24,47 +24,8 @@ t.test(
       seed: adminSeed([{ id: 't100', trusted: [{ pem: root.certificate.pem }] }]),
     });
     const dev = await device(root, now, 'connection-01');
-    const agent = new Agent({
-      keepAlive: true,
-      maxSockets: 1,
-      ca: server.serverCa,
-      cert: dev.certPem,
-      key: dev.keyPem,
-    });
-    t.teardown(() => agent.destroy());
-    const sockets = new Set<unknown>();
-    const send = (path: string, headers: Record<string, string>) =>
-      new Promise<ClientResponse>((resolve, reject) => {
-        const req = request(
-          {
-            host: '127.0.0.1',
-            port: server.port,
-            servername: 'localhost',
-            method: 'POST',
-            path,
-            agent,
-            headers: { host: `localhost:${server.port}`, accept: 'application/json', ...headers },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => {
-              const raw = Buffer.concat(chunks);
-              const text = raw.toString('utf8');
-              resolve({
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                text,
-                raw,
-                json: () => JSON.parse(text),
-              });
-            });
-          },
-        );
-        req.on('socket', (socket) => sockets.add(socket));
-        req.on('error', reject);
-        req.end();
-      });
+    const { send: sendOn, connections } = keptConnection(t, server, { cert: dev.certPem, key: dev.keyPem });
+    const send = (path: string, headers: Record<string, string>) => sendOn('POST', path, headers);
     const token = async () => {
       const answer = await send('/devicecontrol/deviceAccessToken', {});
       t.equal(answer.status, 200, answer.text);
@@ -104,6 +65,6 @@ t.test(
       UNAUTHORIZED.disabled,
     );
     t.same(outcomes(), ['issued', 'reused', 'reused', 'issued', 'reused', 'refused']);
-    t.equal(sockets.size, 1, 'every request over one TLS connection');
+    t.equal(connections(), 1, 'every request over one TLS connection');
   },
 );
