@@ -57,8 +57,10 @@ export class RequestAuth {
    * By connection (its socket): the device session its last `Authorization: Bearer` header was,
    * for the host it named, and the state it was checked in. The connection's next request with
    * the same header and host is that session while `TokenAuthenticator.holds` it: no write to the
-   * state since, and now within the token's nbf and exp. Parsing the header and the token's
-   * checks were most of a Bearer request's own work (issue 19).
+   * state since, no signature forgotten, and now within the token's nbf and exp. A connection may
+   * carry several clients' requests (a proxy's pool): every input of the checks but the state is
+   * the header and the host, compared whole. Parsing the header and the token's checks were most
+   * of a Bearer request's own work (issue 19).
    */
   readonly #sessions = new WeakMap<object, KeptSession>();
 
@@ -77,7 +79,8 @@ export class RequestAuth {
     _reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ): void => {
-    const header = request.headers.authorization;
+    // An empty header is no header: the cookie speaks instead (see credentials), and is not kept.
+    const header = request.headers.authorization || undefined;
     const connection = request.raw.socket;
     const kept = header === undefined ? undefined : this.#sessions.get(connection);
     if (

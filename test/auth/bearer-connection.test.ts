@@ -74,10 +74,42 @@ t.test(
     t.equal(logout.status, 200);
     assertError(t, await me(token), 401, ...BAD);
 
+    // The platform's cookie, when the Authorization header is empty: not kept, read every time.
+    const cookie = (jwt?: string) =>
+      send('GET', '/user/currentUser', {
+        authorization: '',
+        ...(jwt ? { cookie: `authorization=${jwt}` } : {}),
+      });
+    t.match(
+      (await cookie(otherToken)).json(),
+      { userName: 'device_bearer-02' },
+      'an empty header: the cookie',
+    );
+    assertError(t, await cookie(token), 401, ...BAD);
+    assertError(
+      t,
+      await cookie(),
+      401,
+      'security/Unauthorized',
+      'Full authentication is required to access this resource',
+    );
+
+    // Signatures forgotten (the signing key may have changed): checked again.
+    t.equal(await userOf(otherToken), 'device_bearer-02');
+    server.app.services.authenticator.forget();
+    reads.count = 0;
+    t.equal(await userOf(otherToken), 'device_bearer-02');
+    t.ok(reads.count > 0, 'read again after the signatures were forgotten');
+
     // Asked again after its logout, the device gets a new token; it is refused from its exp on.
     const next = await tokenOf(dev);
     t.equal(await userOf(next), 'device_bearer-01');
     const exp = (JSON.parse(Buffer.from(next.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    const nbf = exp - 3600;
+    clock.set(nbf * 1000 - 1);
+    assertError(t, await me(next), 401, ...BAD);
+    clock.set(nbf * 1000);
+    t.equal(await userOf(next), 'device_bearer-01', 'valid from its nbf');
     clock.set(exp * 1000 - 1);
     reads.count = 0;
     t.equal(await userOf(next), 'device_bearer-01', 'valid to its last millisecond');
