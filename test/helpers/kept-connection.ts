@@ -36,7 +36,7 @@ export function keptConnection(
           method,
           path,
           agent,
-          headers: { host: `localhost:${server.port}`, accept: 'application/json', ...headers },
+          headers: { host: `localhost:${server.port}`, ...headers },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -1,8 +1,9 @@
-import { Agent, request } from 'node:https';
+import { request } from 'node:https';
 import t from 'tap';
 import { adminSeed } from '../helpers/admin.js';
 import { TestClock } from '../helpers/clock.js';
 import { ADMIN, data, expectJson, type Json, T0 } from '../helpers/device-data.js';
+import { keptConnection } from '../helpers/kept-connection.js';
 import { device as makeDevice, rootCa } from '../helpers/pki.js';
 import { startServer } from '../helpers/server.js';
 
@@ -21,50 +22,21 @@ t.test('the REST integration life cycle over mTLS, read back by the administrato
   // One real TLS connection for the whole life cycle: only a socket shows that.
   const server = await startServer(t, { seed, clock, listen: true });
   const dev = await makeDevice(ca, T0, SERIAL);
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: 1,
-    ca: server.serverCa,
-    cert: dev.certPem,
-    key: dev.keyPem,
-  });
-  t.teardown(() => agent.destroy());
-  let sockets = 0;
-  const send = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-    new Promise<{ status: number; json: Json; location?: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: server.port,
-          servername: 'localhost',
-          method,
-          path,
-          agent,
-          headers: { host: `localhost:${server.port}`, ...headers },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => {
-            text += chunk.toString();
-          });
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              json: text ? (JSON.parse(text) as Json) : {},
-              ...(res.headers.location ? { location: res.headers.location } : {}),
-            }),
-          );
-        },
-      );
-      req.on('socket', (socket) => {
-        if (!(socket as { counted?: boolean }).counted) {
-          (socket as { counted?: boolean }).counted = true;
-          sockets++;
-        }
-      });
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
+  const kept = keptConnection(t, server, { cert: dev.certPem, key: dev.keyPem });
+  const send = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+    const response = await kept.send(
+      method,
+      path,
+      headers,
+      body === undefined ? undefined : JSON.stringify(body),
+    );
+    const { location } = response.headers;
+    return {
+      status: response.status,
+      json: (response.text ? JSON.parse(response.text) : {}) as Json,
+      ...(typeof location === 'string' ? { location } : {}),
+    };
+  };
 
   // 0. The token, with the device certificate.
   const token = await send('POST', '/devicecontrol/deviceAccessToken', { accept: 'application/json' });
@@ -189,7 +161,7 @@ t.test('the REST integration life cycle over mTLS, read back by the administrato
       .json.status,
     'SUCCESSFUL',
   );
-  t.equal(sockets, 1, 'all of it over one TLS connection');
+  t.equal(kept.connections(), 1, 'all of it over one TLS connection');
 
   // The administrator reads everything back.
   const read = async (path: string) => expectJson(await data(server, { path, auth: ADMIN }), 200);

@@ -25,7 +25,8 @@ t.test(
     });
     const dev = await device(root, now, 'connection-01');
     const { send: sendOn, connections } = keptConnection(t, server, { cert: dev.certPem, key: dev.keyPem });
-    const send = (path: string, headers: Record<string, string>) => sendOn('POST', path, headers);
+    const send = (path: string, headers: Record<string, string>) =>
+      sendOn('POST', path, { accept: 'application/json', ...headers });
     const token = async () => {
       const answer = await send('/devicecontrol/deviceAccessToken', {});
       t.equal(answer.status, 200, answer.text);
