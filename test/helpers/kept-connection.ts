@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:https';
-import type { ClientResponse, TestServer } from './server.js';
+import { type ClientResponse, readResponse, type TestServer } from './server.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -38,21 +38,7 @@ export function keptConnection(
           agent,
           headers: { host: `localhost:${server.port}`, ...headers },
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const raw = Buffer.concat(chunks);
-            const text = raw.toString('utf8');
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              text,
-              raw,
-              json: () => JSON.parse(text),
-            });
-          });
-        },
+        (res) => readResponse(res).then(resolve, reject),
       );
       req.on('socket', (socket) => sockets.add(socket));
       req.on('error', reject);

@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint } from 'jose';
@@ -260,6 +261,26 @@ export interface ClientResponse {
   json: () => unknown;
 }
 
+/** An answer read whole: status, headers and body. */
+export function readResponse(response: IncomingMessage): Promise<ClientResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const text = raw.toString('utf8');
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        text,
+        raw,
+        json: () => JSON.parse(text),
+      });
+    });
+    response.on('error', reject);
+  });
+}
+
 /**
  * One request with an optional client certificate: over a fresh HTTPS connection, or into an
  * injected server's app with the certificates a handshake would give it.
@@ -286,22 +307,7 @@ export function call(server: Endpoint, options: ClientOptions): Promise<ClientRe
         },
         agent: false,
       },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const text = raw.toString('utf8');
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            text,
-            raw,
-            json: () => JSON.parse(text),
-          });
-        });
-        response.on('error', reject);
-      },
+      (response) => readResponse(response).then(resolve, reject),
     );
     request.on('error', reject);
     request.end(options.body);
