@@ -19,6 +19,7 @@ import type {
   Window,
 } from './device-data-store.js';
 import { importRows } from './import-rows.js';
+import type { CacheWrites, RowCache } from './row-cache.js';
 import { propertyPath, SqlFilter } from './sql-filter.js';
 
 type Row = Record<string, unknown>;
@@ -102,13 +103,21 @@ function hasProperty(filter: SqlFilter, column: string, name: string | undefined
 const limitOf = (window: Window | undefined) =>
   window ? { sql: 'LIMIT ? OFFSET ?', params: [window.limit, window.offset] } : { sql: '', params: [] };
 
-/** The device data tables in the store's SQLite database (same connection, same transactions). */
+/**
+ * The device data tables in the store's SQLite database (same connection, same transactions, and
+ * the store's cache of rows: a measurement's source and the MQTT door's device by its external ID
+ * are read on every message).
+ */
 export class SqliteDeviceData implements DeviceDataStore {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #cache: RowCache;
+  readonly #writes: CacheWrites;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, cache: RowCache, writes: CacheWrites) {
     this.#db = db;
+    this.#cache = cache;
+    this.#writes = writes;
   }
 
   #stmt(sql: string): Database.Statement {
@@ -129,7 +138,7 @@ export class SqliteDeviceData implements DeviceDataStore {
   }
 
   #run(sql: string, ...params: unknown[]): Database.RunResult {
-    return this.#stmt(sql).run(...params);
+    return this.#writes.run(this.#stmt(sql), sql, params);
   }
 
   #count(table: string, filter: SqlFilter): number {
@@ -197,8 +206,10 @@ export class SqliteDeviceData implements DeviceDataStore {
   }
 
   getManagedObject(id: number): ManagedObjectRecord | undefined {
-    const row = this.#get('SELECT * FROM managed_objects WHERE id = ?', id);
-    return row && managedObject(row);
+    return this.#cache.read('managed_objects', String(id), () => {
+      const row = this.#get('SELECT * FROM managed_objects WHERE id = ?', id);
+      return row && managedObject(row);
+    });
   }
 
   deleteManagedObject(id: number): boolean {
@@ -289,13 +300,15 @@ export class SqliteDeviceData implements DeviceDataStore {
   }
 
   getExternalId(tenantId: string, type: string, id: string): ExternalIdRecord | undefined {
-    const row = this.#get(
-      'SELECT * FROM external_ids WHERE tenant_id = ? AND type = ? AND external_id = ?',
-      tenantId,
-      type,
-      id,
-    );
-    return row && externalId(row);
+    return this.#cache.read('external_ids', `${tenantId}\0${type}\0${id}`, () => {
+      const row = this.#get(
+        'SELECT * FROM external_ids WHERE tenant_id = ? AND type = ? AND external_id = ?',
+        tenantId,
+        type,
+        id,
+      );
+      return row && externalId(row);
+    });
   }
 
   externalIdsOf(managedObjectId: number): ExternalIdRecord[] {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { importRows } from './import-rows.js';
 import { MIGRATIONS } from './migrations.js';
-import { RowCache, writtenTable } from './row-cache.js';
+import { CacheWrites, RowCache } from './row-cache.js';
 import { DEVICE_DATA_TABLES, SqliteDeviceData } from './sqlite-device-data.js';
 import type {
   CertificateAuthorityKeyRecord,
@@ -167,12 +167,21 @@ const TABLES = [
 ] as const;
 
 /**
- * The tables read on every request's path, cached (`RowCache`; only this class writes them),
- * each with the cached tables its deletes cascade into. test/store/sqlite-store.test.ts checks
- * these against the schema's foreign keys.
+ * The tables read on every request's path, cached (`RowCache`; only this class and
+ * `SqliteDeviceData`, which shares its cache, write them), each with the cached tables its
+ * deletes cascade into. test/store/sqlite-store.test.ts checks these against the schema's
+ * foreign keys.
  */
 export const CACHED_TABLES = {
-  tenants: ['options', 'feature_toggles', 'trusted_certificates', 'certificate_authority_keys', 'devices'],
+  tenants: [
+    'options',
+    'feature_toggles',
+    'trusted_certificates',
+    'certificate_authority_keys',
+    'devices',
+    'managed_objects',
+    'external_ids',
+  ],
   options: [],
   feature_toggles: [],
   trusted_certificates: ['certificate_authority_keys'],
@@ -180,6 +189,8 @@ export const CACHED_TABLES = {
   devices: [],
   tokens: [],
   revocations: [],
+  managed_objects: ['external_ids'],
+  external_ids: [],
 } as const satisfies Record<string, readonly string[]>;
 type CachedTable = keyof typeof CACHED_TABLES;
 
@@ -187,10 +198,9 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   // This process is its database's only user, and every write of a cached table goes through
-  // `#run` or `clear`, which tell the cache first.
+  // a `#run` (this class's or the device data's) or `clear`, which tell the cache first.
   readonly #cache = new RowCache(CACHED_TABLES, 10_000);
-  /** The table each write statement names (undefined: several, or unknown). */
-  readonly #writtenTables = new Map<string, string | undefined>();
+  readonly #writes = new CacheWrites(this.#cache);
   #writeCount = 0;
   // One wrapper for every transaction: better-sqlite3's `transaction(fn)` builds four functions
   // and their properties on each call, which the group commit paid once per request (issue 19).
@@ -211,7 +221,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
     this.#runInTransaction = this.#db.transaction((work: () => unknown) => work());
-    this.deviceData = new SqliteDeviceData(this.#db);
+    this.deviceData = new SqliteDeviceData(this.#db, this.#cache, this.#writes);
   }
 
   get writes(): number {
@@ -241,23 +251,21 @@ export class SqliteStore implements Store {
 
   #run(sql: string, ...params: unknown[]): number {
     this.#writeCount++;
-    let table = this.#writtenTables.get(sql);
-    if (table === undefined && !this.#writtenTables.has(sql)) {
-      table = writtenTable(sql);
-      this.#writtenTables.set(sql, table);
-    }
-    if (table === undefined) this.#cache.forgetAll();
-    else this.#cache.forget(table);
-    return this.#stmt(sql).run(...params).changes;
+    return this.#writes.run(this.#stmt(sql), sql, params).changes;
   }
 
-  /** A row of a cached table: kept unless read inside a transaction, which a rollback may undo. */
   #cached<T extends object>(table: CachedTable, key: string, load: () => T | undefined): T | undefined {
-    return this.#cache.read(table, key, load, !this.#db.inTransaction);
+    return this.#cache.read(table, key, load);
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#runInTransaction(fn) as T;
+    try {
+      return this.#runInTransaction(fn) as T;
+    } catch (error) {
+      // Rolled back, the whole transaction or this savepoint: what the cache read inside may be gone.
+      this.#cache.forgetAll();
+      throw error;
+    }
   }
 
   getMeta(key: string): string | undefined {
