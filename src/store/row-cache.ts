@@ -9,8 +9,9 @@ const MISSING = Symbol('missing');
  * a sixth of a Bearer request; a measurement's source a tenth of a stored measurement). Its
  * owners tell it of every write before the write runs, and it forgets the whole table: a cached
  * row can never outlive a change to its table, whatever key the change touched. They also tell
- * it of every rollback, which may undo what a read inside the transaction saw. Kept rows are
- * frozen through and through, so a caller cannot change what the next one reads.
+ * it of every rollback that undoes a write, which may undo what a read after it saw. Kept rows
+ * are frozen down to their nested objects (bytes excepted), so a caller cannot change what the
+ * next one reads.
  */
 export class RowCache {
   readonly #tables: Map<string, Map<string, unknown>>;
@@ -28,12 +29,21 @@ export class RowCache {
     this.#max = max;
   }
 
-  /** The row of `key` in `table`, from memory or from `load`. */
-  read<T extends object>(table: string, key: string, load: () => T | undefined): T | undefined {
+  /**
+   * The row of `key` in `table`, from memory or from `load`. `keep`, asked after `load`, can
+   * leave a row out (one too large to hold 10,000 of).
+   */
+  read<T extends object>(
+    table: string,
+    key: string,
+    load: () => T | undefined,
+    keep?: () => boolean,
+  ): T | undefined {
     const rows = this.#tables.get(table)!;
     const hit = rows.get(key);
     if (hit !== undefined) return hit === MISSING ? undefined : (hit as T);
     const row = load();
+    if (keep && !keep()) return row;
     if (rows.size >= this.#max) rows.clear();
     rows.set(key, row === undefined ? MISSING : frozen(row));
     return row;
@@ -75,12 +85,19 @@ export class CacheWrites {
   readonly #cache: RowCache;
   /** The table each write statement names (undefined: several, or unknown). */
   readonly #tables = new Map<string, string | undefined>();
+  #count = 0;
 
   constructor(cache: RowCache) {
     this.#cache = cache;
   }
 
+  /** How many write statements have run: a rollback undoes nothing if this has not moved. */
+  get count(): number {
+    return this.#count;
+  }
+
   run(statement: Statement, sql: string, params: unknown[]): RunResult {
+    this.#count++;
     let table = this.#tables.get(sql);
     if (table === undefined && !this.#tables.has(sql)) {
       table = writtenTable(sql);

@@ -24,6 +24,9 @@ import { propertyPath, SqlFilter } from './sql-filter.js';
 
 type Row = Record<string, unknown>;
 
+/** The longest fragments' JSON of a managed object the cache keeps: at most 10,000 of 2 KB. */
+export const CACHED_FRAGMENTS = 2048;
+
 const json = (text: unknown): Fragments => JSON.parse(text as string) as Fragments;
 
 const managedObject = (r: Row): ManagedObjectRecord => ({
@@ -105,8 +108,8 @@ const limitOf = (window: Window | undefined) =>
 
 /**
  * The device data tables in the store's SQLite database (same connection, same transactions, and
- * the store's cache of rows: a measurement's source and the MQTT door's device by its external ID
- * are read on every message).
+ * the store's cache of rows: a measurement's source, and the MQTT door's device through its
+ * external ID, are read on every message).
  */
 export class SqliteDeviceData implements DeviceDataStore {
   readonly #db: Database.Database;
@@ -206,10 +209,18 @@ export class SqliteDeviceData implements DeviceDataStore {
   }
 
   getManagedObject(id: number): ManagedObjectRecord | undefined {
-    return this.#cache.read('managed_objects', String(id), () => {
-      const row = this.#get('SELECT * FROM managed_objects WHERE id = ?', id);
-      return row && managedObject(row);
-    });
+    let text = 0;
+    return this.#cache.read(
+      'managed_objects',
+      String(id),
+      () => {
+        const row = this.#get('SELECT * FROM managed_objects WHERE id = ?', id);
+        text = row ? (row.fragments as string).length : 0;
+        return row && managedObject(row);
+      },
+      // A device's fragments are a few hundred bytes; an object may hold up to the body limit.
+      () => text <= CACHED_FRAGMENTS,
+    );
   }
 
   deleteManagedObject(id: number): boolean {

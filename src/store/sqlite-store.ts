@@ -259,11 +259,13 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: () => T): T {
+    const writes = this.#writes.count;
     try {
       return this.#runInTransaction(fn) as T;
     } catch (error) {
-      // Rolled back, the whole transaction or this savepoint: what the cache read inside may be gone.
-      this.#cache.forgetAll();
+      // Rolled back, the whole transaction or this savepoint: a row the cache read after one of
+      // its writes may be gone. One that wrote nothing (a refused request) undid nothing.
+      if (this.#writes.count !== writes) this.#cache.forgetAll();
       throw error;
     }
   }

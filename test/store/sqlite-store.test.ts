@@ -5,6 +5,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import t from 'tap';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { CacheWrites, RowCache, writtenTable } from '../../src/store/row-cache.js';
+import { CACHED_FRAGMENTS } from '../../src/store/sqlite-device-data.js';
 import { CACHED_TABLES, DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
 
 t.test('a newer mock opens an older data directory', async (t) => {
@@ -247,6 +248,34 @@ t.test(
     });
     t.equal(data.getManagedObject(id)?.name, 'renamed', 'the outer transaction committed what it saw');
 
+    const kept = data.getManagedObject(id);
+    const device = store.getTenant('t1');
+    t.throws(() =>
+      store.transaction(() => {
+        data.getManagedObject(id);
+        throw new Error('refused: nothing written');
+      }),
+    );
+    t.ok(
+      data.getManagedObject(id) === kept && store.getTenant('t1') === device,
+      'a rollback that undid no write (a refused request) leaves the cache as it is',
+    );
+
+    const withText = (length: number) => {
+      const fragments = { c8y_Notes: { text: '' } };
+      fragments.c8y_Notes.text = 'x'.repeat(length - JSON.stringify(fragments).length);
+      return data.insertManagedObject({ ...object, fragments });
+    };
+    const largest = withText(CACHED_FRAGMENTS);
+    t.equal(
+      data.getManagedObject(largest),
+      data.getManagedObject(largest),
+      'an object of 2 KB of fragments is kept',
+    );
+    const large = withText(CACHED_FRAGMENTS + 1);
+    t.not(data.getManagedObject(large), data.getManagedObject(large), 'a larger one is read each time');
+    t.equal(JSON.stringify(data.getManagedObject(large)?.fragments).length, CACHED_FRAGMENTS + 1);
+
     data.deleteManagedObject(id);
     t.equal(data.getManagedObject(id), undefined, 'a delete is seen');
     t.equal(data.getExternalId('t1', 'c8y_Serial', 'd-1'), undefined, 'and the external IDs it took with it');
@@ -372,6 +401,7 @@ t.test('every write of a cached table goes through the cache, which hears of it 
       // Its statements run only through CacheWrites; `exec` only in `clear`, which forgets all.
       const runs = [...source.matchAll(/(\S+)\.run\(/g)].map((m) => m[1]);
       t.same([...new Set(runs)], ['this.#writes'], `${file} runs its writes through the cache`);
+      t.notMatch(source, /RETURNING|\.iterate\(/i, `${file} writes nothing through a read`);
       const execs = source.match(/\.exec\(/g)?.length ?? 0;
       t.equal(execs, file === 'sqlite-store.ts' ? 2 : 0, `${file}: exec in clear and the migrations only`);
       continue;
