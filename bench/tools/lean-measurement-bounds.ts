@@ -1,0 +1,132 @@
+/**
+ * node --import tsx bench/tools/lean-measurement-bounds.ts [rounds] [--no-store]: how close to its
+ * goal any server on this stack can bring rows (h) and (m) (issue 19). Runs the lean bounds
+ * (`bench/servers/lean-measurement.ts`, `lean-mqtt-measurement.ts`) side by side with the rows'
+ * floors, the bench's (f) and (n), in alternating rounds of 4 s after 2 s of warm-up, driven as
+ * bench/run.ts drives (h) and (m) (16 keep-alive connections; 16 MQTT devices, one QoS 1 `200`
+ * line in flight each), and prints each round's rates and ratio. --no-store: the same servers
+ * writing nothing, the bound of the request's own work.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  commonName,
+  createRootCa,
+  createServerCertificate,
+  exportPrivateKeyPem,
+} from '../../src/pki/certificate-factory.js';
+import { ca, devices } from '../fixtures.js';
+import { keepAlive } from '../load.js';
+import { mqttKeepAlive } from '../mqtt-load.js';
+
+const rounds = Number(process.argv[2] ?? 3);
+const noStore = process.argv.includes('--no-store');
+const now = Date.now();
+const dir = mkdtempSync(join(tmpdir(), 'c8y-lean-bounds-'));
+const serverCa = await createRootCa({
+  subject: commonName('bounds CA'),
+  notBefore: new Date(now - 1e8),
+  notAfter: new Date(now + 1e9),
+});
+const cert = await createServerCertificate({
+  issuer: serverCa,
+  subject: commonName('localhost'),
+  names: ['localhost'],
+  notBefore: new Date(now - 1e8),
+  notAfter: new Date(now + 1e9),
+});
+const keyFile = join(dir, 'key.pem');
+const certFile = join(dir, 'cert.pem');
+writeFileSync(keyFile, await exportPrivateKeyPem(cert.keys.privateKey));
+writeFileSync(certFile, cert.certificate.pem);
+const [device] = await devices(await ca('bounds-device-ca', { type: 'ec' }, now), 'bounds', 1, now, () => {});
+const tls = { cert: device!.certPem, key: device!.keyPem, ca: serverCa.certificate.pem };
+const token = `eyJ${'x'.repeat(700)}`;
+
+const children: ChildProcess[] = [];
+const start = async (script: string, port: number, ...rest: string[]) => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, keyFile, certFile, String(port), ...rest],
+    {
+      cwd: new URL('../..', import.meta.url).pathname,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(child);
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+};
+const storeArgs = noStore ? ['--no-store'] : [];
+await start('bench/servers/floor-fastify.ts', 19_401);
+await start('bench/servers/lean-measurement.ts', 19_402, mkdtempSync(join(dir, 'h-')), token, ...storeArgs);
+await start('bench/servers/bare-aedes.ts', 19_403);
+await start('bench/servers/lean-mqtt-measurement.ts', 19_404, mkdtempSync(join(dir, 'm-')), ...storeArgs);
+
+const floor = (seconds: number) =>
+  keepAlive({ url: 'https://localhost:19401/', connections: 16, seconds, tls });
+const leanH = (seconds: number) =>
+  keepAlive({
+    url: 'https://localhost:19402/measurement/measurements',
+    connections: 16,
+    seconds,
+    tls,
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      source: { id: '1' },
+      time: new Date(now).toISOString(),
+      type: 'c8y_TemperatureMeasurement',
+      c8y_TemperatureMeasurement: { T: { value: 21.5, unit: 'C' } },
+    }),
+  });
+const mqttDevices = Array.from({ length: 16 }, (_, i) => ({
+  cert: tls.cert,
+  key: tls.key,
+  clientId: `d:bounds-${i}`,
+}));
+const line = { kind: 'publish' as const, topic: 's/us', payload: '200,c8y_TemperatureMeasurement,T,21.5,C' };
+const mqtt = (port: number) => (seconds: number) =>
+  mqttKeepAlive({
+    target: { host: '127.0.0.1', port, ca: tls.ca },
+    devices: mqttDevices,
+    seconds,
+    work: line,
+  });
+const bareAedes = mqtt(19_403);
+const leanM = mqtt(19_404);
+
+const pairs = [
+  { row: '(h)', floor: ['(f)', floor], lean: leanH },
+  { row: '(m)', floor: ['(n)', bareAedes], lean: leanM },
+] as const;
+try {
+  for (const {
+    floor: [, base],
+    lean,
+  } of pairs) {
+    await base(2);
+    await lean(2);
+  }
+  for (let round = 1; round <= rounds; round++) {
+    for (const {
+      row,
+      floor: [name, base],
+      lean,
+    } of pairs) {
+      const b = await base(4);
+      const l = await lean(4);
+      const failed = l.non2xx + l.errors + b.non2xx + b.errors;
+      console.log(
+        `round ${round} ${row}${noStore ? ' without a store' : ''}: ${name} ${Math.round(b.rps)}/s, lean ${Math.round(l.rps)}/s, ratio ${(l.rps / b.rps).toFixed(2)}${failed ? `, ${failed} failed` : ''}`,
+      );
+    }
+  }
+} finally {
+  for (const child of children) child.kill();
+}
