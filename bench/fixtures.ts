@@ -7,6 +7,7 @@ import {
   commonName,
   createDeviceCertificate,
   createRootCa,
+  createServerCertificate,
   exportPrivateKeyPem,
   generateKeyPair,
   importPrivateKeyPem,
@@ -41,6 +42,34 @@ function cached<T>(name: string, make: () => Promise<T>): Promise<T> {
 async function credential(ca: CaFixture): Promise<Credential> {
   const [der] = decodeCertificateBlocks(ca.certPem);
   return { certificate: Certificate.fromDer(der!), keys: await importPrivateKeyPem(ca.keyPem), issuers: [] };
+}
+
+/**
+ * A server identity for `localhost`, as the profile tools' servers take it: `key.pem` and
+ * `cert.pem` written into `dir`, and the CA that issued it (a client's trust, or a proxy's issuer).
+ */
+export async function localhostServer(
+  dir: string,
+  caName: string,
+  now: number,
+): Promise<{ ca: Credential; keyFile: string; certFile: string }> {
+  const serverCa = await createRootCa({
+    subject: commonName(caName),
+    notBefore: new Date(now - 1e8),
+    notAfter: new Date(now + 1e9),
+  });
+  const cert = await createServerCertificate({
+    issuer: serverCa,
+    subject: commonName('localhost'),
+    names: ['localhost'],
+    notBefore: new Date(now - 1e8),
+    notAfter: new Date(now + 1e9),
+  });
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  writeFileSync(keyFile, await exportPrivateKeyPem(cert.keys.privateKey));
+  writeFileSync(certFile, cert.certificate.pem);
+  return { ca: serverCa, keyFile, certFile };
 }
 
 export function ca(name: string, keySpec: KeySpec, now: number): Promise<CaFixture> {

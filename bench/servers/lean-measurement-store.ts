@@ -1,13 +1,13 @@
 /**
  * The store of the lean measurement bounds (`lean-measurement.ts`, `lean-mqtt-measurement.ts`):
- * the mock's measurements table and its two indexes, WAL with `synchronous = NORMAL` as the mock's
- * store, one managed object as the source, and the measurements of one turn of the event loop
- * inserted in one transaction before any is answered (the mock's group commit, without a
- * savepoint each). With `store` false nothing is written: the bound of the same server without
- * its store.
- */
+ * the mock's own schema (its migrations: the measurements table and its two indexes), WAL with
+ * `synchronous = NORMAL` as the mock's store, one managed object as the source, and the
+ * measurements of one turn of the event loop inserted in one transaction before any is answered
+ * (the mock's group commit, without a savepoint each). With `store` false nothing is written:
+ * the bound of the same server without its store. */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 
 export interface LeanMeasurement {
   type: string;
@@ -25,19 +25,11 @@ export function leanMeasurementStore(
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  for (const migration of MIGRATIONS) db.exec(migration);
   db.exec(`
-    CREATE TABLE managed_objects (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT NOT NULL, fragments TEXT NOT NULL);
-    CREATE TABLE measurements (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      tenant_id TEXT NOT NULL,
-      source_id INTEGER NOT NULL REFERENCES managed_objects(id) ON DELETE CASCADE,
-      type TEXT NOT NULL,
-      time INTEGER NOT NULL,
-      fragments TEXT NOT NULL
-    );
-    CREATE INDEX measurements_by_source ON measurements(source_id, time);
-    CREATE INDEX measurements_by_tenant ON measurements(tenant_id, time);
-    INSERT INTO managed_objects (tenant_id, fragments) VALUES ('t1', '{}');
+    INSERT INTO tenants (id, domain, created_at) VALUES ('t1', 't1.localhost', 0);
+    INSERT INTO managed_objects (tenant_id, owner, creation_time, last_updated, fragments)
+      VALUES ('t1', 'device_d1', 0, 0, '{}');
   `);
   const insert = db.prepare(
     'INSERT INTO measurements (tenant_id, source_id, type, time, fragments) VALUES (?, 1, ?, ?, ?)',

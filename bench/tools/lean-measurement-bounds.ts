@@ -8,16 +8,10 @@
  * writing nothing, the bound of the request's own work.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  commonName,
-  createRootCa,
-  createServerCertificate,
-  exportPrivateKeyPem,
-} from '../../src/pki/certificate-factory.js';
-import { ca, devices } from '../fixtures.js';
+import { ca, devices, localhostServer } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { mqttKeepAlive } from '../mqtt-load.js';
 
@@ -25,22 +19,7 @@ const rounds = Number(process.argv[2] ?? 3);
 const noStore = process.argv.includes('--no-store');
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-lean-bounds-'));
-const serverCa = await createRootCa({
-  subject: commonName('bounds CA'),
-  notBefore: new Date(now - 1e8),
-  notAfter: new Date(now + 1e9),
-});
-const cert = await createServerCertificate({
-  issuer: serverCa,
-  subject: commonName('localhost'),
-  names: ['localhost'],
-  notBefore: new Date(now - 1e8),
-  notAfter: new Date(now + 1e9),
-});
-const keyFile = join(dir, 'key.pem');
-const certFile = join(dir, 'cert.pem');
-writeFileSync(keyFile, await exportPrivateKeyPem(cert.keys.privateKey));
-writeFileSync(certFile, cert.certificate.pem);
+const { ca: serverCa, keyFile, certFile } = await localhostServer(dir, 'bounds CA', now);
 const [device] = await devices(await ca('bounds-device-ca', { type: 'ec' }, now), 'bounds', 1, now, () => {});
 const tls = { cert: device!.certPem, key: device!.keyPem, ca: serverCa.certificate.pem };
 const token = `eyJ${'x'.repeat(700)}`;

@@ -13,12 +13,10 @@ import { join } from 'node:path';
 import {
   commonName,
   createDeviceCertificate,
-  createRootCa,
-  createServerCertificate,
   exportPrivateKeyPem,
 } from '../../src/pki/certificate-factory.js';
 import { formatChainHeader } from '../../src/pki/chain-header.js';
-import { ca, devices } from '../fixtures.js';
+import { ca, devices, localhostServer } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { perRequestLines, processCpu, threadCpu } from './thread-cpu.js';
 
@@ -28,20 +26,7 @@ const lean = process.argv.includes('--lean');
 const prof = process.argv.includes('--prof');
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-floor-'));
-const serverCa = await createRootCa({
-  subject: commonName('floor CA'),
-  notBefore: new Date(now - 1e8),
-  notAfter: new Date(now + 1e9),
-});
-const cert = await createServerCertificate({
-  issuer: serverCa,
-  subject: commonName('localhost'),
-  names: ['localhost'],
-  notBefore: new Date(now - 1e8),
-  notAfter: new Date(now + 1e9),
-});
-writeFileSync(join(dir, 'key.pem'), await exportPrivateKeyPem(cert.keys.privateKey));
-writeFileSync(join(dir, 'cert.pem'), cert.certificate.pem);
+const { ca: serverCa, keyFile, certFile } = await localhostServer(dir, 'floor CA', now);
 const deviceCa = await ca('bench-device-ca', { type: 'ec' }, now);
 // --lean: enough devices that none asks twice in 2 s of warm-up and 10 s of load; the others use one.
 const fleet = await devices(deviceCa, 'fleet', lean ? 30_000 : 1, now, () => {});
@@ -74,8 +59,8 @@ const server = spawn(
       : lean
         ? 'bench/servers/lean-token.ts'
         : 'bench/servers/floor-fastify.ts',
-    join(dir, 'key.pem'),
-    join(dir, 'cert.pem'),
+    keyFile,
+    certFile,
     '19998',
     ...(lean ? [join(dir, 'anchor.pem'), join(dir, 'proxy.pem'), dir] : []),
   ],
