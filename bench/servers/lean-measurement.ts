@@ -63,6 +63,8 @@ createServer(
         return;
       }
       store({
+        // The row's one device: its object, the first the store makes, is source 1.
+        device: 'd1',
         type,
         time: ms,
         fragments: JSON.stringify(fragments),

@@ -14,7 +14,7 @@ import { leanMeasurementStore } from './lean-measurement-store.js';
 const [keyFile, certFile, port, dataDir] = process.argv.slice(2) as [string, string, string, string];
 const store = leanMeasurementStore(dataDir, !process.argv.includes('--no-store'));
 const broker = await Aedes.createBroker({
-  authorizePublish: (_client, packet, done) => {
+  authorizePublish: (client, packet, done) => {
     if (packet.topic !== 's/us') return done(null);
     const [id, type, series, value, unit] = (packet.payload as Buffer).toString('utf8').split(',');
     const number = Number(value);
@@ -22,6 +22,7 @@ const broker = await Aedes.createBroker({
       return done(new Error('not a 200 line'));
     }
     store({
+      device: client!.id,
       type,
       time: Date.now(),
       fragments: JSON.stringify({ [type]: { [series]: unit ? { value: number, unit } : { value: number } } }),
