@@ -49,7 +49,9 @@ export function leanMeasurementStore(
   );
   let nextId = 1;
   const write = db.transaction((group: LeanMeasurement[]) =>
-    group.map((m) => Number(insert.run('t1', sourceOf(m.device), m.type, m.time, m.fragments).lastInsertRowid)),
+    group.map((m) =>
+      Number(insert.run('t1', sourceOf(m.device), m.type, m.time, m.fragments).lastInsertRowid),
+    ),
   );
   let group: LeanMeasurement[] = [];
   const commit = () => {
