@@ -1,3 +1,4 @@
+import { isoDate } from '../clock.js';
 import type {
   DeviceDataStore,
   Fragments,
@@ -35,6 +36,13 @@ export interface MeasurementFilter {
 }
 
 const COMPUTED = ['id', 'self', 'source', 'time', 'type'] as const;
+
+/** A measurement as `createMade` takes it: its time in milliseconds, its value fragments. */
+export interface MadeMeasurement {
+  type: string;
+  time: number;
+  fragments: Fragments;
+}
 const MAX_BULK = 2000;
 
 /**
@@ -80,6 +88,27 @@ export class Measurements {
     return this.#create(actor, asDocument({ source: { id: String(source.id) }, ...body }), source);
   }
 
+  /**
+   * A measurement the caller made itself (the MQTT templates: a type, an instant and series made
+   * of a SmartREST line) of `source`, an object it read in this same synchronous call. There is no
+   * document to read: the source's tenant, the actor's right to it and the series' rule are
+   * checked. A fragment named like a property a measurement computes (`time`, `source`, …) takes
+   * `createOf`'s way, so the answer does not depend on which way a measurement came.
+   */
+  createMade(actor: Actor, source: ManagedObjectRecord, made: MadeMeasurement): MeasurementRecord {
+    for (const name of COMPUTED) {
+      if (name in made.fragments) {
+        return this.createOf(actor, source, {
+          type: made.type,
+          time: isoDate(made.time),
+          ...made.fragments,
+        });
+      }
+    }
+    this.#inventory.sourceRead(actor, source, 'ROLE_MEASUREMENT_ADMIN');
+    return this.#insert(actor, source, made.type, made.time, validSeries(made.fragments));
+  }
+
   #create(actor: Actor, document: Document, known?: ManagedObjectRecord): MeasurementRecord {
     requireFields(document, ['source.id', 'time', 'type']);
     const time = dateTimeField(document, 'time')!;
@@ -89,14 +118,19 @@ export class Measurements {
       known !== undefined && id === String(known.id)
         ? this.#inventory.sourceRead(actor, known, 'ROLE_MEASUREMENT_ADMIN')
         : this.#inventory.source(actor, id, 'ROLE_MEASUREMENT_ADMIN');
-    const record = {
-      tenantId: actor.tenantId,
-      sourceId: source.id,
-      type,
-      time,
-      fragments: validSeries(fragmentsOf(document, COMPUTED)),
-    };
-    return { ...record, id: this.#data.insertMeasurement(record, this.#keep) };
+    return this.#insert(actor, source, type, time, validSeries(fragmentsOf(document, COMPUTED)));
+  }
+
+  #insert(
+    actor: Actor,
+    source: ManagedObjectRecord,
+    type: string,
+    time: number,
+    fragments: Fragments,
+  ): MeasurementRecord {
+    const record = { id: 0, tenantId: actor.tenantId, sourceId: source.id, type, time, fragments };
+    record.id = this.#data.insertMeasurement(record, this.#keep);
+    return record;
   }
 
   get(actor: Actor, id: string): MeasurementRecord {
@@ -161,6 +195,8 @@ export class Measurements {
  * is a non-empty string.
  */
 export function validSeries(fragments: Fragments): Fragments {
+  // What a device sends is almost always series only, which the rule keeps as they are.
+  if (onlySeries(fragments)) return fragments;
   const result: Fragments = {};
   for (const [name, fragment] of Object.entries(fragments)) {
     if (!isObject(fragment)) {
@@ -184,4 +220,19 @@ export function validSeries(fragments: Fragments): Fragments {
     result[name] = Object.fromEntries(series);
   }
   return result;
+}
+
+/** Whether every fragment is an object of valid series only, each `unit` a non-empty string when given. */
+function onlySeries(fragments: Fragments): boolean {
+  for (const name in fragments) {
+    const fragment = fragments[name];
+    if (!isObject(fragment)) return false;
+    // An empty fragment passes: the rule keeps it whole, as a fragment without a series.
+    for (const seriesName in fragment) {
+      const value = fragment[seriesName];
+      if (!isObject(value) || typeof value.value !== 'number' || !Number.isFinite(value.value)) return false;
+      if ('unit' in value && (typeof value.unit !== 'string' || value.unit === '')) return false;
+    }
+  }
+  return true;
 }

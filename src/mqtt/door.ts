@@ -381,14 +381,13 @@ export class MqttDoor {
         (client!.conn as TLSSocket).destroy();
         done(new Error(`closed by fault rule ${fault.ruleId}`));
         return;
-      case 'delay': {
-        const delayed = new Promise<void>((resolve) =>
-          setTimeout(() => resolve(this.#handle(session, packet, done)), fault.delayMs),
+      case 'delay':
+        this.#track(
+          new Promise<void>((resolve) =>
+            setTimeout(() => resolve(this.#handle(session, packet, done)), fault.delayMs),
+          ),
         );
-        this.#inFlight.add(delayed);
-        void delayed.finally(() => this.#inFlight.delete(delayed));
         return;
-      }
       default:
         this.#handle(session, packet, done);
     }
@@ -397,25 +396,26 @@ export class MqttDoor {
   /** Handles a message: SmartREST in the batch of this turn, `s/uat` and the rest at once. */
   #handle(session: MqttSession, packet: PublishPacket, done: (error?: Error | null) => void): void {
     const payload = packet.payload as Buffer;
-    const handled = MessageRouter.isSmartRest(packet.topic)
-      ? new Promise<void>((resolve) => {
-          if (this.#batch.length === 0) setImmediate(() => this.#storeBatch());
-          this.#batch.push({
-            session,
-            topic: packet.topic,
-            payload,
-            done: (error) => {
-              done(error);
-              resolve();
-            },
-          });
-        })
-      : this.#router.handle(session, packet.topic, payload).then(
-          () => done(null),
-          (error: unknown) => this.#notStored(error, [{ topic: packet.topic, done }]),
-        );
-    this.#inFlight.add(handled);
-    void handled.finally(() => this.#inFlight.delete(handled));
+    if (MessageRouter.isSmartRest(packet.topic)) {
+      // One promise in flight for the batch, not one for each of its messages.
+      if (this.#batch.length === 0) {
+        this.#track(new Promise<void>((resolve) => setImmediate(() => resolve(this.#storeBatch()))));
+      }
+      this.#batch.push({ session, topic: packet.topic, payload, done });
+      return;
+    }
+    this.#track(
+      this.#router.handle(session, packet.topic, payload).then(
+        () => done(null),
+        (error: unknown) => this.#notStored(error, [{ topic: packet.topic, done }]),
+      ),
+    );
+  }
+
+  /** Work that close() lets finish. */
+  #track(work: Promise<void>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
   }
 
   /**

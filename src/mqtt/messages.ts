@@ -122,20 +122,21 @@ export class MessageRouter {
       lines?: MqttDetail['lines'];
     },
   ): void {
-    const { lines, ...rest } = what;
-    this.#deps.decisions.record({
+    const mqtt: MqttDetail = { stage: 'publish', clientId: session.clientId, auth: session.auth, topic };
+    if (what.lines) mqtt.lines = what.lines;
+    const decision: DecisionDraft = {
       door: 'mqtt',
+      outcome: what.outcome,
+      status: what.status,
       tenantId: session.tenantId,
       externalId: session.externalId,
       remoteAddress: session.remoteAddress,
-      ...rest,
-      mqtt: {
-        stage: 'publish',
-        clientId: session.clientId,
-        auth: session.auth,
-        topic,
-        ...(lines ? { lines } : {}),
-      },
-    });
+      mqtt,
+    };
+    // Set only when there is one, as a spread of `what` would: a message's decision has neither.
+    if (what.rule !== undefined) decision.rule = what.rule;
+    if (what.reason !== undefined) decision.reason = what.reason;
+    if (what.token !== undefined) decision.token = what.token;
+    this.#deps.decisions.record(decision);
   }
 }

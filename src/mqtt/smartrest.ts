@@ -86,12 +86,15 @@ export function parseSmartRest(payload: string): SmartRestPayload {
 /** Lines without quotes: fields split at commas, blanks around them dropped, trailing empty fields too. */
 function unquoted(payload: string): SmartRestLine[] {
   const lines: SmartRestLine[] = [];
-  for (const line of payload.split(/\r?\n/)) {
-    const fields = line.split(',').map((field) => field.trim());
+  // Most messages are one line: no split with a pattern for them.
+  for (const line of payload.includes('\n') ? payload.split(/\r?\n/) : [payload]) {
+    const fields = line.split(',');
+    for (let i = 0; i < fields.length; i++) fields[i] = fields[i]!.trim();
     if (fields.length === 1 && fields[0] === '') continue;
     let end = fields.length;
     while (end > 0 && fields[end - 1] === '') end--;
-    lines.push({ fields: fields.slice(0, end), raw: line.trim() });
+    fields.length = end;
+    lines.push({ fields, raw: line.trim() });
   }
   return lines;
 }

@@ -59,10 +59,17 @@ export function externalIdOf(inventory: Inventory, record: ManagedObjectRecord):
 export function staticTemplates(services: TemplateServices): Templates {
   const { inventory, deviceObjects, measurements, events, alarms, operations, clock } = services;
 
+  /** A line's time in milliseconds; now when it has none. */
+  const instant = (template: string, value: string | undefined): number => {
+    if (!value) return clock.now();
+    const ms = parseDateTime(value);
+    if (ms === undefined) throw new SmartRestError(45, template, `Value is not a date: ${value}`);
+    return ms;
+  };
+  /** A line's time as a document (an event's, an alarm's) carries it: as sent, once checked. */
   const time = (template: string, value: string | undefined): string => {
     if (!value) return isoDate(clock.now());
-    if (parseDateTime(value) === undefined)
-      throw new SmartRestError(45, template, `Value is not a date: ${value}`);
+    instant(template, value);
     return value;
   };
   const number = (template: string, value: string | undefined): number => {
@@ -125,14 +132,14 @@ export function staticTemplates(services: TemplateServices): Templates {
   const measure = (
     context: TemplateContext,
     type: string,
-    when: string,
+    when: number,
     fragments: Record<string, unknown>,
   ) => {
-    // The device was read just now: the measurement's check of its source need not read it again.
-    measurements.createOf(actorOf(context.session), device(context), { type, time: when, ...fragments });
+    // Made here, and of the device read just now: no document to read, no source to read again.
+    measurements.createMade(actorOf(context.session), device(context), { type, time: when, fragments });
   };
 
-  const series = (value: number, unit: string | undefined) => compact({ value, unit });
+  const series = (value: number, unit: string | undefined) => (unit ? { value, unit } : { value });
 
   /** The oldest operation of the device with the fragment, in one of the statuses (in that order). */
   const oldest = (
@@ -329,7 +336,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         max: 5,
         handler: (context, [fragment, seriesName, value, unit, when]) => {
           const reading = number('200', value);
-          measure(context, fragment!, time('200', when), {
+          measure(context, fragment!, instant('200', when), {
             [fragment!]: { [seriesName!]: series(reading, unit) },
           });
           return undefined;
@@ -353,7 +360,7 @@ export function staticTemplates(services: TemplateServices): Templates {
               [seriesName]: series(number('201', value), unit),
             };
           }
-          measure(context, type!, time('201', when), fragments);
+          measure(context, type!, instant('201', when), fragments);
           return undefined;
         },
       },
@@ -364,7 +371,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         min: 1,
         max: 3,
         handler: (context, [rssi, ber, when]) => {
-          measure(context, 'c8y_SignalStrength', time('210', when), {
+          measure(context, 'c8y_SignalStrength', instant('210', when), {
             c8y_SignalStrength: compact({
               rssi: series(number('210', rssi), 'dBm'),
               ber: ber ? series(number('210', ber), '%') : undefined,
@@ -380,7 +387,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         min: 1,
         max: 2,
         handler: (context, [temperature, when]) => {
-          measure(context, 'c8y_TemperatureMeasurement', time('211', when), {
+          measure(context, 'c8y_TemperatureMeasurement', instant('211', when), {
             c8y_TemperatureMeasurement: { T: series(number('211', temperature), 'C') },
           });
           return undefined;
@@ -393,7 +400,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         min: 1,
         max: 2,
         handler: (context, [level, when]) => {
-          measure(context, 'c8y_Battery', time('212', when), {
+          measure(context, 'c8y_Battery', instant('212', when), {
             c8y_Battery: { level: series(number('212', level), '%') },
           });
           return undefined;

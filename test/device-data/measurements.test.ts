@@ -1,14 +1,16 @@
 import t from 'tap';
 import { administratorActor, deviceActor } from '../../src/device-data/actor.js';
+import { validSeries } from '../../src/device-data/measurements.js';
 import { TEST_NOW } from '../helpers/clock.js';
 import { rootCa } from '../helpers/pki.js';
 import { seedWith } from '../helpers/seeds.js';
 import { startServer } from '../helpers/server.js';
 
 /*
- * Measurements.createOf: the MQTT door's measurement of a device it read just before. The source is
- * checked as create checks it (tenant, role or ownership) without being read again, so it must
- * refuse what create refuses, with the same error.
+ * Measurements.createOf and createMade: the MQTT door's measurement of a device it read just
+ * before, as a document or as the templates make it. The source is checked as create checks it
+ * (tenant, role or ownership) without being read again, so both must store what create stores and
+ * refuse what it refuses, with the same error.
  */
 const ca = await rootCa(TEST_NOW, 'Measurements CA');
 const other = await rootCa(TEST_NOW, 'Measurements other CA');
@@ -74,3 +76,92 @@ t.test('a fragment named source in the body wins, as in create: the source is mi
   t.match(viaCreate, { status: 422 });
   t.same(viaCreateOf, viaCreate);
 });
+
+/** The same measurement as `createMade` takes it: the time in milliseconds, the fragments apart. */
+const made = (
+  fragments: Record<string, unknown> = { c8y_TemperatureMeasurement: body.c8y_TemperatureMeasurement },
+) => ({
+  type: body.type,
+  time: Date.parse(body.time),
+  fragments,
+});
+
+t.test('createMade stores what create stores, and refuses what it refuses, alike', async (t) => {
+  for (const [name, actor] of [
+    ['the owner', owner],
+    ['an administrator', administratorActor('t100', 'admin')],
+    ['a device user that does not own it', stranger],
+    ['a user of another tenant', foreign],
+  ] as const) {
+    const viaCreate = outcome(() =>
+      measurements.create(actor, { source: { id: String(meter.id) }, ...body }),
+    );
+    t.same(
+      outcome(() => measurements.createMade(actor, meter, made())),
+      viaCreate,
+      name,
+    );
+  }
+  const badUnit = { c8y_T: { T: { value: 1, unit: '' } } };
+  const refused = outcome(() =>
+    measurements.create(owner, { source: { id: String(meter.id) }, ...body, ...badUnit }),
+  );
+  t.match(refused, { status: 422, message: /c8y_T\.T\.unit must be a non-empty string/ });
+  t.same(
+    outcome(() => measurements.createMade(owner, meter, made(badUnit))),
+    refused,
+    'the series rule',
+  );
+});
+
+t.test('createMade: a fragment named like a computed property goes as a document would', async (t) => {
+  for (const name of ['id', 'self', 'source', 'time', 'type']) {
+    const fragments = { [name]: { T: { value: 1 } } };
+    const viaCreateOf = outcome(() =>
+      measurements.createOf(owner, meter, { type: body.type, time: body.time, ...fragments }),
+    );
+    t.same(
+      outcome(() => measurements.createMade(owner, meter, made(fragments))),
+      viaCreateOf,
+      name,
+    );
+  }
+});
+
+t.test(
+  'validSeries keeps series as they are, drops the rest of a fragment with one, refuses a bad unit',
+  async (t) => {
+    const series = { c8y_T: { T: { value: 21.5, unit: 'C' }, U: { value: -1 } }, c8y_V: { V: { value: 0 } } };
+    t.same(validSeries(series), series, 'series only');
+    t.same(
+      validSeries({ c8y_T: { T: { value: 1 }, junk: 5, noValue: { unit: 'C' }, text: { value: '1' } } }),
+      { c8y_T: { T: { value: 1 } } },
+      'what is not a series goes, beside a series',
+    );
+    t.same(
+      validSeries({ c8y_T: { T: { value: 1 } }, empty: {}, plain: 'kept', none: { flag: { value: true } } }),
+      { c8y_T: { T: { value: 1 } }, empty: {}, plain: 'kept', none: { flag: { value: true } } },
+      'a fragment without a series is kept whole',
+    );
+    t.same(validSeries({ c8y_T: { T: { value: Number.POSITIVE_INFINITY }, U: { value: 2 } } }), {
+      c8y_T: { U: { value: 2 } },
+    });
+    t.same(
+      validSeries({ c8y_T: { T: { value: 'x', unit: '' } } }),
+      { c8y_T: { T: { value: 'x', unit: '' } } },
+      'no series: its unit is not checked',
+    );
+    for (const unit of ['', 5, null]) {
+      t.match(
+        outcome(() => validSeries({ c8y_T: { T: { value: 1, unit } } })),
+        { status: 422 },
+        `unit ${JSON.stringify(unit)}`,
+      );
+      t.match(
+        outcome(() => validSeries({ c8y_A: { A: { value: 1 } }, c8y_T: { T: { value: 1, unit } } })),
+        { status: 422 },
+        `unit ${JSON.stringify(unit)} in a second fragment`,
+      );
+    }
+  },
+);

@@ -71,7 +71,7 @@ t.test('100, then 200, 400 and 301 are visible through the REST APIs; 100 again 
   await client.publishAsync(
     's/us',
     [
-      '200,c8y_Temperature,T,21.5,C,2026-06-01T12:00:00.000Z',
+      '200,c8y_Temperature,T,21.5,C,2026-05-31T14:00:00+02:00',
       '400,c8y_DoorOpened,"Door opened, \\"front\\"",2026-06-01T12:00:01.000Z',
       '301,c8y_Overheat,Too hot',
       '110,SN-1,Model X,rev2',
@@ -104,10 +104,14 @@ t.test('100, then 200, 400 and 301 are visible through the REST APIs; 100 again 
   t.match(measurements.measurements, [
     {
       type: 'c8y_Temperature',
-      time: '2026-06-01T12:00:00.000Z',
+      time: '2026-05-31T12:00:00.000Z',
       c8y_Temperature: { T: { value: 21.5, unit: 'C' } },
     },
-    { type: 'c8y_Humidity', c8y_Humidity: { H: { value: 55 } } },
+    {
+      type: 'c8y_Humidity',
+      time: new Date(server.clock.now()).toISOString(),
+      c8y_Humidity: { H: { value: 55 } },
+    },
   ]);
   const events = await rest<{ events: Record<string, unknown>[] }>(`/event/events?source=${id}`);
   t.match(events.events, [
@@ -154,12 +158,18 @@ t.test(
     const errors = collect(client, 's/e');
     await client.publishAsync(
       's/us',
-      ['999,x', '200,c8y_T,T,abc', '200,c8y_T', '400,c8y_E,text,yesterday', '117,1.5', '200,c8y_T,T,1'].join(
-        '\n',
-      ),
+      [
+        '999,x',
+        '200,c8y_T,T,abc',
+        '200,c8y_T',
+        '400,c8y_E,text,yesterday',
+        '200,c8y_T,T,1,C,yesterday',
+        '117,1.5',
+        '200,c8y_T,T,1',
+      ].join('\n'),
       { qos: 1 },
     );
-    await until(() => errors.length === 5, 'five errors', 5000);
+    await until(() => errors.length === 6, 'six errors', 5000);
     t.same(
       errors.map((m) => m.payload),
       [
@@ -167,6 +177,7 @@ t.test(
         '45,200,Value is not a number: abc',
         '45,200,Wrong number of arguments',
         '45,400,Value is not a date: yesterday',
+        '45,200,Value is not a date: yesterday',
         '45,117,Value is not an integer: 1.5',
       ],
     );
@@ -334,13 +345,13 @@ t.test(
     const client = await connectAs(t, 'fault-01');
     await client.publishAsync('s/us', '100', { qos: 1 });
     const { measurements } = server.app.services;
-    const createOf = measurements.createOf;
+    const createMade = measurements.createMade;
     // A fault of the store (a full disk), not a refusal: the whole message must not count.
-    measurements.createOf = () => {
+    measurements.createMade = () => {
       throw new Error('disk I/O error');
     };
     t.teardown(() => {
-      measurements.createOf = createOf;
+      measurements.createMade = createMade;
     });
     const pubacks: number[] = [];
     client.on('packetreceive', (packet) => {
@@ -350,7 +361,7 @@ t.test(
     client.publish('s/us', '400,c8y_Before,stored with the fault\n200,c8y_T,T,1', { qos: 1 });
     await gone;
     t.same(pubacks, [], 'no PUBACK came before the connection closed');
-    measurements.createOf = createOf;
+    measurements.createMade = createMade;
     const id = await idOf('fault-01');
     const events = await rest<{ events: unknown[] }>(`/event/events?source=${id}`);
     t.same(events.events, [], 'the event before the failing line was rolled back with it');
