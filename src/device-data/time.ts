@@ -18,7 +18,7 @@ export function parseDateTime(text: string): number | undefined {
       ? `${zone}:00`
       : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
   const ms = Date.parse(`${date}T${hoursMinutes}:${seconds}.${fraction.padEnd(3, '0').slice(0, 3)}${offset}`);
-  return Number.isNaN(ms) || !sameDay(date!, ms, offset) ? undefined : ms;
+  return Number.isNaN(ms) || !exists(date!, hoursMinutes!) ? undefined : ms;
 }
 
 /** Query parameters also take a bare date (`2020-03-01`): midnight UTC. */
@@ -30,10 +30,16 @@ export function parseDateOrDateTime(text: string): number | undefined {
   return parseDateTime(text);
 }
 
-/** Date.parse rolls 2026-02-30 over into March; a date that does not exist is refused instead. */
-function sameDay(date: string, ms: number, offset: string): boolean {
-  const shift = offset === 'Z' ? 0 : (offset.startsWith('-') ? -1 : 1) * minutes(offset.slice(1));
-  return new Date(ms + shift * 60_000).toISOString().slice(0, 10) === date;
+/**
+ * Date.parse rolls 2026-02-30 over into March, and 24:00 into the next day; a day or an hour that
+ * does not exist is refused instead. Told from the digits: a Date and its ISO text for the check
+ * were a sixteenth of a stored measurement's main thread (issue 19).
+ */
+function exists(date: string, hoursMinutes: string): boolean {
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const day = Number(date.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && Number(hoursMinutes.slice(0, 2)) < 24;
 }
-
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
