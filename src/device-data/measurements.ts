@@ -41,6 +41,8 @@ const COMPUTED = ['id', 'self', 'source', 'time', 'type'] as const;
 export interface MadeMeasurement {
   type: string;
   time: number;
+  /** The time as the device sent it, when it sent one (else `time` is now). */
+  sentTime?: string | undefined;
   fragments: Fragments;
 }
 const MAX_BULK = 2000;
@@ -81,8 +83,9 @@ export class Measurements {
 
   /**
    * A measurement of `source`, an object the caller read in this same synchronous call (the MQTT
-   * door's device): checked as `create` checks its source, not read from the store again. `body`
-   * is the rest of the document; a `source` in it (a fragment of that name) wins, as in `create`.
+   * door's device, through `createMade`): checked as `create` checks its source, not read from the
+   * store again. `body` is the rest of the document; a `source` in it (a fragment of that name)
+   * wins, as in `create`.
    */
   createOf(actor: Actor, source: ManagedObjectRecord, body: Record<string, unknown>): MeasurementRecord {
     return this.#create(actor, asDocument({ source: { id: String(source.id) }, ...body }), source);
@@ -93,14 +96,15 @@ export class Measurements {
    * of a SmartREST line) of `source`, an object it read in this same synchronous call. There is no
    * document to read: the source's tenant, the actor's right to it and the series' rule are
    * checked. A fragment named like a property a measurement computes (`time`, `source`, …) takes
-   * `createOf`'s way, so the answer does not depend on which way a measurement came.
+   * `createOf`'s way, with the time as the device sent it, so the answer does not depend on which
+   * way a measurement came.
    */
   createMade(actor: Actor, source: ManagedObjectRecord, made: MadeMeasurement): MeasurementRecord {
     for (const name of COMPUTED) {
       if (name in made.fragments) {
         return this.createOf(actor, source, {
           type: made.type,
-          time: isoDate(made.time),
+          time: made.sentTime ?? isoDate(made.time),
           ...made.fragments,
         });
       }
@@ -225,6 +229,8 @@ export function validSeries(fragments: Fragments): Fragments {
 /** Whether every fragment is an object of valid series only, each `unit` a non-empty string when given. */
 function onlySeries(fragments: Fragments): boolean {
   for (const name in fragments) {
+    // Where the rule builds its result, a `__proto__` key sets the prototype: it is not kept.
+    if (name === '__proto__') return false;
     const fragment = fragments[name];
     if (!isObject(fragment)) return false;
     // An empty fragment passes: the rule keeps it whole, as a fragment without a series.

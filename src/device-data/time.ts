@@ -33,7 +33,7 @@ export function parseDateOrDateTime(text: string): number | undefined {
 /**
  * Date.parse rolls 2026-02-30 over into March, and 24:00 into the next day; a day or an hour that
  * does not exist is refused instead. Told from the digits: a Date and its ISO text for the check
- * were a sixteenth of a stored measurement's main thread (issue 19).
+ * were 2 % of a stored measurement's main thread (issue 19).
  */
 function exists(date: string, hoursMinutes: string): boolean {
   const year = Number(date.slice(0, 4));

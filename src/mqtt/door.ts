@@ -97,6 +97,8 @@ export class MqttDoor {
   /** SmartREST messages read in this turn of the event loop, stored together in the next. */
   #batch: { session: MqttSession; topic: string; payload: Buffer; done: (error?: Error | null) => void }[] =
     [];
+  /** Settles once the batch being gathered is stored (or refused). */
+  #batchStored: Promise<void> = Promise.resolve();
   readonly #unsubscribe: (() => void)[] = [];
   #closing = false;
 
@@ -382,6 +384,7 @@ export class MqttDoor {
         done(new Error(`closed by fault rule ${fault.ruleId}`));
         return;
       case 'delay':
+        // Settles once the message is handled, not once it is queued: close() waits for its batch.
         this.#track(
           new Promise<void>((resolve) =>
             setTimeout(() => resolve(this.#handle(session, packet, done)), fault.delayMs),
@@ -389,22 +392,35 @@ export class MqttDoor {
         );
         return;
       default:
-        this.#handle(session, packet, done);
+        void this.#handle(session, packet, done);
     }
   }
 
-  /** Handles a message: SmartREST in the batch of this turn, `s/uat` and the rest at once. */
-  #handle(session: MqttSession, packet: PublishPacket, done: (error?: Error | null) => void): void {
+  /**
+   * Handles a message: SmartREST in the batch of this turn, `s/uat` and the rest at once. The
+   * promise settles once it is handled (its batch stored, or refused).
+   */
+  #handle(session: MqttSession, packet: PublishPacket, done: (error?: Error | null) => void): Promise<void> {
     const payload = packet.payload as Buffer;
     if (MessageRouter.isSmartRest(packet.topic)) {
       // One promise in flight for the batch, not one for each of its messages.
       if (this.#batch.length === 0) {
-        this.#track(new Promise<void>((resolve) => setImmediate(() => resolve(this.#storeBatch()))));
+        this.#batchStored = this.#track(
+          new Promise<void>((resolve) =>
+            setImmediate(() => {
+              try {
+                this.#storeBatch();
+              } finally {
+                resolve();
+              }
+            }),
+          ),
+        );
       }
       this.#batch.push({ session, topic: packet.topic, payload, done });
-      return;
+      return this.#batchStored;
     }
-    this.#track(
+    return this.#track(
       this.#router.handle(session, packet.topic, payload).then(
         () => done(null),
         (error: unknown) => this.#notStored(error, [{ topic: packet.topic, done }]),
@@ -413,9 +429,10 @@ export class MqttDoor {
   }
 
   /** Work that close() lets finish. */
-  #track(work: Promise<void>): void {
+  #track(work: Promise<void>): Promise<void> {
     this.#inFlight.add(work);
     void work.finally(() => this.#inFlight.delete(work));
+    return work;
   }
 
   /**

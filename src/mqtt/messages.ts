@@ -124,19 +124,19 @@ export class MessageRouter {
   ): void {
     const mqtt: MqttDetail = { stage: 'publish', clientId: session.clientId, auth: session.auth, topic };
     if (what.lines) mqtt.lines = what.lines;
+    // Built without spreads (a message's hot path), in the order the spread of `what` gave.
     const decision: DecisionDraft = {
       door: 'mqtt',
-      outcome: what.outcome,
-      status: what.status,
       tenantId: session.tenantId,
       externalId: session.externalId,
       remoteAddress: session.remoteAddress,
-      mqtt,
+      outcome: what.outcome,
+      status: what.status,
     };
-    // Set only when there is one, as a spread of `what` would: a message's decision has neither.
     if (what.rule !== undefined) decision.rule = what.rule;
     if (what.reason !== undefined) decision.reason = what.reason;
     if (what.token !== undefined) decision.token = what.token;
+    decision.mqtt = mqtt;
     this.#deps.decisions.record(decision);
   }
 }

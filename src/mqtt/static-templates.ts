@@ -129,14 +129,21 @@ export function staticTemplates(services: TemplateServices): Templates {
     inventory.update(actorOf(context.session), String(target.id), fragments);
   };
 
+  /** A measurement of the line's device at `time`, the instant of `sent` (the line's time) or now. */
   const measure = (
     context: TemplateContext,
     type: string,
-    when: number,
+    time: number,
+    sent: string | undefined,
     fragments: Record<string, unknown>,
   ) => {
     // Made here, and of the device read just now: no document to read, no source to read again.
-    measurements.createMade(actorOf(context.session), device(context), { type, time: when, fragments });
+    measurements.createMade(actorOf(context.session), device(context), {
+      type,
+      time,
+      sentTime: sent || undefined,
+      fragments,
+    });
   };
 
   const series = (value: number, unit: string | undefined) => (unit ? { value, unit } : { value });
@@ -336,7 +343,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         max: 5,
         handler: (context, [fragment, seriesName, value, unit, when]) => {
           const reading = number('200', value);
-          measure(context, fragment!, instant('200', when), {
+          measure(context, fragment!, instant('200', when), when, {
             [fragment!]: { [seriesName!]: series(reading, unit) },
           });
           return undefined;
@@ -360,7 +367,7 @@ export function staticTemplates(services: TemplateServices): Templates {
               [seriesName]: series(number('201', value), unit),
             };
           }
-          measure(context, type!, instant('201', when), fragments);
+          measure(context, type!, instant('201', when), when, fragments);
           return undefined;
         },
       },
@@ -371,7 +378,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         min: 1,
         max: 3,
         handler: (context, [rssi, ber, when]) => {
-          measure(context, 'c8y_SignalStrength', instant('210', when), {
+          measure(context, 'c8y_SignalStrength', instant('210', when), when, {
             c8y_SignalStrength: compact({
               rssi: series(number('210', rssi), 'dBm'),
               ber: ber ? series(number('210', ber), '%') : undefined,
@@ -387,7 +394,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         min: 1,
         max: 2,
         handler: (context, [temperature, when]) => {
-          measure(context, 'c8y_TemperatureMeasurement', instant('211', when), {
+          measure(context, 'c8y_TemperatureMeasurement', instant('211', when), when, {
             c8y_TemperatureMeasurement: { T: series(number('211', temperature), 'C') },
           });
           return undefined;
@@ -400,7 +407,7 @@ export function staticTemplates(services: TemplateServices): Templates {
         min: 1,
         max: 2,
         handler: (context, [level, when]) => {
-          measure(context, 'c8y_Battery', instant('212', when), {
+          measure(context, 'c8y_Battery', instant('212', when), when, {
             c8y_Battery: { level: series(number('212', level), '%') },
           });
           return undefined;

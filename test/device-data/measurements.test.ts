@@ -126,6 +126,41 @@ t.test('createMade: a fragment named like a computed property goes as a document
       name,
     );
   }
+  // The time goes on as the device sent it: its instant printed back in UTC would be year -1.
+  const early = '0000-01-01T00:30:00+01:00';
+  const id = { id: { T: { value: 1 } } };
+  const viaCreateOf = outcome(() =>
+    measurements.createOf(owner, meter, { type: body.type, time: early, ...id }),
+  );
+  t.match(viaCreateOf, { stored: { time: Date.parse(early) } }, 'stored by createOf');
+  t.same(
+    outcome(() =>
+      measurements.createMade(owner, meter, {
+        type: body.type,
+        time: Date.parse(early),
+        sentTime: early,
+        fragments: id,
+      }),
+    ),
+    viaCreateOf,
+    'a time before year 0 in UTC',
+  );
+});
+
+t.test('a __proto__ fragment is dropped, by createMade as by create', async (t) => {
+  const sent = `{"__proto__": {"T": {"value": 1}}, "c8y_T": {"T": {"value": 2}}}`;
+  const viaCreate = outcome(() =>
+    measurements.create(owner, {
+      source: { id: String(meter.id) },
+      type: body.type,
+      time: body.time,
+      ...JSON.parse(sent),
+    }),
+  );
+  const viaCreateMade = outcome(() => measurements.createMade(owner, meter, made(JSON.parse(sent))));
+  t.equal(JSON.stringify(viaCreateMade), JSON.stringify(viaCreate));
+  t.same(Object.keys((viaCreateMade as { stored: { fragments: object } }).stored.fragments), ['c8y_T']);
+  t.same(Object.keys(validSeries(JSON.parse(sent))), ['c8y_T'], 'validSeries alone');
 });
 
 t.test(

@@ -17,6 +17,13 @@ t.test('a date-time that exists is its instant, whatever its zone and precision'
     ['2000-02-29T00:00:00Z', '2000-02-29T00:00:00.000Z'],
     ['2026-04-30T00:00:00Z', '2026-04-30T00:00:00.000Z'],
     ['2026-12-31T23:59:59.999Z', '2026-12-31T23:59:59.999Z'],
+    ['0000-02-29T00:00:00Z', '0000-02-29T00:00:00.000Z'],
+    ['2026-06-01T23:00:00+02:00', '2026-06-01T21:00:00.000Z'],
+    // The last day of every month.
+    ...[31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31].map((days, i): [string, string] => {
+      const date = `2026-${String(i + 1).padStart(2, '0')}-${days}`;
+      return [`${date}T12:00:00Z`, `${date}T12:00:00.000Z`];
+    }),
   ];
   for (const [text, iso] of cases) t.equal(parseDateTime(text), Date.parse(iso), text);
 });
@@ -34,6 +41,11 @@ t.test('a day or an hour that does not exist is refused, as is text without a zo
     '2026-13-01T12:00:00Z',
     '2026-00-01T12:00:00Z',
     '2026-06-01T24:00:00Z',
+    '2026-06-01T24:00:00+02:00',
+    // The day after the last of every month.
+    ...[32, 29, 32, 31, 32, 31, 32, 32, 31, 32, 31, 32].map(
+      (day, i) => `2026-${String(i + 1).padStart(2, '0')}-${day}T12:00:00Z`,
+    ),
     '2026-06-01T12:60:00Z',
     '2026-06-01T12:00:00',
     '2026-06-01',
