@@ -36,6 +36,7 @@ export interface MeasurementFilter {
 }
 
 const COMPUTED = ['id', 'self', 'source', 'time', 'type'] as const;
+const MAX_BULK = 2000;
 
 /** A measurement as `createMade` takes it: its time in milliseconds, its value fragments. */
 export interface MadeMeasurement {
@@ -45,7 +46,6 @@ export interface MadeMeasurement {
   sentTime?: string | undefined;
   fragments: Fragments;
 }
-const MAX_BULK = 2000;
 
 /**
  * Measurements: a value fragment per kind of reading, a series per value

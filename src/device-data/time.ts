@@ -6,6 +6,7 @@
 const DATE_TIME =
   /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const THIRTY_DAYS: ReadonlySet<number> = new Set([4, 6, 9, 11]);
 
 /** Milliseconds since the epoch, or undefined when `text` is no ISO 8601 date-time with a zone. */
 export function parseDateTime(text: string): number | undefined {
@@ -40,6 +41,6 @@ function exists(date: string, hoursMinutes: string): boolean {
   const month = Number(date.slice(5, 7));
   const day = Number(date.slice(8, 10));
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const days = month === 2 ? (leap ? 29 : 28) : THIRTY_DAYS.has(month) ? 30 : 31;
   return month >= 1 && month <= 12 && day >= 1 && day <= days && Number(hoursMinutes.slice(0, 2)) < 24;
 }
