@@ -6,8 +6,11 @@
  * index by source, which costs a sixth more a message than one source), and the measurements of
  * one turn of the event loop inserted in one transaction before any is answered (the mock's group
  * commit, without a savepoint each). With `store` false nothing is written: the bound of the same
- * server without its store. */
+ * server without its store. With `writerThread` each turn's group is inserted by a worker thread
+ * on a connection of its own (`lean-measurement-writer.ts`) and answered once that thread has
+ * committed it: the bound of a server that takes its durable writes off the main thread. */
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 
@@ -21,16 +24,19 @@ export interface LeanMeasurement {
   stored: (id: number) => void;
 }
 
-export function leanMeasurementStore(
-  dataDir: string,
-  store: boolean,
-): (measurement: LeanMeasurement) => void {
-  const db = new Database(join(dataDir, 'lean-measurements.db'));
+type Row = [device: string, type: string, time: number, fragments: string];
+const row = (m: LeanMeasurement): Row => [m.device, m.type, m.time, m.fragments];
+
+/** Opens (with `create`, makes) the lean database; `insertGroup` stores rows in one transaction. */
+export function openLeanDatabase(file: string, create: boolean) {
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  for (const migration of MIGRATIONS) db.exec(migration);
-  db.exec(`INSERT INTO tenants (id, domain, created_at) VALUES ('t1', 't1.localhost', 0)`);
+  if (create) {
+    for (const migration of MIGRATIONS) db.exec(migration);
+    db.exec(`INSERT INTO tenants (id, domain, created_at) VALUES ('t1', 't1.localhost', 0)`);
+  }
   const insertObject = db.prepare(
     `INSERT INTO managed_objects (tenant_id, owner, creation_time, last_updated, fragments)
      VALUES ('t1', ?, 0, 0, '{}')`,
@@ -47,18 +53,61 @@ export function leanMeasurementStore(
   const insert = db.prepare(
     'INSERT INTO measurements (tenant_id, source_id, type, time, fragments) VALUES (?, ?, ?, ?, ?)',
   );
-  let nextId = 1;
-  const write = db.transaction((group: LeanMeasurement[]) =>
-    group.map((m) =>
-      Number(insert.run('t1', sourceOf(m.device), m.type, m.time, m.fragments).lastInsertRowid),
+  const insertGroup = db.transaction((rows: Row[]) =>
+    rows.map(([device, type, time, fragments]) =>
+      Number(insert.run('t1', sourceOf(device), type, time, fragments).lastInsertRowid),
     ),
   );
+  return { insertGroup };
+}
+
+export function leanMeasurementStore(
+  dataDir: string,
+  store: boolean,
+  writerThread = false,
+): (measurement: LeanMeasurement) => void {
+  const file = join(dataDir, 'lean-measurements.db');
+  const { insertGroup } = openLeanDatabase(file, true);
+  let nextId = 1;
+  let write: (group: LeanMeasurement[]) => void = (group) => {
+    const ids = store ? insertGroup(group.map(row)) : group.map(() => nextId++);
+    for (const [i, m] of group.entries()) m.stored(ids[i]!);
+  };
+  if (store && writerThread) {
+    // A worker does not inherit the `--import tsx` that runs this TypeScript: it registers tsx first.
+    const writer = new URL('./lean-measurement-writer.ts', import.meta.url).href;
+    const worker = new Worker(
+      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(writer)}); })`,
+      { eval: true, workerData: { file } },
+    );
+    worker.unref();
+    // One group in flight: what arrives while the thread commits it waits, and goes as the next
+    // group once the thread answers (fewer, larger groups: fewer messages and commits).
+    let inFlight: LeanMeasurement[] | undefined;
+    let next: LeanMeasurement[] = [];
+    const send = (group: LeanMeasurement[]) => {
+      inFlight = group;
+      worker.postMessage(group.map(row));
+    };
+    worker.on('message', (ids: number[]) => {
+      const group = inFlight!;
+      inFlight = undefined;
+      if (next.length > 0) {
+        send(next);
+        next = [];
+      }
+      for (const [i, m] of group.entries()) m.stored(ids[i]!);
+    });
+    write = (group) => {
+      if (inFlight === undefined) send(group);
+      else next.push(...group);
+    };
+  }
   let group: LeanMeasurement[] = [];
   const commit = () => {
     const committed = group;
     group = [];
-    const ids = store ? write(committed) : committed.map(() => nextId++);
-    for (const [i, m] of committed.entries()) m.stored(ids[i]!);
+    write(committed);
   };
   return (measurement) => {
     if (group.length === 0) setImmediate(commit);

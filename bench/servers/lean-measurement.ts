@@ -20,7 +20,11 @@ const [keyFile, certFile, port, dataDir, token] = process.argv.slice(2) as [
   string,
   string,
 ];
-const store = leanMeasurementStore(dataDir, !process.argv.includes('--no-store'));
+const store = leanMeasurementStore(
+  dataDir,
+  !process.argv.includes('--no-store'),
+  process.argv.includes('--writer-thread'),
+);
 const authorization = `Bearer ${token}`;
 const base = 'https://localhost';
 const HEADERS = {

@@ -12,7 +12,11 @@ import { Aedes } from 'aedes';
 import { leanMeasurementStore } from './lean-measurement-store.js';
 
 const [keyFile, certFile, port, dataDir] = process.argv.slice(2) as [string, string, string, string];
-const store = leanMeasurementStore(dataDir, !process.argv.includes('--no-store'));
+const store = leanMeasurementStore(
+  dataDir,
+  !process.argv.includes('--no-store'),
+  process.argv.includes('--writer-thread'),
+);
 const broker = await Aedes.createBroker({
   authorizePublish: (client, packet, done) => {
     if (packet.topic !== 's/us') return done(null);

@@ -1,11 +1,13 @@
 /**
- * node --import tsx bench/tools/lean-measurement-bounds.ts [rounds] [--no-store]: how close to its
+ * node --import tsx bench/tools/lean-measurement-bounds.ts [rounds] [--no-store | --writer-thread]: how close to its
  * goal any server on this stack can bring rows (h) and (m) (issue 19). Runs the lean bounds
  * (`bench/servers/lean-measurement.ts`, `lean-mqtt-measurement.ts`) side by side with the rows'
  * floors, the bench's (f) and (n), in alternating rounds of 4 s after 2 s of warm-up, driven as
  * bench/run.ts drives (h) and (m) (16 keep-alive connections; 16 MQTT devices, one QoS 1 `200`
  * line in flight each), and prints each round's rates and ratio. --no-store: the same servers
- * writing nothing, the bound of the request's own work.
+ * writing nothing, the bound of the request's own work. --writer-thread: the same servers storing
+ * each turn's measurements on a worker thread with its own connection, answering once it has
+ * committed them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { mqttKeepAlive } from '../mqtt-load.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const noStore = process.argv.includes('--no-store');
+const writerThread = process.argv.includes('--writer-thread');
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-lean-bounds-'));
 const { ca: serverCa, keyFile, certFile } = await localhostServer(dir, 'bounds CA', now);
@@ -37,7 +40,7 @@ const start = async (script: string, port: number, ...rest: string[]) => {
   children.push(child);
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
 };
-const storeArgs = noStore ? ['--no-store'] : [];
+const storeArgs = noStore ? ['--no-store'] : writerThread ? ['--writer-thread'] : [];
 await start('bench/servers/floor-fastify.ts', 19_401);
 await start('bench/servers/lean-measurement.ts', 19_402, mkdtempSync(join(dir, 'h-')), token, ...storeArgs);
 await start('bench/servers/bare-aedes.ts', 19_403);
@@ -102,7 +105,7 @@ try {
       const l = await lean(4);
       const failed = l.non2xx + l.errors + b.non2xx + b.errors;
       console.log(
-        `round ${round} ${row}${noStore ? ' without a store' : ''}: ${name} ${Math.round(b.rps)}/s, lean ${Math.round(l.rps)}/s, ratio ${(l.rps / b.rps).toFixed(2)}${failed ? `, ${failed} failed` : ''}`,
+        `round ${round} ${row}${noStore ? ' without a store' : writerThread ? ' with a writer thread' : ''}: ${name} ${Math.round(b.rps)}/s, lean ${Math.round(l.rps)}/s, ratio ${(l.rps / b.rps).toFixed(2)}${failed ? `, ${failed} failed` : ''}`,
       );
     }
   }

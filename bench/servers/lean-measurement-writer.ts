@@ -1,0 +1,13 @@
+/**
+ * The writer thread of `lean-measurement-store.ts` (`--writer-thread`): its own connection to the
+ * lean store's database; each group the main thread posts (one at a time) inserted in one
+ * transaction, and its ids posted back once it is committed.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openLeanDatabase } from './lean-measurement-store.js';
+
+const { file } = workerData as { file: string };
+const { insertGroup } = openLeanDatabase(file, false);
+parentPort!.on('message', (rows: [string, string, number, string][]) => {
+  parentPort!.postMessage(insertGroup(rows));
+});
