@@ -6,9 +6,10 @@
  * index by source, which costs a sixth more a message than one source), and the measurements of
  * one turn of the event loop inserted in one transaction before any is answered (the mock's group
  * commit, without a savepoint each). With `store` false nothing is written: the bound of the same
- * server without its store. With `writerThread` each turn's group is inserted by a worker thread
- * on a connection of its own (`lean-measurement-writer.ts`) and answered once that thread has
- * committed it: the bound of a server that takes its durable writes off the main thread. */
+ * server without its store. With `writerThread` a worker thread on a connection of its own
+ * (`lean-measurement-writer.ts`) inserts the groups, one at a time (what comes while it commits one
+ * goes with the next), and each measurement is answered once its group is committed: the bound of
+ * a server that takes its durable writes off the main thread. */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
