@@ -25,10 +25,13 @@ export interface LeanMeasurement {
   stored: (id: number) => void;
 }
 
-type Row = [device: string, type: string, time: number, fragments: string];
-const row = (m: LeanMeasurement): Row => [m.device, m.type, m.time, m.fragments];
+/** A measurement as the writer thread gets it: no callback crosses to another thread. */
+export type Row = [device: string, type: string, time: number, fragments: string];
 
-/** Opens (with `create`, makes) the lean database; `insertGroup` stores rows in one transaction. */
+/**
+ * Opens (with `create`, makes) the lean database. `insertGroup` stores measurements, and
+ * `insertRows` rows, each call in one transaction, and returns their ids.
+ */
 export function openLeanDatabase(file: string, create: boolean) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -54,12 +57,15 @@ export function openLeanDatabase(file: string, create: boolean) {
   const insert = db.prepare(
     'INSERT INTO measurements (tenant_id, source_id, type, time, fragments) VALUES (?, ?, ?, ?, ?)',
   );
-  const insertGroup = db.transaction((rows: Row[]) =>
-    rows.map(([device, type, time, fragments]) =>
-      Number(insert.run('t1', sourceOf(device), type, time, fragments).lastInsertRowid),
-    ),
+  const insertOne = (device: string, type: string, time: number, fragments: string) =>
+    Number(insert.run('t1', sourceOf(device), type, time, fragments).lastInsertRowid);
+  const insertGroup = db.transaction((group: LeanMeasurement[]) =>
+    group.map((m) => insertOne(m.device, m.type, m.time, m.fragments)),
   );
-  return { insertGroup };
+  const insertRows = db.transaction((rows: Row[]) =>
+    rows.map(([device, type, time, fragments]) => insertOne(device, type, time, fragments)),
+  );
+  return { insertGroup, insertRows };
 }
 
 export function leanMeasurementStore(
@@ -71,24 +77,25 @@ export function leanMeasurementStore(
   const { insertGroup } = openLeanDatabase(file, true);
   let nextId = 1;
   let write: (group: LeanMeasurement[]) => void = (group) => {
-    const ids = store ? insertGroup(group.map(row)) : group.map(() => nextId++);
+    const ids = store ? insertGroup(group) : group.map(() => nextId++);
     for (const [i, m] of group.entries()) m.stored(ids[i]!);
   };
   if (store && writerThread) {
-    // A worker does not inherit the `--import tsx` that runs this TypeScript: it registers tsx first.
+    // On Node 20 the hooks that `--import tsx` registers do not reach a worker, so it registers
+    // them itself before it loads the TypeScript (tsx resolved here, whatever the worker's cwd).
     const writer = new URL('./lean-measurement-writer.ts', import.meta.url).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
     const worker = new Worker(
-      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(writer)}); })`,
+      `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(writer)}); })`,
       { eval: true, workerData: { file } },
     );
-    worker.unref();
     // One group in flight: what arrives while the thread commits it waits, and goes as the next
     // group once the thread answers (fewer, larger groups: fewer messages and commits).
     let inFlight: LeanMeasurement[] | undefined;
     let next: LeanMeasurement[] = [];
     const send = (group: LeanMeasurement[]) => {
       inFlight = group;
-      worker.postMessage(group.map(row));
+      worker.postMessage(group.map((m): Row => [m.device, m.type, m.time, m.fragments]));
     };
     worker.on('message', (ids: number[]) => {
       const group = inFlight!;

@@ -4,10 +4,10 @@
  * transaction, and its ids posted back once it is committed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openLeanDatabase } from './lean-measurement-store.js';
+import { openLeanDatabase, type Row } from './lean-measurement-store.js';
 
 const { file } = workerData as { file: string };
-const { insertGroup } = openLeanDatabase(file, false);
-parentPort!.on('message', (rows: [string, string, number, string][]) => {
-  parentPort!.postMessage(insertGroup(rows));
+const { insertRows } = openLeanDatabase(file, false);
+parentPort!.on('message', (rows: Row[]) => {
+  parentPort!.postMessage(insertRows(rows));
 });

@@ -7,7 +7,8 @@
  * mock's four security headers once committed. Nothing else: no routing table, no tenant, no
  * roles, no log, no error bodies.
  *
- * node --import tsx bench/servers/lean-measurement.ts key.pem cert.pem port data-dir token [--no-store]
+ * node --import tsx bench/servers/lean-measurement.ts key.pem cert.pem port data-dir token
+ *   [--no-store | --writer-thread] (--no-store wins if both are given)
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';

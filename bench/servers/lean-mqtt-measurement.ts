@@ -4,7 +4,8 @@
  * and checked, the measurement stored through `lean-measurement-store.ts`, the PUBACK once it is
  * committed. Nothing else: no device, no session, no templates, no decision record.
  *
- * node --import tsx bench/servers/lean-mqtt-measurement.ts key.pem cert.pem port data-dir [--no-store]
+ * node --import tsx bench/servers/lean-mqtt-measurement.ts key.pem cert.pem port data-dir
+ *   [--no-store | --writer-thread] (--no-store wins if both are given)
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:tls';

@@ -1,13 +1,13 @@
 /**
- * node --import tsx bench/tools/lean-measurement-bounds.ts [rounds] [--no-store | --writer-thread]: how close to its
- * goal any server on this stack can bring rows (h) and (m) (issue 19). Runs the lean bounds
- * (`bench/servers/lean-measurement.ts`, `lean-mqtt-measurement.ts`) side by side with the rows'
- * floors, the bench's (f) and (n), in alternating rounds of 4 s after 2 s of warm-up, driven as
- * bench/run.ts drives (h) and (m) (16 keep-alive connections; 16 MQTT devices, one QoS 1 `200`
- * line in flight each), and prints each round's rates and ratio. --no-store: the same servers
+ * node --import tsx bench/tools/lean-measurement-bounds.ts [rounds] [--no-store | --writer-thread]:
+ * how close to its goal any server on this stack can bring rows (h) and (m) (issue 19). Runs the
+ * lean bounds (`bench/servers/lean-measurement.ts`, `lean-mqtt-measurement.ts`) side by side with
+ * the rows' floors, the bench's (f) and (n), in alternating rounds of 4 s after 2 s of warm-up,
+ * driven as bench/run.ts drives (h) and (m) (16 keep-alive connections; 16 MQTT devices, one QoS 1
+ * `200` line in flight each), and prints each round's rates and ratio. --no-store: the same servers
  * writing nothing, the bound of the request's own work. --writer-thread: the same servers storing
- * each turn's measurements on a worker thread with its own connection, answering once it has
- * committed them.
+ * their measurements on a worker thread with its own connection, a group at a time (what arrived
+ * while the previous group was committed), and answering each once its group is committed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
