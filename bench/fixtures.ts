@@ -45,6 +45,26 @@ async function credential(ca: CaFixture): Promise<Credential> {
 }
 
 /**
+ * The profile tools' seed, written to `file`: tenant t100 on `localhost` with its administrator
+ * `admin` (`adminPassword`) and `caPem` as a trusted certificate that registers its devices.
+ */
+export function writeOneTenantSeed(file: string, caPem: string, adminPassword: string): void {
+  writeFileSync(
+    file,
+    JSON.stringify({
+      tenants: [
+        {
+          id: 't100',
+          domain: 'localhost',
+          users: [{ userName: 'admin', password: adminPassword }],
+          trustedCertificates: [{ certInPemFormat: caPem, autoRegistrationEnabled: true }],
+        },
+      ],
+    }),
+  );
+}
+
+/**
  * A server identity for `localhost`, as the profile tools' servers take it: `key.pem` and
  * `cert.pem` written into `dir`, and the CA that issued it (a client's trust, or a proxy's issuer).
  */

@@ -4,7 +4,8 @@
  * lean bounds (`bench/servers/lean-measurement.ts`, `lean-mqtt-measurement.ts`) side by side with
  * the rows' floors, the bench's (f) and (n), in alternating rounds of 4 s after 2 s of warm-up,
  * driven as bench/run.ts drives (h) and (m) (16 keep-alive connections; 16 MQTT devices, one QoS 1
- * `200` line in flight each), and prints each round's rates and ratio. --no-store: the same servers
+ * `200` line in flight each), and prints each round's rates and ratio, and the lean server's CPU per
+ * request by thread (read from /proc: main thread, and the others). --no-store: the same servers
  * writing nothing, the bound of the request's own work. --writer-thread: the same servers storing
  * their measurements on a worker thread with its own connection, a group at a time (what arrived
  * while the previous group was committed), and answering each once its group is committed.
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { ca, devices, localhostServer } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { mqttKeepAlive } from '../mqtt-load.js';
+import { perRequestLines, threadCpu } from './thread-cpu.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const noStore = process.argv.includes('--no-store');
@@ -28,7 +30,8 @@ const tls = { cert: device!.certPem, key: device!.keyPem, ca: serverCa.certifica
 const token = `eyJ${'x'.repeat(700)}`;
 
 const children: ChildProcess[] = [];
-const start = async (script: string, port: number, ...rest: string[]) => {
+/** Starts a server; resolves to its process id once it says it is ready. */
+const start = async (script: string, port: number, ...rest: string[]): Promise<number> => {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', script, keyFile, certFile, String(port), ...rest],
@@ -39,12 +42,24 @@ const start = async (script: string, port: number, ...rest: string[]) => {
   );
   children.push(child);
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  return child.pid!;
 };
 const storeArgs = noStore ? ['--no-store'] : writerThread ? ['--writer-thread'] : [];
 await start('bench/servers/floor-fastify.ts', 19_401);
-await start('bench/servers/lean-measurement.ts', 19_402, mkdtempSync(join(dir, 'h-')), token, ...storeArgs);
+const leanHPid = await start(
+  'bench/servers/lean-measurement.ts',
+  19_402,
+  mkdtempSync(join(dir, 'h-')),
+  token,
+  ...storeArgs,
+);
 await start('bench/servers/bare-aedes.ts', 19_403);
-await start('bench/servers/lean-mqtt-measurement.ts', 19_404, mkdtempSync(join(dir, 'm-')), ...storeArgs);
+const leanMPid = await start(
+  'bench/servers/lean-mqtt-measurement.ts',
+  19_404,
+  mkdtempSync(join(dir, 'm-')),
+  ...storeArgs,
+);
 
 const floor = (seconds: number) =>
   keepAlive({ url: 'https://localhost:19401/', connections: 16, seconds, tls });
@@ -84,8 +99,8 @@ const bareAedes = mqtt(19_403);
 const leanM = mqtt(19_404);
 
 const pairs = [
-  { row: '(h)', floor: ['(f)', floor], lean: leanH },
-  { row: '(m)', floor: ['(n)', bareAedes], lean: leanM },
+  { row: '(h)', floor: ['(f)', floor], lean: leanH, pid: leanHPid },
+  { row: '(m)', floor: ['(n)', bareAedes], lean: leanM, pid: leanMPid },
 ] as const;
 try {
   for (const {
@@ -100,12 +115,15 @@ try {
       row,
       floor: [name, base],
       lean,
+      pid,
     } of pairs) {
       const b = await base(4);
+      const before = threadCpu(pid);
       const l = await lean(4);
+      const cpu = perRequestLines(threadCpu(pid), before, l.requests).map((line) => line.trim());
       const failed = l.non2xx + l.errors + b.non2xx + b.errors;
       console.log(
-        `round ${round} ${row}${noStore ? ' without a store' : writerThread ? ' with a writer thread' : ''}: ${name} ${Math.round(b.rps)}/s, lean ${Math.round(l.rps)}/s, ratio ${(l.rps / b.rps).toFixed(2)}${failed ? `, ${failed} failed` : ''}`,
+        `round ${round} ${row}${noStore ? ' without a store' : writerThread ? ' with a writer thread' : ''}: ${name} ${Math.round(b.rps)}/s, lean ${Math.round(l.rps)}/s, ratio ${(l.rps / b.rps).toFixed(2)}${failed ? `, ${failed} failed` : ''}; lean ${cpu.join(', ')}`,
       );
     }
   }

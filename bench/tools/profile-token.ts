@@ -20,7 +20,7 @@
  * the server's CPU per request of each.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Certificate } from '../../src/pki/certificate.js';
@@ -35,7 +35,7 @@ import { formatChainHeader } from '../../src/pki/chain-header.js';
 import { createCsr } from '../../src/pki/csr.js';
 import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { x509 } from '../../src/pki/x509.js';
-import { ca, devices } from '../fixtures.js';
+import { ca, devices, writeOneTenantSeed } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { mqttKeepAlive, mqttNewDeviceEach } from '../mqtt-load.js';
 import { perRequestLines, processCpu, threadCpu } from './thread-cpu.js';
@@ -74,20 +74,8 @@ const proxy = await createDeviceCertificate({
   notBefore: new Date(now - 1e8),
   notAfter: new Date(now + 1e9),
 });
-writeFileSync(
-  join(dir, 'seed.json'),
-  JSON.stringify({
-    tenants: [
-      {
-        id: 't100',
-        domain: 'localhost',
-        trustedCertificates: [{ certInPemFormat: deviceCa.certPem, autoRegistrationEnabled: true }],
-        // For --est: the tenant administrator who creates the tenant CA.
-        users: [{ userName: 'admin', password: 'profile-password' }],
-      },
-    ],
-  }),
-);
+// The administrator is for --est: the one who creates the tenant CA.
+writeOneTenantSeed(join(dir, 'seed.json'), deviceCa.certPem, 'profile-password');
 const prof = [
   ...(process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
   ...(heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] : []),
