@@ -30,7 +30,9 @@ export type Row = [device: string, type: string, time: number, fragments: string
 
 /**
  * Opens (with `create`, makes) the lean database. `insertGroup` stores measurements, and
- * `insertRows` rows, each call in one transaction, and returns their ids.
+ * `insertRows` rows, each call in one transaction, and returns their ids. Two, so that the
+ * in-place bound stores measurements as it did when the earlier rounds measured it, without
+ * making a row of each.
  */
 export function openLeanDatabase(file: string, create: boolean) {
   const db = new Database(file);

@@ -75,26 +75,17 @@ const deviceTls = { cert: device!.certPem, key: device!.keyPem };
 const mockTls: TlsClient = { ...deviceTls, ca: readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8') };
 const bareTls: TlsClient = { ...deviceTls, ca: serverCa.certificate.pem };
 
+// What (d) asks of each: the bare server its static answer, the mock a device's token.
 const run = (port: number, seconds: number): Promise<LoadResult> =>
-  port === bare.port
-    ? newConnectionEach({
-        host: '127.0.0.1',
-        port,
-        concurrency: 16,
-        seconds,
-        tls: bareTls,
-        method: 'GET',
-        path: '/',
-      })
-    : newConnectionEach({
-        host: '127.0.0.1',
-        port,
-        concurrency: 16,
-        seconds,
-        tls: mockTls,
-        method: 'POST',
-        path: '/devicecontrol/deviceAccessToken',
-      });
+  newConnectionEach({
+    host: '127.0.0.1',
+    port,
+    concurrency: 16,
+    seconds,
+    ...(port === bare.port
+      ? { tls: bareTls, method: 'GET', path: '/' }
+      : { tls: mockTls, method: 'POST', path: '/devicecontrol/deviceAccessToken' }),
+  });
 const measured = async (server: { port: number; pid: number }) => {
   const before = threadCpu(server.pid);
   const result = await run(server.port, 4);
