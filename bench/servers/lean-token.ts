@@ -16,17 +16,13 @@
  *
  * node --import tsx bench/servers/lean-token.ts key.pem cert.pem port anchor.pem proxy.pem data-dir
  */
-import { webcrypto } from 'node:crypto';
+
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import Database from 'better-sqlite3';
 import { Certificate } from '../../src/pki/certificate.js';
 import { parseChainHeader } from '../../src/pki/chain-header.js';
-import { decodeCertificateBlocks } from '../../src/pki/pem.js';
-import { tokenHash, xsrfToken } from '../../src/tokens/token-hash.js';
-import { DEVICE_TOKEN_CONFIG, type DeviceTokenClaims, signRs256 } from '../../src/tokens/token-issuer.js';
+import { leafPasses, openLeanTokenStore, readPemCertificate } from './lean-token-parts.js';
 
 const [keyFile, certFile, port, anchorFile, proxyFile, dataDir] = process.argv.slice(2) as [
   string,
@@ -36,51 +32,9 @@ const [keyFile, certFile, port, anchorFile, proxyFile, dataDir] = process.argv.s
   string,
   string,
 ];
-const readPem = (file: string) =>
-  Certificate.fromDer(decodeCertificateBlocks(readFileSync(file, 'utf8'))[0]!);
-const anchor = readPem(anchorFile);
-const proxy = readPem(proxyFile).der;
-// Signed as the mock signs (its own signRs256, on libuv's pool), with a key of the same kind.
-const { privateKey: signingKey } = await webcrypto.subtle.generateKey(
-  {
-    name: 'RSASSA-PKCS1-v1_5',
-    modulusLength: 2048,
-    publicExponent: new Uint8Array([1, 0, 1]),
-    hash: 'SHA-256',
-  },
-  true,
-  ['sign', 'verify'],
-);
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
-const db = new Database(join(dataDir, 'lean.db'));
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.exec(`CREATE TABLE devices (name TEXT PRIMARY KEY, created INTEGER NOT NULL);
-  CREATE TABLE revoked (serial TEXT PRIMARY KEY);
-  CREATE TABLE tokens (hash TEXT PRIMARY KEY, user TEXT NOT NULL, jwt TEXT NOT NULL, iat INTEGER, exp INTEGER)`);
-const insertDevice = db.prepare('INSERT INTO devices (name, created) VALUES (?, ?)');
-const isRevoked = db.prepare('SELECT 1 FROM revoked WHERE serial = ?').pluck();
-const insertToken = db.prepare('INSERT INTO tokens (hash, user, jwt, iat, exp) VALUES (?, ?, ?, ?, ?)');
-const knownDevices = new Set<string>();
-
-/** The writes of one turn of the event loop in one transaction; each caller resumes after it. */
-let queued: { write: () => void; done: () => void }[] = [];
-const flush = db.transaction((writes: typeof queued) => {
-  for (const w of writes) w.write();
-});
-function commit(write: () => void): Promise<void> {
-  return new Promise((done) => {
-    if (queued.length === 0)
-      setImmediate(() => {
-        const writes = queued;
-        queued = [];
-        flush(writes);
-        for (const w of writes) w.done();
-      });
-    queued.push({ write, done });
-  });
-}
+const anchor = readPemCertificate(anchorFile);
+const proxy = readPemCertificate(proxyFile).der;
+const store = await openLeanTokenStore(dataDir);
 
 const proxies = new WeakSet<TLSSocket>();
 function refuse(res: import('node:http').ServerResponse, status: number): void {
@@ -101,39 +55,8 @@ const server = createServer(
     if (typeof header !== 'string') return refuse(res, 401);
     const leaf = Certificate.fromDer(parseChainHeader(header)[0]!);
     const now = Date.now();
-    if (
-      !leaf.namesIssuer(anchor) ||
-      now < leaf.notBefore ||
-      now > leaf.notAfter ||
-      leaf.isCa ||
-      leaf.keyUsage?.[0] === false ||
-      (leaf.extendedKeyUsage !== undefined && !leaf.extendedKeyUsage.includes(CLIENT_AUTH)) ||
-      isRevoked.get(leaf.serialHex) !== undefined ||
-      !(await anchor.signedOffThread(leaf))
-    )
-      return refuse(res, 401);
-    const user = `device_${leaf.commonNames[0]}`;
-    const isNew = !knownDevices.has(user);
-    if (isNew) knownDevices.add(user);
-    const iat = Math.floor(now / 1000);
-    const claims: DeviceTokenClaims = {
-      jti: null,
-      iss: 'localhost',
-      aud: 'localhost',
-      sub: user,
-      tci: DEVICE_TOKEN_CONFIG,
-      iat,
-      nbf: iat,
-      exp: iat + 3600,
-      tfa: false,
-      ten: 't100',
-      xsrfToken: xsrfToken(),
-    };
-    const jwt = await signRs256(claims, signingKey);
-    await commit(() => {
-      if (isNew) insertDevice.run(user, now);
-      insertToken.run(tokenHash(jwt), user, jwt, iat, claims.exp);
-    });
+    if (!(await leafPasses(leaf, anchor, now, store))) return refuse(res, 401);
+    const jwt = await store.issue(`device_${leaf.commonNames[0]}`, now);
     const body = JSON.stringify({ accessToken: jwt });
     res
       .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
