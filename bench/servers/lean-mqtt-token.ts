@@ -17,15 +17,15 @@ import { readFileSync } from 'node:fs';
 import { createServer, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type PublishPacket } from 'aedes';
 import { Certificate } from '../../src/pki/certificate.js';
-import { leafPasses, openLeanTokenStore, readPemCertificate } from './lean-token-parts.js';
+import { leafPasses, openLeanTokenStore, readPemCertificate, serverArguments } from './lean-token-parts.js';
 
-const [keyFile, certFile, port, anchorFile, dataDir] = process.argv.slice(2) as [
-  string,
-  string,
-  string,
-  string,
-  string,
-];
+const { keyFile, certFile, port, anchorFile, dataDir } = serverArguments(
+  'keyFile',
+  'certFile',
+  'port',
+  'anchorFile',
+  'dataDir',
+);
 const anchor = readPemCertificate(anchorFile);
 const store = await openLeanTokenStore(dataDir);
 const issue = process.argv.includes('--no-token')
@@ -47,7 +47,8 @@ const broker = await Aedes.createBroker({
     );
   },
   authorizePublish: (client, packet, done) => {
-    if (packet.topic !== 's/uat') return done(null);
+    // Only an empty s/uat asks for the token, as on the mock's door.
+    if (packet.topic !== 's/uat' || packet.payload.length > 0) return done(null);
     issue(`device_${client!.id}`).then((jwt) => {
       const answer = { cmd: 'publish', topic: 's/dat', payload: Buffer.from(`71,${jwt}`), qos: 0 };
       client!.publish({ ...answer, retain: false, dup: false } as PublishPacket, () => {});

@@ -14,6 +14,15 @@ import { decodeCertificateBlocks } from '../../src/pki/pem.js';
 import { tokenHash, xsrfToken } from '../../src/tokens/token-hash.js';
 import { DEVICE_TOKEN_CONFIG, type DeviceTokenClaims, signRs256 } from '../../src/tokens/token-issuer.js';
 
+/** The lean servers' arguments after the script, by name: each one is required. */
+export function serverArguments<const Names extends readonly string[]>(
+  ...names: Names
+): Record<Names[number], string> {
+  const values = process.argv.slice(2);
+  if (values.length < names.length) throw new Error(`arguments: ${names.join(' ')}`);
+  return Object.fromEntries(names.map((name, i) => [name, values[i]!])) as Record<Names[number], string>;
+}
+
 export const readPemCertificate = (file: string): Certificate =>
   Certificate.fromDer(decodeCertificateBlocks(readFileSync(file, 'utf8'))[0]!);
 
@@ -99,9 +108,10 @@ export async function openLeanTokenStore(dataDir: string): Promise<LeanTokenStor
 }
 
 /**
- * The mock's chain rules for a device certificate issued by the trusted certificate itself: named
- * by it, within its dates, not a CA, a key usage and extended key usage that allow a client, not
- * revoked, and its ECDSA signature checked on libuv's pool.
+ * The mock's chain rules as a fleet certificate issued by the trusted certificate itself meets
+ * them: named by it, within its dates, not a CA, a key usage and extended key usage that allow a
+ * client (the mock also takes anyExtendedKeyUsage), not revoked, and its ECDSA signature checked
+ * on libuv's pool.
  */
 export async function leafPasses(
   leaf: Certificate,

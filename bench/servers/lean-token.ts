@@ -16,22 +16,21 @@
  *
  * node --import tsx bench/servers/lean-token.ts key.pem cert.pem port anchor.pem proxy.pem data-dir
  */
-
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Certificate } from '../../src/pki/certificate.js';
 import { parseChainHeader } from '../../src/pki/chain-header.js';
-import { leafPasses, openLeanTokenStore, readPemCertificate } from './lean-token-parts.js';
+import { leafPasses, openLeanTokenStore, readPemCertificate, serverArguments } from './lean-token-parts.js';
 
-const [keyFile, certFile, port, anchorFile, proxyFile, dataDir] = process.argv.slice(2) as [
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-];
+const { keyFile, certFile, port, anchorFile, proxyFile, dataDir } = serverArguments(
+  'keyFile',
+  'certFile',
+  'port',
+  'anchorFile',
+  'proxyFile',
+  'dataDir',
+);
 const anchor = readPemCertificate(anchorFile);
 const proxy = readPemCertificate(proxyFile).der;
 const store = await openLeanTokenStore(dataDir);

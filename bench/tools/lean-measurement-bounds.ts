@@ -10,13 +10,13 @@
  * their measurements on a worker thread with its own connection, a group at a time (what arrived
  * while the previous group was committed), and answering each once its group is committed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ca, devices, localhostServer } from '../fixtures.js';
 import { keepAlive } from '../load.js';
 import { mqttKeepAlive } from '../mqtt-load.js';
+import { ChildServers } from './child-servers.js';
 import { perRequestLines, threadCpu } from './thread-cpu.js';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -29,37 +29,33 @@ const [device] = await devices(await ca('bounds-device-ca', { type: 'ec' }, now)
 const tls = { cert: device!.certPem, key: device!.keyPem, ca: serverCa.certificate.pem };
 const token = `eyJ${'x'.repeat(700)}`;
 
-const children: ChildProcess[] = [];
-/** Starts a server; resolves to its process id once it says it is ready. */
-const start = async (script: string, port: number, ...rest: string[]): Promise<number> => {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', script, keyFile, certFile, String(port), ...rest],
-    {
-      cwd: new URL('../..', import.meta.url).pathname,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  children.push(child);
-  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-  return child.pid!;
-};
+const servers = new ChildServers();
+/** Starts one of the bench's servers on `port`; resolves to its process id once it is ready. */
+const start = (script: string, port: number, ...rest: string[]): Promise<number> =>
+  servers.start(['--import', 'tsx', script, keyFile, certFile, String(port), ...rest]);
 const storeArgs = noStore ? ['--no-store'] : writerThread ? ['--writer-thread'] : [];
-await start('bench/servers/floor-fastify.ts', 19_401);
-const leanHPid = await start(
-  'bench/servers/lean-measurement.ts',
-  19_402,
-  mkdtempSync(join(dir, 'h-')),
-  token,
-  ...storeArgs,
-);
-await start('bench/servers/bare-aedes.ts', 19_403);
-const leanMPid = await start(
-  'bench/servers/lean-mqtt-measurement.ts',
-  19_404,
-  mkdtempSync(join(dir, 'm-')),
-  ...storeArgs,
-);
+let leanHPid = 0;
+let leanMPid = 0;
+try {
+  await start('bench/servers/floor-fastify.ts', 19_401);
+  leanHPid = await start(
+    'bench/servers/lean-measurement.ts',
+    19_402,
+    mkdtempSync(join(dir, 'h-')),
+    token,
+    ...storeArgs,
+  );
+  await start('bench/servers/bare-aedes.ts', 19_403);
+  leanMPid = await start(
+    'bench/servers/lean-mqtt-measurement.ts',
+    19_404,
+    mkdtempSync(join(dir, 'm-')),
+    ...storeArgs,
+  );
+} catch (error) {
+  servers.stop();
+  throw error;
+}
 
 const floor = (seconds: number) =>
   keepAlive({ url: 'https://localhost:19401/', connections: 16, seconds, tls });
@@ -128,5 +124,5 @@ try {
     }
   }
 } finally {
-  for (const child of children) child.kill();
+  servers.stop();
 }

@@ -1,24 +1,27 @@
 /**
- * node --import tsx bench/tools/lean-new-device-bound.ts [rounds]: how close to its goal any
- * server on this stack can bring row (k), a new MQTT device per connection asking for its first
- * token (issue 19). Runs the row's baseline (bare node:https, a new connection per request, as the
- * bench's (d) and (k) share it), the lean bound (`bench/servers/lean-mqtt-token.ts`) and the mock's
- * build in `dist`, in alternating rounds of 4 s after 2 s of warm-up each, driven as bench/run.ts
- * drives (k) (16 at a time, each a device of its own: handshake with its certificate, CONNECT,
- * SUBSCRIBE s/dat, s/uat, the 71 line), and prints each round's rates, the ratios to the baseline,
- * and each server's CPU per connection by thread (read from /proc) and the load generator's.
+ * node --import tsx bench/tools/lean-new-device-bound.ts [rounds] [--no-token]: how close to its
+ * goal a server on this stack can bring row (k), a new MQTT device per connection asking for its
+ * first token (issue 19). Runs the row's baseline (bare node:https, a new connection per request,
+ * as the bench's (d) and (k) share it), the lean bound (`bench/servers/lean-mqtt-token.ts`) and the
+ * mock's build in `dist` (built beforehand: `npm run build`), 4 s each per round after 2 s of
+ * warm-up, each round starting with the next of the three. They are driven as bench/run.ts drives
+ * (k): 16 at a time, each a device of its own (handshake with its certificate, CONNECT, SUBSCRIBE
+ * s/dat, s/uat, the 71 line). Prints each round's rates, p50, the ratios to the baseline, each
+ * server's CPU per connection by thread (read from /proc), the load generator's, and the cores the
+ * two kept busy together. The bench's fleet of 20,000 MQTT devices lasts about five rounds.
  * `--no-token`: the lean server answers `s/uat` with a fixed token, nothing signed or stored.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ca, devices, localhostServer, writeOneTenantSeed } from '../fixtures.js';
 import { type LoadResult, newConnectionEach } from '../load.js';
 import { type MqttDevice, mqttNewDeviceEach } from '../mqtt-load.js';
-import { perRequestLines, threadCpu } from './thread-cpu.js';
+import { ChildServers, mockServe } from './child-servers.js';
+import { threadCpu } from './thread-cpu.js';
 
 const rounds = Number(process.argv[2] ?? 3);
+const PORTS = { bare: 19_501, lean: 19_502, mock: 19_503 };
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-lean-k-'));
 const { ca: serverCa, keyFile, certFile } = await localhostServer(dir, 'bound CA', now);
@@ -32,100 +35,101 @@ const trust = serverCa.certificate.pem;
 const certsDir = join(dir, 'certs');
 writeOneTenantSeed(join(dir, 'seed.json'), deviceCa.certPem, 'bound-password');
 
-const children: ChildProcess[] = [];
-/** Starts a server; resolves to its process id once `ready` has been written. */
-const start = async (args: string[], ready: (output: string) => boolean): Promise<number> => {
-  const child = spawn(process.execPath, args, {
-    cwd: new URL('../..', import.meta.url).pathname,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (ready(output)) resolve();
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
-  });
-  return child.pid!;
-};
-const tsx = ['--import', 'tsx'];
-const barePid = await start([...tsx, 'bench/servers/bare-https.ts', keyFile, certFile, '19501'], (o) =>
-  o.includes('ready'),
-);
-const leanPid = await start(
-  [
-    ...tsx,
-    'bench/servers/lean-mqtt-token.ts',
-    ...[keyFile, certFile, '19502', anchorFile, mkdtempSync(join(dir, 'k-'))],
-    ...(process.argv.includes('--no-token') ? ['--no-token'] : []),
-  ],
-  (o) => o.includes('ready'),
-);
-const mockPid = await start(
-  [
-    'dist/bin.cjs',
-    'serve',
-    ...['--port', '0', '--api-port', '0', '--mqtt-port', '19503', '--host', '127.0.0.1'],
-    ...['--certs-dir', certsDir, '--seed', join(dir, 'seed.json'), '--data-dir', join(dir, 'mock')],
-    ...['--admin-secret', 'bound-secret', '--log-level', 'warn'],
-  ],
-  (o) => o.includes('listening on'),
-);
-
-// Each device connects once, the lean server's and the mock's alike; a second lap would ask again.
+// Each device connects once, to the lean server or the mock: a second connection would not be new.
 let cursor = 0;
 const next = (): MqttDevice => {
   if (cursor >= fleet.length) throw new Error(`the fleet of ${fleet.length} ran out: fewer rounds`);
   const d = fleet[cursor]!;
   return { cert: d.certPem, key: d.keyPem, clientId: `mqtt-${String(cursor++).padStart(7, '0')}` };
 };
-const newDevices = (port: number, ca: string) => (seconds: number) =>
-  mqttNewDeviceEach({ target: { host: '127.0.0.1', port, ca }, next, concurrency: 16, seconds });
-const servers: { name: string; pid: number; run: (seconds: number) => Promise<LoadResult> }[] = [
-  {
-    name: 'bare node:https',
-    pid: barePid,
-    run: (seconds) =>
-      newConnectionEach({
-        host: '127.0.0.1',
-        port: 19_501,
-        concurrency: 16,
-        seconds,
-        tls: { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: trust },
-        method: 'GET',
-        path: '/',
-      }),
-  },
-  { name: 'lean', pid: leanPid, run: newDevices(19_502, trust) },
-  { name: 'mock', pid: mockPid, run: newDevices(19_503, readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8')) },
-];
+const newDevices = (port: number, ca: () => string) => (seconds: number) =>
+  mqttNewDeviceEach({ target: { host: '127.0.0.1', port, ca: ca() }, next, concurrency: 16, seconds });
+
+const servers = new ChildServers();
 try {
-  for (const server of servers) await server.run(2);
+  const tsx = ['--import', 'tsx'];
+  const bare = await servers.start([
+    ...tsx,
+    'bench/servers/bare-https.ts',
+    keyFile,
+    certFile,
+    `${PORTS.bare}`,
+  ]);
+  const lean = await servers.start(
+    [
+      ...tsx,
+      'bench/servers/lean-mqtt-token.ts',
+      ...[keyFile, certFile, `${PORTS.lean}`, anchorFile, mkdtempSync(join(dir, 'k-'))],
+      ...(process.argv.includes('--no-token') ? ['--no-token'] : []),
+    ],
+    // libuv's pool as src/bin.cts sizes the mock's.
+    { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(4, Math.max(2, availableParallelism()))) },
+  );
+  const mock = await servers.start(
+    mockServe({
+      build: 'dist/bin.cjs',
+      port: 0,
+      mqttPort: PORTS.mock,
+      certsDir,
+      seedFile: join(dir, 'seed.json'),
+      dataDir: join(dir, 'mock'),
+    }),
+  );
+  const mockTrust = readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8');
+  const rows: { name: string; pid: number; run: (seconds: number) => Promise<LoadResult> }[] = [
+    {
+      name: 'bare node:https',
+      pid: bare,
+      run: (seconds) =>
+        newConnectionEach({
+          host: '127.0.0.1',
+          port: PORTS.bare,
+          concurrency: 16,
+          seconds,
+          tls: { cert: fleet[0]!.certPem, key: fleet[0]!.keyPem, ca: trust },
+          method: 'GET',
+          path: '/',
+        }),
+    },
+    { name: 'lean', pid: lean, run: newDevices(PORTS.lean, () => trust) },
+    { name: 'mock', pid: mock, run: newDevices(PORTS.mock, () => mockTrust) },
+  ];
+  for (const { run } of rows) await run(2);
   for (let round = 1; round <= rounds; round++) {
-    const rates: number[] = [];
+    const rates = new Map<string, number>();
     const lines: string[] = [];
-    for (const { name, pid, run } of servers) {
+    for (let i = 0; i < rows.length; i++) {
+      const { name, pid, run } = rows[(round - 1 + i) % rows.length]!;
       const before = threadCpu(pid);
       const client = process.cpuUsage();
+      const started = performance.now();
       const result = await run(4);
+      const elapsed = (performance.now() - started) / 1000;
       const { user, system } = process.cpuUsage(client);
-      rates.push(result.rps);
+      const perConnection = (seconds: number) => Math.round((seconds * 1e6) / result.requests);
+      const byThread = [...threadCpu(pid)].map(([thread, seconds]) => {
+        const used = seconds - (before.get(thread) ?? 0);
+        return { thread, used };
+      });
+      const serverSeconds = byThread.reduce((sum, { used }) => sum + used, 0);
+      const generatorSeconds = (user + system) / 1e6;
+      rates.set(name, result.rps);
       const failed = result.non2xx + result.errors;
-      const cpu = perRequestLines(threadCpu(pid), before, result.requests).map((line) => line.trim());
       lines.push(
-        `  ${name} ${Math.round(result.rps)}/s${failed ? `, ${failed} failed` : ''}; ${cpu.join(', ')}; load generator: ${Math.round((user + system) / result.requests)} µs per request`,
+        `  ${name} ${Math.round(result.rps)}/s, p50 ${result.p50.toFixed(1)} ms${failed ? `, ${failed} failed` : ''}; µs a connection: ${byThread
+          .filter(({ used }) => used > 0)
+          .map(({ thread, used }) => `${thread} ${perConnection(used)}`)
+          .join(
+            ', ',
+          )}, load generator ${perConnection(generatorSeconds)}; ${((serverSeconds + generatorSeconds) / elapsed).toFixed(2)} cores busy`,
       );
     }
-    const [base, lean, mock] = rates as [number, number, number];
+    const base = rates.get('bare node:https')!;
     console.log(
-      `round ${round}: lean/bare ${(lean / base).toFixed(2)}, mock/bare ${(mock / base).toFixed(2)}`,
+      `round ${round}: lean/bare ${(rates.get('lean')! / base).toFixed(2)}, mock/bare ${(rates.get('mock')! / base).toFixed(2)}`,
     );
     for (const line of lines) console.log(line);
   }
 } finally {
-  for (const child of children) child.kill();
+  servers.stop();
 }

@@ -7,18 +7,17 @@
  * thread (read from /proc). Without a build it runs this checkout's `dist/bin.cjs`; another build is
  * a copy of another commit's `dist` and `package.json` (for example under `node_modules/.builds/`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ca, devices, localhostServer, writeOneTenantSeed } from '../fixtures.js';
 import { type LoadResult, newConnectionEach, type TlsClient } from '../load.js';
+import { ChildServers, mockServe } from './child-servers.js';
 import { perRequestLines, threadCpu } from './thread-cpu.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const builds = process.argv.slice(3);
 if (builds.length === 0) builds.push('dist/bin.cjs');
-const root = new URL('../..', import.meta.url).pathname;
 const now = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'c8y-new-connection-pairs-'));
 const { keyFile, certFile, ca: serverCa } = await localhostServer(dir, 'pairs CA', now);
@@ -28,48 +27,37 @@ const deviceCa = await ca('pairs-device-ca', { type: 'ec' }, now);
 const [device] = await devices(deviceCa, 'pairs', 1, now, () => {});
 writeOneTenantSeed(join(dir, 'seed.json'), deviceCa.certPem, 'pairs-password');
 
-const children: ChildProcess[] = [];
+const servers = new ChildServers();
 let nextPort = 19_600;
-/** Starts a server on the next port; resolves once it says it is ready. */
+/** Starts a server on the next port. */
 const start = async (args: (port: number) => string[]): Promise<{ port: number; pid: number }> => {
   const port = nextPort++;
-  const child = spawn(process.execPath, args(port), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let said = '';
-  await new Promise<void>((resolve, reject) => {
-    const hear = (chunk: Buffer) => {
-      said += chunk;
-      if (/ready|listening on/.test(said)) resolve();
-    };
-    child.stdout!.on('data', hear);
-    child.stderr!.on('data', hear);
-    child.once('exit', (code) => reject(new Error(`${args(port).join(' ')} exited with ${code}: ${said}`)));
-  });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return { port, pid: child.pid! };
+  return { port, pid: await servers.start(args(port)) };
 };
 
 const mocks: { build: string; port: number; pid: number }[] = [];
-for (const build of builds) {
-  const data = mkdtempSync(join(dir, 'data-'));
-  const server = await start((port) => [
-    build,
-    'serve',
-    ...['--port', String(port), '--mqtt-port', '0', '--api-port', '0', '--host', '127.0.0.1'],
-    ...['--certs-dir', certsDir, '--seed', join(dir, 'seed.json'), '--data-dir', data],
-    ...['--admin-secret', 'pairs-admin-secret', '--log-level', 'warn'],
+let bare = { port: 0, pid: 0 };
+try {
+  for (const build of builds) {
+    const dataDir = mkdtempSync(join(dir, 'data-'));
+    const seedFile = join(dir, 'seed.json');
+    const server = await start((port) =>
+      mockServe({ build, port, mqttPort: 0, certsDir, seedFile, dataDir }),
+    );
+    mocks.push({ build, ...server });
+  }
+  bare = await start((port) => [
+    '--import',
+    'tsx',
+    'bench/servers/bare-https.ts',
+    keyFile,
+    certFile,
+    `${port}`,
   ]);
-  mocks.push({ build, ...server });
+} catch (error) {
+  servers.stop();
+  throw error;
 }
-const bare = await start((port) => [
-  '--import',
-  'tsx',
-  'bench/servers/bare-https.ts',
-  keyFile,
-  certFile,
-  String(port),
-]);
 const deviceTls = { cert: device!.certPem, key: device!.keyPem };
 // The mocks share one certs folder: the first made its server's CA there.
 const mockTls: TlsClient = { ...deviceTls, ca: readFileSync(join(certsDir, 'dev-ca.pem'), 'utf8') };
@@ -108,5 +96,5 @@ try {
     }
   }
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  servers.stop();
 }
