@@ -124,8 +124,8 @@ export class MqttDoor {
         handshakeTimeout: options.connectTimeoutMs,
         // As Node's HTTP server does for the REST door. Without it, Nagle's algorithm can hold a
         // CONNACK written while the session tickets are unacknowledged until the client's delayed
-        // ACK (up to 40 ms on Linux): new devices got through 14-15 % fewer a second on the
-        // loopback (docs/performance.md, issue 19).
+        // ACK (up to 40 ms on Linux): 13 % fewer new devices a second got through on the loopback
+        // (docs/performance.md, issue 19).
         noDelay: true,
       },
       (socket) => this.#accept(socket),
