@@ -9,8 +9,8 @@ import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Certificate } from '../../src/pki/certificate.js';
-import { decodeCertificateBlocks } from '../../src/pki/pem.js';
+import { firstCertificate } from '../../src/bootstrap/local-ca.js';
+import type { Certificate } from '../../src/pki/certificate.js';
 import { tokenHash, xsrfToken } from '../../src/tokens/token-hash.js';
 import { DEVICE_TOKEN_CONFIG, type DeviceTokenClaims, signRs256 } from '../../src/tokens/token-issuer.js';
 
@@ -23,8 +23,11 @@ export function serverArguments<const Names extends readonly string[]>(
   return Object.fromEntries(names.map((name, i) => [name, values[i]!])) as Record<Names[number], string>;
 }
 
-export const readPemCertificate = (file: string): Certificate =>
-  Certificate.fromDer(decodeCertificateBlocks(readFileSync(file, 'utf8'))[0]!);
+export function readPemCertificate(file: string): Certificate {
+  const certificate = firstCertificate(readFileSync(file, 'utf8'));
+  if (certificate === undefined) throw new Error(`${file} holds no certificate`);
+  return certificate;
+}
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 

@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 /** The repository's root: the servers' scripts and `dist` are named from there. */
 export const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** The environment of a lean server: libuv's pool sized as src/bin.cts sizes the mock's. */
+export const MOCK_POOL_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  UV_THREADPOOL_SIZE: String(Math.min(4, Math.max(2, availableParallelism()))),
+};
 
 /**
  * The servers a profile tool runs beside each other, each a Node process started from the

@@ -12,12 +12,12 @@
  * `--no-token`: the lean server answers `s/uat` with a fixed token, nothing signed or stored.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ca, devices, localhostServer, writeOneTenantSeed } from '../fixtures.js';
 import { type LoadResult, newConnectionEach } from '../load.js';
 import { type MqttDevice, mqttNewDeviceEach } from '../mqtt-load.js';
-import { ChildServers, mockServe } from './child-servers.js';
+import { ChildServers, MOCK_POOL_ENV, mockServe } from './child-servers.js';
 import { threadCpu } from './thread-cpu.js';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -42,8 +42,8 @@ const next = (): MqttDevice => {
   const d = fleet[cursor]!;
   return { cert: d.certPem, key: d.keyPem, clientId: `mqtt-${String(cursor++).padStart(7, '0')}` };
 };
-const newDevices = (port: number, ca: () => string) => (seconds: number) =>
-  mqttNewDeviceEach({ target: { host: '127.0.0.1', port, ca: ca() }, next, concurrency: 16, seconds });
+const newDevices = (port: number, ca: string) => (seconds: number) =>
+  mqttNewDeviceEach({ target: { host: '127.0.0.1', port, ca }, next, concurrency: 16, seconds });
 
 const servers = new ChildServers();
 try {
@@ -62,8 +62,7 @@ try {
       ...[keyFile, certFile, `${PORTS.lean}`, anchorFile, mkdtempSync(join(dir, 'k-'))],
       ...(process.argv.includes('--no-token') ? ['--no-token'] : []),
     ],
-    // libuv's pool as src/bin.cts sizes the mock's.
-    { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(4, Math.max(2, availableParallelism()))) },
+    MOCK_POOL_ENV,
   );
   const mock = await servers.start(
     mockServe({
@@ -91,8 +90,8 @@ try {
           path: '/',
         }),
     },
-    { name: 'lean', pid: lean, run: newDevices(PORTS.lean, () => trust) },
-    { name: 'mock', pid: mock, run: newDevices(PORTS.mock, () => mockTrust) },
+    { name: 'lean', pid: lean, run: newDevices(PORTS.lean, trust) },
+    { name: 'mock', pid: mock, run: newDevices(PORTS.mock, mockTrust) },
   ];
   for (const { run } of rows) await run(2);
   for (let round = 1; round <= rounds; round++) {

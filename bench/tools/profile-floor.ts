@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   commonName,
@@ -18,6 +18,7 @@ import {
 import { formatChainHeader } from '../../src/pki/chain-header.js';
 import { ca, devices, localhostServer } from '../fixtures.js';
 import { keepAlive } from '../load.js';
+import { MOCK_POOL_ENV } from './child-servers.js';
 import { perRequestLines, processCpu, threadCpu } from './thread-cpu.js';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -68,9 +69,7 @@ const server = spawn(
     cwd: new URL('../..', import.meta.url).pathname,
     stdio: ['ignore', 'pipe', 'inherit'],
     // The lean server's pool as src/bin.cts sizes the mock's; the peer and the floor as shipped.
-    env: lean
-      ? { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(4, Math.max(2, availableParallelism()))) }
-      : process.env,
+    env: lean ? MOCK_POOL_ENV : process.env,
   },
 );
 await new Promise<void>((resolve) => server.stdout.on('data', () => resolve()));
